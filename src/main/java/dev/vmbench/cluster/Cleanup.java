@@ -1,0 +1,72 @@
+package dev.vmbench.cluster;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes everything that carries a set of labels, best effort: every kind is tried even if another
+ * fails, and one summary says what could not be deleted. Idempotent.
+ */
+final class Cleanup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
+
+    private Cleanup() {
+    }
+
+    /** Deletes and waits (by watch) until the VMs, DataVolumes and PVCs are gone, for at most {@code deadline}. */
+    static List<String> deleteLabelled(KubernetesClient client, String namespace, Map<String, String> selector,
+            Duration deadline) {
+        List<String> problems = new ArrayList<>();
+        List<Deletable> kinds = List.of(
+                new Deletable("VirtualMachine", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector)),
+                new Deletable("DataVolume", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector)),
+                new Deletable("PersistentVolumeClaim", client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector)),
+                new Deletable("Secret", client.secrets().inNamespace(namespace).withLabels(selector)));
+        for (Deletable kind : kinds) {
+            try {
+                kind.resources.delete();
+            } catch (KubernetesClientException e) {
+                problems.add("delete " + kind.kind + " in " + namespace + " with " + selector + ": " + e.getMessage());
+            }
+        }
+        long until = System.nanoTime() + deadline.toNanos();
+        for (Deletable kind : kinds) {
+            try {
+                long left = Math.max(1, until - System.nanoTime());
+                kind.resources.informOnCondition(List::isEmpty).get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                problems.add(kind.kind + "s with " + selector + " still exist in " + namespace + " after "
+                        + deadline.toSeconds() + "s");
+            } catch (ExecutionException | KubernetesClientException e) {
+                problems.add("watch " + kind.kind + " in " + namespace + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problems.add("interrupted while waiting for " + kind.kind + "s to go");
+            }
+        }
+        if (!problems.isEmpty()) {
+            LOG.warn("Cleanup of {} in {} left work undone:\n  - {}", selector, namespace, String.join("\n  - ", problems));
+        }
+        return problems;
+    }
+
+    /** The command a person runs to delete what a kept group left behind. */
+    static String deleteCommand(String namespace, Map<String, String> selector) {
+        String labels = String.join(",", selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        return "kubectl delete vm,dv,pvc,secret -n " + namespace + " -l " + labels;
+    }
+
+    private record Deletable(String kind, FilterWatchListDeletable<?, ?, ?> resources) {
+    }
+}

@@ -1,0 +1,52 @@
+package dev.vmbench.cluster;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Evidence about a group that failed: its VMs, VMIs, DataVolumes and PVCs as YAML and the namespace's
+ * events about them. Secrets are never read.
+ */
+final class Diagnostics {
+
+    private Diagnostics() {
+    }
+
+    static Map<String, String> collect(KubernetesClient client, String namespace, Map<String, String> selector) {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        try {
+            dump(evidence, "vm", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector).list().getItems());
+            dump(evidence, "vmi", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, namespace).withLabels(selector).list().getItems());
+            dump(evidence, "dv", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems());
+            dump(evidence, "pvc", client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems());
+            Set<String> names = evidence.keySet().stream().map(k -> k.substring(k.indexOf('-') + 1))
+                    .map(k -> k.replaceFirst("\\.yaml$", "")).collect(Collectors.toSet());
+            List<Event> events = client.v1().events().inNamespace(namespace).list().getItems().stream()
+                    .filter(e -> e.getInvolvedObject() != null && names.contains(e.getInvolvedObject().getName()))
+                    .sorted(Comparator.comparing(e -> String.valueOf(e.getLastTimestamp())))
+                    .toList();
+            evidence.put("events.txt", events.isEmpty() ? "(no events)" : events.stream()
+                    .map(e -> e.getLastTimestamp() + " " + e.getType() + " " + e.getInvolvedObject().getKind() + "/"
+                            + e.getInvolvedObject().getName() + " " + e.getReason() + ": " + e.getMessage())
+                    .collect(Collectors.joining("\n")));
+        } catch (KubernetesClientException e) {
+            evidence.put("diagnostics-error.txt", "Could not read the cluster: " + e.getMessage());
+        }
+        return evidence;
+    }
+
+    private static void dump(Map<String, String> evidence, String kind, List<? extends HasMetadata> items) {
+        for (HasMetadata item : items) {
+            evidence.put(kind + "-" + item.getMetadata().getName() + ".yaml", Serialization.asYaml(item));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.vmbench.cluster;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.List;
+
+/**
+ * The KubeVirt and CDI resource types vmbench uses. fabric8 has no models for them, so they are handled
+ * as {@link GenericKubernetesResource}s.
+ */
+public final class KubeVirt {
+
+    public static final ResourceDefinitionContext VIRTUAL_MACHINE = context("kubevirt.io", "v1",
+            "VirtualMachine", "virtualmachines");
+    public static final ResourceDefinitionContext VIRTUAL_MACHINE_INSTANCE = context("kubevirt.io", "v1",
+            "VirtualMachineInstance", "virtualmachineinstances");
+    public static final ResourceDefinitionContext DATA_VOLUME = context("cdi.kubevirt.io", "v1beta1",
+            "DataVolume", "datavolumes");
+    public static final ResourceDefinitionContext DATA_SOURCE = context("cdi.kubevirt.io", "v1beta1",
+            "DataSource", "datasources");
+
+    /** Every type the embedded cluster must serve. */
+    public static final List<ResourceDefinitionContext> ALL = List.of(VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE,
+            DATA_VOLUME, DATA_SOURCE);
+
+    private KubeVirt() {
+    }
+
+    public static NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> in(KubernetesClient client, ResourceDefinitionContext type,
+            String namespace) {
+        return client.genericKubernetesResources(type).inNamespace(namespace);
+    }
+
+    private static ResourceDefinitionContext context(String group, String version, String kind, String plural) {
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(group).withVersion(version).withKind(kind).withPlural(plural).withNamespaced(true)
+                .build();
+    }
+}

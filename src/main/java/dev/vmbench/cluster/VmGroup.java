@@ -1,0 +1,182 @@
+package dev.vmbench.cluster;
+
+import dev.vmbench.config.CleanupMode;
+import dev.vmbench.fio.FioMetrics;
+import dev.vmbench.fio.FioOutput;
+import dev.vmbench.fio.FioRun;
+import dev.vmbench.fio.RunTimings;
+import dev.vmbench.guest.GuestException;
+import dev.vmbench.guest.GuestStatus;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
+import dev.vmbench.profile.FioJobs;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A provisioned group of VMs with an SSH session to each, reused by every fio permutation of its class
+ * invocation. {@link #run(FioPermutation)} runs one permutation on all VMs at the same instant; closing the
+ * group deletes its resources according to the {@link CleanupMode}.
+ *
+ * <p>Resolved by the extension as a test-method parameter: {@code void test(FioPermutation p, VmGroup vms)}.
+ */
+public final class VmGroup implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VmGroup.class);
+
+    private final VmGroupSpec spec;
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Map<String, String> selector;
+    private final List<GuestVm> guests;
+    private final ExecutorService pool;
+    private final FioJobs jobs;
+    private final GroupEvents events;
+    private final CleanupMode cleanup;
+    private volatile boolean failed;
+    private volatile boolean closed;
+
+    VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
+            List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup) {
+        this.spec = spec;
+        this.client = client;
+        this.namespace = namespace;
+        this.selector = selector;
+        this.guests = List.copyOf(guests);
+        this.pool = pool;
+        this.jobs = jobs;
+        this.events = events;
+        this.cleanup = cleanup;
+    }
+
+    public VmGroupSpec spec() {
+        return spec;
+    }
+
+    /** The VM names, in index order. */
+    public List<String> vms() {
+        return guests.stream().map(GuestVm::name).toList();
+    }
+
+    /**
+     * Installs the permutation's job on every VM, starts fio on all of them at one instant, waits for all
+     * to finish, and collects, records and parses their JSON.
+     *
+     * @throws GuestException if fio fails, hangs or cannot be reached (a broken test, with evidence attached)
+     */
+    public FioRun run(FioPermutation permutation) {
+        String job = jobs.render(permutation);
+        Duration budget = jobs.budget(permutation);
+        long t0 = System.nanoTime();
+        Parallel.each(pool, guests, g -> {
+            g.agent().installJob(job);
+            return null;
+        });
+        long t1 = System.nanoTime();
+        // Concurrent VMs must start together; one VM starts at once. The lead covers delivering "start".
+        Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0 : 250 + 25L * guests.size());
+        List<GuestStatus> statuses;
+        try {
+            Parallel.each(pool, guests, g -> g.agent().start(at));
+            statuses = Parallel.each(pool, guests, g -> g.agent().await(budget));
+        } catch (GuestException e) {
+            collectEvidence();
+            throw e;
+        }
+        long t2 = System.nanoTime();
+        Map<String, String> raw = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < guests.size(); i++) {
+            GuestVm g = guests.get(i);
+            if (statuses.get(i).succeeded()) {
+                String json = g.agent().result();
+                raw.put(g.name(), json);
+                events.onRawOutput(spec, permutation, g.name(), json);
+            } else {
+                failures.add(g.name() + " (" + statuses.get(i).state() + ", exit " + statuses.get(i).exit() + ")");
+            }
+        }
+        if (!failures.isEmpty()) {
+            Map<String, String> evidence = collectEvidence();
+            throw new GuestException("fio failed on VM " + String.join(", ", failures) + " running " + permutation
+                    + ". fio said: " + fioStderr(evidence) + " Fix: see the attached guest diagnostics.");
+        }
+        long t3 = System.nanoTime();
+        List<FioMetrics> metrics = new ArrayList<>();
+        raw.forEach((vm, text) -> metrics.addAll(FioOutput.parse(vm, text).metrics()));
+        double firstStart = statuses.stream().mapToDouble(GuestStatus::started).min().orElse(Double.NaN);
+        double lastStart = statuses.stream().mapToDouble(GuestStatus::started).max().orElse(Double.NaN);
+        double lastEnd = statuses.stream().mapToDouble(GuestStatus::finished).max().orElse(Double.NaN);
+        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), seconds(lastStart - firstStart),
+                seconds(lastEnd - firstStart), Duration.ofNanos(t3 - t2), Duration.ofNanos(t3 - t0));
+        FioRun run = new FioRun(spec, permutation, raw, metrics, timings);
+        events.onRun(run);
+        return run;
+    }
+
+    private static Duration seconds(double s) {
+        return Double.isNaN(s) ? Duration.ZERO : Duration.ofNanos((long) (s * 1e9));
+    }
+
+    private Map<String, String> collectEvidence() {
+        Map<String, String> evidence = new LinkedHashMap<>();
+        for (GuestVm g : guests) {
+            evidence.put(g.name() + "-guest-diagnose.txt", g.agent().diagnose());
+        }
+        events.onDiagnostics(spec, evidence);
+        return evidence;
+    }
+
+    private static String fioStderr(Map<String, String> evidence) {
+        for (String text : evidence.values()) {
+            int at = text.indexOf("== fio stderr");
+            if (at >= 0) {
+                String tail = text.substring(at + "== fio stderr".length()).trim();
+                return tail.lines().limit(5).reduce((a, b) -> a + " | " + b).orElse("(nothing)");
+            }
+        }
+        return "(no stderr collected)";
+    }
+
+    /** Marks the group as having a failed or broken test, which {@link CleanupMode#ON_SUCCESS} keeps. */
+    public void markFailed() {
+        failed = true;
+    }
+
+    /** Closes the sessions and deletes or keeps the group's resources. Safe to call twice. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        guests.forEach(GuestVm::close);
+        pool.shutdownNow();
+        boolean keep = cleanup == CleanupMode.NEVER || (cleanup == CleanupMode.ON_SUCCESS && failed);
+        if (keep) {
+            LOG.warn("Kept VM group {} (cleanup={}{}). Delete it with: {}", spec, cleanup.spelling(),
+                    failed ? ", a test failed" : "", Cleanup.deleteCommand(namespace, selector));
+            return;
+        }
+        List<String> problems = Cleanup.deleteLabelled(client, namespace, selector, Duration.ofMinutes(5));
+        if (problems.isEmpty()) {
+            LOG.info("Deleted VM group {}", spec);
+        } else {
+            LOG.warn("VM group {} was not fully deleted. Delete the rest with: {}", spec,
+                    Cleanup.deleteCommand(namespace, selector));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VmGroup[" + spec + ", " + vms() + "]";
+    }
+}

@@ -1,0 +1,243 @@
+package dev.vmbench.cluster;
+
+import dev.vmbench.config.BenchConfig;
+import dev.vmbench.config.CleanupMode;
+import dev.vmbench.guest.GuestAgent;
+import dev.vmbench.guest.GuestChannel;
+import dev.vmbench.guest.GuestShell;
+import dev.vmbench.guest.SshIdentity;
+import dev.vmbench.matrix.VmGroupSpec;
+import dev.vmbench.profile.FioJobs;
+import dev.vmbench.template.Templates;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.stream.IntStream;
+import org.apache.sshd.client.SshClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates a VM group: renders each VM's cloud-init Secret, data-disk PVC and VirtualMachine from the
+ * templates, creates them all in parallel, waits (by watch) until every VM is Ready, and opens one SSH
+ * session per VM through the VMI portforward tunnel. On failure it collects diagnostics, deletes what it
+ * created (unless the cleanup mode keeps it) and throws a {@link ProvisioningException}.
+ */
+public final class VmGroupProvisioner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VmGroupProvisioner.class);
+
+    private final KubernetesClient client;
+    private final KubernetesClient tunnelClient;
+    private final BenchConfig config;
+    private final Templates templates;
+    private final SshClient ssh;
+    private final SshIdentity identity;
+    private final String runId;
+    private final FioJobs jobs;
+
+    /**
+     * @param tunnelClient a client for the guest tunnels only: it must not retry websocket handshakes,
+     *                     because readiness decides what to retry
+     */
+    public VmGroupProvisioner(KubernetesClient client, KubernetesClient tunnelClient, BenchConfig config,
+            Templates templates, SshClient ssh, SshIdentity identity, String runId, FioJobs jobs) {
+        this.client = client;
+        this.tunnelClient = tunnelClient;
+        this.config = config;
+        this.templates = templates;
+        this.ssh = ssh;
+        this.identity = identity;
+        this.runId = runId;
+        this.jobs = jobs;
+    }
+
+    /** The manifests of one VM, rendered; the Secret also in a redacted form for records. */
+    record Rendered(ResourceNames names, SshIdentity.HostKey hostKey, String secret, String redactedSecret,
+            String dataDisk, String virtualMachine) {
+    }
+
+    /** Renders every manifest of VM {@code index} of {@code spec} without touching the cluster. */
+    Rendered render(VmGroupSpec spec, int index) {
+        ResourceNames names = ResourceNames.of(runId, spec, index);
+        SshIdentity.HostKey hostKey = SshIdentity.newHostKey();
+        Map<String, Object> scope = new HashMap<>();
+        scope.put("name", names.vm());
+        scope.put("namespace", config.namespace());
+        scope.put("labels", Labels.of(runId, spec).entrySet().stream()
+                .map(e -> Map.of("key", e.getKey(), "value", e.getValue())).toList());
+        scope.put("rootDisk", names.rootDisk());
+        scope.put("dataDisk", names.dataDisk());
+        scope.put("secret", names.cloudInitSecret());
+        scope.put("dataDiskSerial", names.dataDiskSerial());
+        scope.put("dataSourceNamespace", config.dataSourceNamespace());
+        scope.put("dataSourceName", config.dataSourceName());
+        scope.put("rootDiskSize", config.rootDiskSize());
+        scope.put("cpus", spec.vmSize().cpus());
+        scope.put("memory", spec.vmSize().memory());
+        scope.put("pool", spec.pool());
+        scope.put("pvcSize", spec.pvcSize());
+        scope.put("volumeMode", config.volumeMode());
+        scope.put("user", config.sshUser());
+        scope.put("authorizedKey", identity.authorizedKey());
+        scope.put("hostKeyPrivateLines", hostKey.openSshPrivateLines());
+        scope.put("hostKeyPublic", hostKey.openSshPublic());
+        scope.put("guestScriptB64", base64(templates.file("vmbench-guest")));
+        scope.put("guestUnitB64", base64(templates.file("vmbench-fio.service")));
+        String userData = templates.render("cloud-init.yaml.mustache", scope);
+        scope.put("userDataB64", base64(userData.getBytes(StandardCharsets.UTF_8)));
+        String secret = templates.render("cloud-init-secret.yaml.mustache", scope);
+        scope.put("userDataB64", "REDACTED");
+        String redacted = templates.render("cloud-init-secret.yaml.mustache", scope);
+        return new Rendered(names, hostKey, secret, redacted,
+                templates.render("data-disk.yaml.mustache", scope),
+                templates.render("virtualmachine.yaml.mustache", scope));
+    }
+
+    /**
+     * Provisions {@code spec}; reports manifests, readiness and evidence to {@code events}.
+     *
+     * @throws ProvisioningException naming the VM, what failed and the fix
+     */
+    public VmGroup provision(VmGroupSpec spec, GroupEvents events) {
+        Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash());
+        ExecutorService pool = Parallel.pool("vmbench-" + spec.hash(), spec.concurrency());
+        List<Integer> indexes = IntStream.range(0, spec.concurrency()).boxed().toList();
+        List<GuestVm> guests = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            ensureNamespace();
+            List<Rendered> vms = indexes.stream().map(i -> render(spec, i)).toList();
+            for (Rendered vm : vms) {
+                events.onManifest(spec, vm.names().cloudInitSecret() + ".secret.yaml", vm.redactedSecret());
+                events.onManifest(spec, vm.names().dataDisk() + ".pvc.yaml", vm.dataDisk());
+                events.onManifest(spec, vm.names().vm() + ".vm.yaml", vm.virtualMachine());
+            }
+            LOG.info("Provisioning VM group {} ({} VMs) in {}", spec, vms.size(), config.namespace());
+            Parallel.each(pool, vms, vm -> {
+                create(vm);
+                return null;
+            });
+            long t1 = System.nanoTime();
+            Parallel.each(pool, vms, vm -> {
+                Readiness.awaitRunning(client, config.namespace(), vm.names().vm(), config.readyTimeout());
+                return null;
+            });
+            long t2 = System.nanoTime();
+            Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
+            List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
+                GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
+                synchronized (guests) {
+                    guests.add(g);
+                }
+                return g;
+            });
+            long t3 = System.nanoTime();
+            Map<String, String> sysinfo = new LinkedHashMap<>();
+            List<String> infos = Parallel.each(pool, connected, g -> g.agent().sysinfo());
+            for (int i = 0; i < connected.size(); i++) {
+                sysinfo.put(connected.get(i).name(), infos.get(i));
+            }
+            Map<String, Long> phases = new LinkedHashMap<>();
+            phases.put("create", (t1 - t0) / 1_000_000);
+            phases.put("ready", (t2 - t1) / 1_000_000);
+            phases.put("ssh", (t3 - t2) / 1_000_000);
+            events.onProvisioned(spec, sysinfo, phases);
+            LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
+            return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
+                    config.cleanup());
+        } catch (RuntimeException e) {
+            Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
+            synchronized (guests) {
+                guests.forEach(g -> evidence.put(g.name() + "-guest-diagnose.txt", g.agent().diagnose()));
+                guests.forEach(GuestVm::close);
+            }
+            events.onDiagnostics(spec, evidence);
+            pool.shutdownNow();
+            if (config.cleanup() == CleanupMode.ALWAYS) {
+                Cleanup.deleteLabelled(client, config.namespace(), selector, Duration.ofMinutes(5));
+            } else {
+                LOG.warn("Kept the failed VM group {} (cleanup={}). Delete it with: {}", spec,
+                        config.cleanup().spelling(), Cleanup.deleteCommand(config.namespace(), selector));
+            }
+            throw e instanceof ProvisioningException p ? p
+                    : new ProvisioningException(e.getMessage(), e);
+        }
+    }
+
+    /** Deletes everything of this run (all groups), for Ctrl+C; returns what could not be deleted. */
+    public List<String> deleteRun(Duration deadline) {
+        return Cleanup.deleteLabelled(client, config.namespace(), Map.of(Labels.RUN, runId), deadline);
+    }
+
+    private void ensureNamespace() {
+        String ns = config.namespace();
+        try {
+            if (client.namespaces().withName(ns).get() == null) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+                        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata().build()).create();
+                LOG.info("Created namespace {}", ns);
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw new ProvisioningException("get/create Namespace " + ns + " failed: " + serverSays(e)
+                        + ". Fix: create it first, or grant 'create namespaces', or set -Dvmbench.namespace.", e);
+            }
+        }
+    }
+
+    private void create(Rendered vm) {
+        String ns = config.namespace();
+        apply("Secret", vm.names().cloudInitSecret(), () -> client.secrets().inNamespace(ns)
+                .resource(Serialization.unmarshal(vm.secret(), Secret.class)).create());
+        apply("PersistentVolumeClaim", vm.names().dataDisk(), () -> client.persistentVolumeClaims().inNamespace(ns)
+                .resource(Serialization.unmarshal(vm.dataDisk(), PersistentVolumeClaim.class)).create());
+        apply("VirtualMachine", vm.names().vm(), () -> KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns)
+                .resource(Serialization.unmarshal(vm.virtualMachine(), GenericKubernetesResource.class)).create());
+    }
+
+    private void apply(String kind, String name, Runnable create) {
+        try {
+            create.run();
+        } catch (KubernetesClientException e) {
+            throw new ProvisioningException("create " + kind + " " + config.namespace() + "/" + name + " failed: "
+                    + serverSays(e) + ". Fix: check the permissions and quotas of namespace " + config.namespace()
+                    + " (the attached diagnostics list what exists).", e);
+        }
+    }
+
+    private GuestVm connect(Rendered vm, Duration deadline) {
+        GuestChannel channel = GuestChannel.vmiPortForward(tunnelClient, config.namespace(), vm.names().vm(), 22);
+        try {
+            GuestShell shell = GuestShell.connect(ssh, vm.names().vm(), channel, config.sshUser(), identity,
+                    vm.hostKey().publicKey(), deadline);
+            return new GuestVm(vm.names().vm(), channel, shell, new GuestAgent(shell));
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static String serverSays(KubernetesClientException e) {
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+                : e.getMessage();
+        return "HTTP " + e.getCode() + ": " + message;
+    }
+
+    private static String base64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,299 @@
+package dev.vmbench.config;
+
+import static dev.vmbench.config.BenchProperties.*;
+
+import dev.vmbench.matrix.BlockSize;
+import dev.vmbench.matrix.VmSize;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting of one run, parsed and validated once (see {@link BenchProperties} for keys, defaults and
+ * environment names). With no {@code pool} the run targets the embedded cluster and uses its smaller
+ * defaults.
+ *
+ * <p>Example: {@code BenchConfig.from(key -> Optional.ofNullable(System.getProperty(key)), System::getenv)}.
+ */
+public record BenchConfig(
+        boolean embedded,
+        List<String> pools,
+        List<VmSize> vmSizes,
+        List<String> pvcSizes,
+        List<Integer> concurrency,
+        List<String> profiles,
+        List<BlockSize> blockSizes,
+        Duration runtime,
+        Duration ramp,
+        long fileSizeBytes,
+        String namespace,
+        String dataSourceNamespace,
+        String dataSourceName,
+        String rootDiskSize,
+        String volumeMode,
+        String sshUser,
+        CleanupMode cleanup,
+        Duration readyTimeout,
+        Path thresholdsFile,
+        Map<String, String> thresholdOverrides,
+        Path profileDir,
+        Path templateDir,
+        Path resultsDir,
+        List<String> embeddedFaults) {
+
+    /** The StorageClass the embedded cluster serves. */
+    public static final String EMBEDDED_POOL = "embedded-local";
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    private static final Pattern QUANTITY = Pattern.compile("(\\d+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+    private static final Pattern FILE_SIZE_PATTERN = Pattern.compile("(\\d+)([kmgt]?)(i?b)?");
+
+    public BenchConfig {
+        pools = List.copyOf(pools);
+        vmSizes = List.copyOf(vmSizes);
+        pvcSizes = List.copyOf(pvcSizes);
+        concurrency = List.copyOf(concurrency);
+        profiles = List.copyOf(profiles);
+        blockSizes = List.copyOf(blockSizes);
+        embeddedFaults = List.copyOf(embeddedFaults);
+        thresholdOverrides = Map.copyOf(thresholdOverrides);
+    }
+
+    /**
+     * Reads every key through {@code parameters} (JUnit configuration parameters, which include system
+     * properties) and then {@code environment}.
+     *
+     * @param thresholdKeys the threshold keys that may be overridden with {@code vmbench.threshold.<key>}
+     * @throws ConfigException naming key, value, rule and fix for the first bad setting
+     */
+    public static BenchConfig from(Function<String, Optional<String>> parameters,
+            Function<String, String> environment, List<String> thresholdKeys) {
+        Reader r = new Reader(parameters, environment);
+        List<String> pools = r.list(POOL, text -> {
+            if (!DNS_SUBDOMAIN.matcher(text).matches()) {
+                throw new IllegalArgumentException("is not a StorageClass name (lower-case DNS subdomain)");
+            }
+            return text;
+        });
+        boolean embedded = pools.isEmpty();
+        r.embedded = embedded;
+        List<String> pvcSizes = r.list(PVC_SIZES, BenchConfig::quantity);
+        long fileSize = r.one(BenchProperties.FILE_SIZE, BenchConfig::fileSize);
+        for (String pvc : pvcSizes) {
+            if (quantityBytes(pvc) < fileSize + fileSize / 10) {
+                throw new ConfigException(BenchProperties.FILE_SIZE, r.text(BenchProperties.FILE_SIZE),
+                        "does not fit the data disk: the test file plus 10 % headroom must fit in every PVC size, "
+                                + "and [" + pvc + "] is too small; use a smaller file or a larger "
+                                + PVC_SIZES.name());
+            }
+        }
+        String[] dataSource = r.one(DATA_SOURCE, text -> {
+            String[] parts = text.split("/", -1);
+            if (parts.length != 2 || !DNS_LABEL.matcher(parts[0]).matches()
+                    || !DNS_SUBDOMAIN.matcher(parts[1]).matches()) {
+                throw new IllegalArgumentException("must be NAMESPACE/NAME of a DataSource");
+            }
+            return parts;
+        });
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (String key : thresholdKeys) {
+            r.raw(THRESHOLD_PREFIX + key).ifPresent(value -> overrides.put(key, value));
+        }
+        return new BenchConfig(
+                embedded,
+                embedded ? List.of(EMBEDDED_POOL) : pools,
+                r.list(VM_SIZES, VmSize::parse),
+                pvcSizes,
+                r.list(CONCURRENCY, text -> {
+                    int n = integer(text);
+                    if (n < 1 || n > 100) {
+                        throw new IllegalArgumentException("must be a whole number of VMs from 1 to 100");
+                    }
+                    return n;
+                }),
+                r.list(PROFILES, text -> {
+                    if (!text.matches("[a-z0-9][a-z0-9-]*")) {
+                        throw new IllegalArgumentException("is not a profile name (lower-case letters, digits, -)");
+                    }
+                    return text;
+                }),
+                r.list(BLOCK_SIZES, text -> {
+                    BlockSize bs = BlockSize.parse(text);
+                    if (bs.isNative()) {
+                        throw new IllegalArgumentException("lists native, which only fixed-size profiles use");
+                    }
+                    return bs;
+                }),
+                r.one(RUNTIME, text -> atLeast(duration(text), Duration.ofSeconds(1))),
+                r.one(RAMP, BenchConfig::duration),
+                fileSize,
+                r.one(NAMESPACE, text -> {
+                    if (!DNS_LABEL.matcher(text).matches()) {
+                        throw new IllegalArgumentException("is not a namespace name (lower-case DNS label, ≤ 63)");
+                    }
+                    return text;
+                }),
+                dataSource[0],
+                dataSource[1],
+                r.one(ROOT_DISK_SIZE, BenchConfig::quantity),
+                r.one(VOLUME_MODE, text -> switch (text) {
+                    case "Filesystem", "Block" -> text;
+                    default -> throw new IllegalArgumentException("must be Filesystem or Block (case matters)");
+                }),
+                r.one(SSH_USER, text -> {
+                    if (!text.matches("[a-z_][a-z0-9_-]{0,31}")) {
+                        throw new IllegalArgumentException("is not a Linux user name");
+                    }
+                    return text;
+                }),
+                r.one(CLEANUP, CleanupMode::parse),
+                r.one(READY_TIMEOUT, text -> atLeast(duration(text), Duration.ofSeconds(10))),
+                r.one(THRESHOLDS, Path::of),
+                overrides,
+                r.one(PROFILE_DIR, Path::of),
+                r.one(TEMPLATE_DIR, Path::of),
+                r.one(RESULTS_DIR, Path::of),
+                faults(r, embedded));
+    }
+
+    private static List<String> faults(Reader r, boolean embedded) {
+        List<String> faults = r.list(EMBEDDED_FAULTS, text -> text);
+        if (!embedded && !faults.isEmpty()) {
+            throw new ConfigException(EMBEDDED_FAULTS, r.text(EMBEDDED_FAULTS), "acts out failures on the embedded "
+                    + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
+        }
+        return faults;
+    }
+
+    /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
+    static Duration duration(String text) {
+        Matcher m = DURATION.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("is not a duration: write it like 30s, 2m or 1h");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2) == null ? "s" : m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    private static Duration atLeast(Duration value, Duration minimum) {
+        if (value.compareTo(minimum) < 0) {
+            throw new IllegalArgumentException("is shorter than the minimum of " + minimum.toSeconds() + "s");
+        }
+        return value;
+    }
+
+    private static int integer(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("is not a whole number");
+        }
+    }
+
+    static String quantity(String text) {
+        if (!QUANTITY.matcher(text).matches() || quantityBytes(text) == 0) {
+            throw new IllegalArgumentException("is not a Kubernetes storage quantity: write it like 50Gi or 1Ti");
+        }
+        return text;
+    }
+
+    static long quantityBytes(String quantity) {
+        Matcher m = QUANTITY.matcher(quantity);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a quantity: " + quantity);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2);
+        int power = unit.isEmpty() ? 0 : "KMGTP".indexOf(Character.toUpperCase(unit.charAt(0))) + 1;
+        long base = unit.endsWith("i") ? 1024 : 1000;
+        long bytes = n;
+        for (int i = 0; i < power; i++) {
+            bytes *= base;
+        }
+        return bytes;
+    }
+
+    static long fileSize(String text) {
+        Matcher m = FILE_SIZE_PATTERN.matcher(text.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("is not a file size: write it like 64MiB or 4GiB");
+        }
+        long bytes = Long.parseLong(m.group(1));
+        int power = m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2)) + 1;
+        for (int i = 0; i < power; i++) {
+            bytes *= 1024;
+        }
+        if (bytes < 1024 * 1024) {
+            throw new IllegalArgumentException("is smaller than the minimum test file of 1MiB");
+        }
+        return bytes;
+    }
+
+    /** Looks keys up once and turns a parser's complaint into a {@link ConfigException}. */
+    private static final class Reader {
+        private final Function<String, Optional<String>> parameters;
+        private final Function<String, String> environment;
+        private boolean embedded;
+
+        Reader(Function<String, Optional<String>> parameters, Function<String, String> environment) {
+            this.parameters = parameters;
+            this.environment = environment;
+        }
+
+        Optional<String> raw(String name) {
+            return BenchProperties.raw(name, parameters, environment).filter(s -> !s.isEmpty());
+        }
+
+        String text(Key key) {
+            return raw(key.name()).orElse(key.defaultFor(embedded));
+        }
+
+        <T> T one(Key key, Function<String, T> parser) {
+            String text = text(key);
+            try {
+                return parser.apply(text);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, text, e.getMessage());
+            }
+        }
+
+        <T> List<T> list(Key key, Function<String, T> parser) {
+            String text = text(key);
+            List<T> values = new ArrayList<>();
+            for (String item : text.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                try {
+                    T value = parser.apply(item.trim());
+                    if (values.contains(value)) {
+                        throw new IllegalArgumentException("lists [" + item.trim() + "] twice");
+                    }
+                    values.add(value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(key, text,
+                            (text.contains(",") ? "has item [" + item.trim() + "] that " : "") + e.getMessage());
+                }
+            }
+            if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS) {
+                throw new ConfigException(key, text, "is empty: it needs at least one value");
+            }
+            return values;
+        }
+    }
+}

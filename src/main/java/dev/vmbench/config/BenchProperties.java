@@ -1,0 +1,106 @@
+package dev.vmbench.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Every setting vmbench reads: its key, environment name, default and meaning. The README's settings table
+ * is checked against {@link #ALL}.
+ *
+ * <p>A key is looked up as a JUnit configuration parameter (which covers {@code -Dkey=value} system
+ * properties, {@code junit-platform.properties} and Launcher parameters), then as the environment variable
+ * {@code VMBENCH_<KEY>} (dots and dashes become underscores).
+ */
+public final class BenchProperties {
+
+    /** One setting. {@code embeddedDefault} applies when no StorageClass is given (the embedded cluster). */
+    public record Key(String name, String defaultValue, String embeddedDefault, String example, String meaning) {
+        public String env() {
+            String bare = name.startsWith("vmbench.") ? name.substring("vmbench.".length()) : name;
+            return "VMBENCH_" + bare.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        }
+
+        String defaultFor(boolean embedded) {
+            return embedded ? embeddedDefault : defaultValue;
+        }
+    }
+
+    public static final Key POOL = new Key("pool", "", "", "-Dpool=ocs-storagecluster-ceph-rbd",
+            "StorageClass(es) under test, comma-separated; empty runs the embedded cluster");
+    public static final Key VM_SIZES = new Key("vmbench.vmSizes", "medium", "small", "small,large or 4x8Gi",
+            "VM sizes: small (1 CPU, 2Gi), medium (2, 4Gi), large (4, 8Gi), xlarge (8, 16Gi) or CPUSxMEMORY");
+    public static final Key PVC_SIZES = new Key("vmbench.pvcSizes", "50Gi", "1Gi", "50Gi,200Gi",
+            "data-disk PVC sizes (Kubernetes quantities)");
+    public static final Key CONCURRENCY = new Key("vmbench.concurrency", "1,4", "1,2", "1,4,8",
+            "VMs per group running fio at the same instant");
+    public static final Key PROFILES = new Key("vmbench.profiles",
+            "sequential-rw,random-rw,mixed-70-30,mixed-70-30-capped,db-oltp,app-server,data-pipeline",
+            "sequential-rw,random-rw,db-oltp", "random-rw,db-oltp",
+            "fio profiles from test-profiles/profiles/");
+    public static final Key BLOCK_SIZES = new Key("vmbench.blockSizes", "4k,64k,1m", "4k,64k", "4k,128k",
+            "block sizes for profiles that take one (fixed-size profiles run once as \"native\")");
+    public static final Key RUNTIME = new Key("vmbench.runtime", "60s", "2s", "2m",
+            "measured fio time per job section");
+    public static final Key RAMP = new Key("vmbench.ramp", "10s", "0s", "15s",
+            "fio warm-up per job section, not measured");
+    public static final Key FILE_SIZE = new Key("vmbench.fileSize", "4GiB", "64MiB", "8GiB",
+            "size of fio's test file on the data disk (must fit the PVC)");
+    public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
+            "namespace the VMs are created in");
+    public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
+            "openshift-virtualization-os-images/fedora", "my-images/rhel9",
+            "NAMESPACE/NAME of the CDI DataSource the root disks are cloned from");
+    public static final Key ROOT_DISK_SIZE = new Key("vmbench.rootDiskSize", "30Gi", "1Gi", "40Gi",
+            "size of each VM's cloned root disk");
+    public static final Key VOLUME_MODE = new Key("vmbench.volumeMode", "Filesystem", "Filesystem", "Block",
+            "volumeMode of the data-disk PVC: Filesystem or Block");
+    public static final Key SSH_USER = new Key("vmbench.sshUser", "vmbench", "vmbench", "fedora",
+            "user cloud-init creates and the harness logs in as");
+    public static final Key CLEANUP = new Key("vmbench.cleanup", "always", "always", "on-success",
+            "when groups are deleted: always, on-success (keep failed groups), never");
+    public static final Key READY_TIMEOUT = new Key("vmbench.readyTimeout", "15m", "2m", "30m",
+            "how long a group may take from create to SSH ready");
+    public static final Key THRESHOLDS = new Key("vmbench.thresholds", "test-profiles/thresholds.yaml",
+            "test-profiles/thresholds.yaml", "my-gates.yaml", "thresholds file");
+    public static final Key THRESHOLD = new Key("vmbench.threshold.<key>", "", "", "-Dvmbench.threshold.max-clat-p99=20ms",
+            "override one threshold key for every test of the run");
+    public static final Key PROFILE_DIR = new Key("vmbench.profileDir", "test-profiles/profiles",
+            "test-profiles/profiles", "my-profiles", "folder of fio profile files");
+    public static final Key TEMPLATE_DIR = new Key("vmbench.templateDir", "templates", "templates", "my-templates",
+            "folder of manifest, cloud-init and job templates");
+    public static final Key RESULTS_DIR = new Key("vmbench.resultsDir", "target/vmbench", "target/vmbench",
+            "/data/vmbench-runs", "where each run's folder of results is written");
+
+    public static final Key EMBEDDED_FAULTS = new Key("vmbench.embedded.faults", "", "", "unschedulable,fio-fails",
+            "embedded cluster only: failures to act out (unschedulable, data-volume-failed, fio-fails, wrong-host-key)");
+
+    public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
+            RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            READY_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, EMBEDDED_FAULTS);
+
+    /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
+    public static final String THRESHOLD_PREFIX = "vmbench.threshold.";
+
+    private BenchProperties() {
+    }
+
+    /**
+     * The raw value of a key: configuration parameter first (also {@code vmbench.pool} for {@code pool}),
+     * then environment.
+     */
+    static Optional<String> raw(String name, Function<String, Optional<String>> parameters,
+            Function<String, String> environment) {
+        Optional<String> value = parameters.apply(name);
+        if (value.isEmpty() && name.equals(POOL.name())) {
+            value = parameters.apply("vmbench.pool");
+        }
+        if (value.isEmpty()) {
+            String bare = name.startsWith("vmbench.") ? name.substring("vmbench.".length()) : name;
+            value = Optional.ofNullable(environment.apply(
+                    "VMBENCH_" + bare.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_')));
+        }
+        return value.map(String::trim);
+    }
+}

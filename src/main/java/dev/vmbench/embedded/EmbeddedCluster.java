@@ -1,0 +1,117 @@
+package dev.vmbench.embedded;
+
+import dev.vmbench.cluster.KubeVirt;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Kubernetes API with KubeVirt and CDI in this JVM: fabric8's mock server in CRUD mode, a
+ * {@link SimulatedKubeVirt} that runs VMs as {@link SandboxGuest}s, and the VMI portforward subresource.
+ * The harness talks to it through an ordinary client built from {@link #clientConfig()}, exactly as it
+ * talks to a real cluster. Serves StorageClass {@value #STORAGE_CLASS} and a Ready DataSource.
+ *
+ * <pre>{@code
+ * try (EmbeddedCluster cluster = EmbeddedCluster.start(Path.of("target/embedded"), List.of())) {
+ *     KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build();
+ * }
+ * }</pre>
+ */
+public final class EmbeddedCluster implements AutoCloseable {
+
+    public static final String STORAGE_CLASS = "embedded-local";
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedCluster.class);
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient admin;
+    private final SimulatedKubeVirt kubevirt;
+
+    private EmbeddedCluster(KubernetesMockServer server, KubernetesClient admin, SimulatedKubeVirt kubevirt) {
+        this.server = server;
+        this.admin = admin;
+        this.kubevirt = kubevirt;
+    }
+
+    /**
+     * Starts the API on a loopback port, seeds the StorageClass and DataSource {@code namespace/name}, and
+     * starts the simulated control plane, whose sandbox guests live under {@code workDir}.
+     */
+    public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
+            List<Fault> faults) {
+        List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
+        SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
+        SimulatedApiServer api = new SimulatedApiServer(types, (ns, vmi) -> control[0].sshPort(ns, vmi));
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                api, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesClient admin = server.createClient();
+        control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults);
+        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0]);
+        cluster.seed(dataSourceNamespace, dataSourceName);
+        control[0].start();
+        LOG.info("Embedded cluster serving on {} (StorageClass {}, faults {})", admin.getMasterUrl(), STORAGE_CLASS,
+                faults);
+        return cluster;
+    }
+
+    /** Client settings for this cluster's API, as a kubeconfig would give them. */
+    public Config clientConfig() {
+        return admin.getConfiguration();
+    }
+
+    private void seed(String dataSourceNamespace, String dataSourceName) {
+        admin.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
+                .withName(STORAGE_CLASS).endMetadata().withProvisioner("sandbox.vmbench.dev")
+                .withVolumeBindingMode("Immediate").build()).create();
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(dataSourceNamespace)
+                .endMetadata().build()).create();
+        GenericKubernetesResource source = Serialization.unmarshal("""
+                apiVersion: cdi.kubevirt.io/v1beta1
+                kind: DataSource
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    pvc:
+                      name: %s-golden
+                      namespace: %s
+                """.formatted(dataSourceName, dataSourceNamespace, dataSourceName, dataSourceNamespace),
+                GenericKubernetesResource.class);
+        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(source).create();
+        GenericKubernetesResource created = KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace)
+                .withName(dataSourceName).get();
+        created.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "Ready",
+                "status", "True", "reason", "Ready", "message", ""))));
+        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(created).updateStatus();
+    }
+
+    private static CustomResourceDefinitionContext crd(ResourceDefinitionContext type) {
+        return new CustomResourceDefinitionContext.Builder()
+                .withGroup(type.getGroup()).withVersion(type.getVersion()).withKind(type.getKind())
+                .withPlural(type.getPlural()).withScope("Namespaced").withStatusSubresource(true)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        kubevirt.close();
+        admin.close();
+        server.destroy();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.vmbench.embedded;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * A failure the embedded cluster can act out, so every failure path of the harness has a test and a demo.
+ * Set with {@code -Dvmbench.embedded.faults=unschedulable,fio-fails} (embedded cluster only).
+ */
+public enum Fault {
+    /** The VMI never schedules: VM printableStatus ErrorUnschedulable with a FailedScheduling event. */
+    UNSCHEDULABLE,
+    /** The root-disk clone fails: DataVolume phase Failed, VM printableStatus DataVolumeError. */
+    DATA_VOLUME_FAILED,
+    /** fio exits non-zero in every guest, printing a message on stderr. */
+    FIO_FAILS,
+    /** The guest's sshd presents a host key other than the one cloud-init was given. */
+    WRONG_HOST_KEY;
+
+    public String spelling() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Fault parse(String text) {
+        for (Fault fault : values()) {
+            if (fault.spelling().equals(text.trim())) {
+                return fault;
+            }
+        }
+        throw new IllegalArgumentException("Embedded fault [" + text.trim() + "] is unknown. Fix: use one of "
+                + Arrays.stream(values()).map(Fault::spelling).collect(Collectors.joining(", "))
+                + " in -Dvmbench.embedded.faults.");
+    }
+}

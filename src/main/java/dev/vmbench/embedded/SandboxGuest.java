@@ -1,0 +1,241 @@
+package dev.vmbench.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+
+/**
+ * The embedded cluster's stand-in for a VM: a folder that plays the guest's root file system, holding the
+ * files the VM's cloud-init would write (taken from the rendered user data), and an SSH server that accepts
+ * only the run's client key, presents the host key cloud-init was given, and runs commands in real bash
+ * with {@code VMBENCH_ROOT} pointing at the folder.
+ */
+final class SandboxGuest implements AutoCloseable {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final String vm;
+    private final Path root;
+    private final SshServer server;
+
+    private SandboxGuest(String vm, Path root, SshServer server) {
+        this.vm = vm;
+        this.root = root;
+        this.server = server;
+    }
+
+    /** Materialises cloud-init's files under {@code root} and starts sshd on a loopback port. */
+    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults) {
+        try {
+            JsonNode cloudConfig = YAML.readTree(userData);
+            writeFiles(root, cloudConfig.path("write_files"));
+            Files.createDirectories(root.resolve("mnt/vmbench"));
+            Files.createDirectories(root.resolve("var/lib/vmbench"));
+            if (faults.contains(Fault.FIO_FAILS)) {
+                Path fio = root.resolve("usr/local/bin/fio");
+                Files.writeString(fio, "#!/bin/bash\necho 'fio: io_u error on file vmbench.dat: Input/output error:"
+                        + " write offset=0, buflen=4096' >&2\nexit 1\n");
+                Files.setPosixFilePermissions(fio, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            JsonNode user = cloudConfig.path("users").path(0);
+            List<PublicKey> authorized = new ArrayList<>();
+            for (JsonNode key : user.path("ssh_authorized_keys")) {
+                authorized.add(PublicKeyEntry.parsePublicKeyEntry(key.asText())
+                        .resolvePublicKey(null, Map.of(), PublicKeyEntryResolver.FAILING));
+            }
+            KeyPair hostKey = faults.contains(Fault.WRONG_HOST_KEY) ? KeyUtils.generateKeyPair("ssh-ed25519", 256)
+                    : hostKey(cloudConfig.path("ssh_keys").path("ed25519_private").asText());
+            String userName = user.path("name").asText();
+
+            SshServer server = SshServer.setUpDefaultServer();
+            server.setHost("127.0.0.1");
+            server.setPort(0);
+            server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+            server.setPasswordAuthenticator(null);
+            server.setKeyboardInteractiveAuthenticator(null);
+            server.setPublickeyAuthenticator((name, key, session) -> name.equals(userName)
+                    && authorized.stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
+            server.setCommandFactory((channel, command) -> new BashCommand(root, command));
+            server.start();
+            return new SandboxGuest(vm, root, server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Sandbox guest " + vm + " could not start in " + root, e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("Sandbox guest " + vm + " could not read its keys", e);
+        }
+    }
+
+    int sshPort() {
+        return server.getPort();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    private static KeyPair hostKey(String openSshPrivate) throws IOException, java.security.GeneralSecurityException {
+        try (InputStream in = new ByteArrayInputStream(openSshPrivate.getBytes(StandardCharsets.US_ASCII))) {
+            for (KeyPair pair : SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName("host"), in, null)) {
+                return pair;
+            }
+        }
+        throw new IllegalStateException("cloud-init user data holds no ssh_keys.ed25519_private");
+    }
+
+    private static void writeFiles(Path root, JsonNode files) throws IOException {
+        for (JsonNode file : files) {
+            Path target = root.resolve(file.path("path").asText().replaceFirst("^/+", ""));
+            Files.createDirectories(target.getParent());
+            String content = file.path("content").asText();
+            byte[] bytes = "b64".equals(file.path("encoding").asText()) ? Base64.getDecoder().decode(content)
+                    : content.getBytes(StandardCharsets.UTF_8);
+            Files.write(target, bytes);
+            String mode = file.path("permissions").asText("0644");
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                    (mode.endsWith("755") ? "rwxr-xr-x" : "rw-r--r--")));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop(true);
+        } catch (IOException ignored) {
+            // stopping anyway
+        }
+        // a background runner may still hold the test file open; best effort
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the folder lives under target/ and goes with mvn clean
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SandboxGuest[" + vm + " sshd on 127.0.0.1:" + sshPort() + "]";
+    }
+
+    /** One SSH exec request: {@code bash -c COMMAND} in the sandbox, streams pumped both ways. */
+    private static final class BashCommand implements Command {
+        private final Path root;
+        private final String command;
+        private InputStream in;
+        private OutputStream out;
+        private OutputStream err;
+        private ExitCallback exit;
+        private Process process;
+
+        BashCommand(Path root, String command) {
+            this.root = root;
+            this.command = command;
+        }
+
+        @Override
+        public void setInputStream(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void setOutputStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void setErrorStream(OutputStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void setExitCallback(ExitCallback callback) {
+            this.exit = callback;
+        }
+
+        @Override
+        public void start(ChannelSession channel, Environment env) throws IOException {
+            ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).directory(root.toFile());
+            Map<String, String> vars = builder.environment();
+            vars.put("VMBENCH_ROOT", root.toString());
+            vars.put("VMBENCH_RUNNER", "process");
+            vars.put("PATH", root.resolve("usr/local/bin") + ":" + vars.getOrDefault("PATH", "/usr/bin:/bin"));
+            process = builder.start();
+            Thread stdin = pump(in, process.getOutputStream(), true);
+            Thread stdout = pump(process.getInputStream(), out, false);
+            Thread stderr = pump(process.getErrorStream(), err, false);
+            Thread waiter = new Thread(() -> {
+                try {
+                    int code = process.waitFor();
+                    stdout.join();
+                    stderr.join();
+                    stdin.interrupt();
+                    exit.onExit(code);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sandbox-exit");
+            waiter.setDaemon(true);
+            waiter.start();
+        }
+
+        private static Thread pump(InputStream from, OutputStream to, boolean closeTarget) {
+            Thread t = new Thread(() -> {
+                byte[] buffer = new byte[16 * 1024];
+                try {
+                    int n;
+                    while ((n = from.read(buffer)) >= 0) {
+                        to.write(buffer, 0, n);
+                        to.flush();
+                    }
+                } catch (IOException ignored) {
+                    // the other side went away
+                } finally {
+                    if (closeTarget) {
+                        try {
+                            to.close();
+                        } catch (IOException ignored) {
+                            // closed already
+                        }
+                    }
+                }
+            }, "sandbox-pump");
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        @Override
+        public void destroy(ChannelSession channel) {
+            if (process != null) {
+                process.destroy();
+            }
+        }
+    }
+}

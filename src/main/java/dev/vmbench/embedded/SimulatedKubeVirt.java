@@ -1,0 +1,352 @@
+package dev.vmbench.embedded;
+
+import dev.vmbench.cluster.KubeVirt;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded cluster's KubeVirt and CDI: watches VirtualMachines and moves each through the phases a real
+ * cluster shows — root DataVolume CloneScheduled → CloneInProgress → Succeeded (with its PVC), VMI
+ * Scheduling → Scheduled → Running, VM Provisioning → Starting → Running/Ready — then starts a
+ * {@link SandboxGuest} from the VM's cloud-init Secret. Deleting a VM deletes what it owns, as the garbage
+ * collector would. {@link Fault}s replace a phase with the failure KubeVirt would report.
+ */
+final class SimulatedKubeVirt implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatedKubeVirt.class);
+    private static final long STEP_MS = 40;
+
+    private final KubernetesClient client;
+    private final Path sandboxes;
+    private final List<Fault> faults;
+    private final ScheduledExecutorService steps = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "simulated-kubevirt");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, SandboxGuest> guests = new ConcurrentHashMap<>();
+    private SharedIndexInformer<GenericKubernetesResource> informer;
+
+    SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults) {
+        this.client = client;
+        this.sandboxes = sandboxes;
+        this.faults = List.copyOf(faults);
+    }
+
+    void start() {
+        informer = client.genericKubernetesResources(KubeVirt.VIRTUAL_MACHINE).inAnyNamespace()
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(GenericKubernetesResource vm) {
+                        String ns = vm.getMetadata().getNamespace();
+                        String name = vm.getMetadata().getName();
+                        steps.execute(() -> step(ns, name, () -> provisionRootDisk(ns, name)));
+                    }
+
+                    @Override
+                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                        // status updates are this simulator's own
+                    }
+
+                    @Override
+                    public void onDelete(GenericKubernetesResource vm, boolean finalStateUnknown) {
+                        String ns = vm.getMetadata().getNamespace();
+                        String name = vm.getMetadata().getName();
+                        steps.execute(() -> step(ns, name, () -> collectGarbage(ns, name, vm.getMetadata().getUid())));
+                    }
+                });
+    }
+
+    /** The loopback port of the running VMI's sshd. */
+    Optional<Integer> sshPort(String namespace, String vmi) {
+        return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(SandboxGuest::sshPort);
+    }
+
+    private void step(String ns, String name, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Simulated KubeVirt failed a step for VM {}/{}: {}", ns, name, e.toString());
+        }
+    }
+
+    private void later(String ns, String name, Runnable action) {
+        steps.schedule(() -> step(ns, name, action), STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    // --- phases -------------------------------------------------------------------------------------------
+
+    private void provisionRootDisk(String ns, String name) {
+        GenericKubernetesResource vm = vm(ns, name);
+        if (vm == null) {
+            return;
+        }
+        vmStatus(ns, name, "Provisioning", false, null);
+        for (Map<String, Object> template : list(spec(vm).get("dataVolumeTemplates"))) {
+            Map<String, Object> meta = map(template.get("metadata"));
+            String dv = String.valueOf(meta.get("name"));
+            GenericKubernetesResource dataVolume = new GenericKubernetesResource();
+            dataVolume.setApiVersion("cdi.kubevirt.io/v1beta1");
+            dataVolume.setKind("DataVolume");
+            dataVolume.setMetadata(owned(vm, dv, stringMap(meta.get("labels"))));
+            dataVolume.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
+            KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).resource(dataVolume).create();
+            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneScheduled", "progress", "N/A"));
+        }
+        later(ns, name, () -> cloneRootDisk(ns, name));
+    }
+
+    private void cloneRootDisk(String ns, String name) {
+        GenericKubernetesResource vm = vm(ns, name);
+        if (vm == null) {
+            return;
+        }
+        for (Map<String, Object> template : list(spec(vm).get("dataVolumeTemplates"))) {
+            Map<String, Object> meta = map(template.get("metadata"));
+            String dv = String.valueOf(meta.get("name"));
+            if (faults.contains(Fault.DATA_VOLUME_FAILED)) {
+                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Failed", "progress", "N/A",
+                        "conditions", List.of(condition("Running", "False", "Error",
+                                "Unable to clone: source DataSource PVC is not readable"))));
+                vmStatus(ns, name, "DataVolumeError", false, condition("Failure", "False", "DataVolumeError",
+                        "DataVolume " + dv + " failed: Unable to clone: source DataSource PVC is not readable"));
+                event(ns, "DataVolume", dv, "Error", "Unable to clone: source DataSource PVC is not readable");
+                return;
+            }
+            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "45.00%"));
+            // CDI gives the PVC of a DataVolume the DataVolume's labels
+            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
+                    .withMetadata(owned(vm, dv, stringMap(meta.get("labels"))))
+                    .withNewSpec().addToAccessModes("ReadWriteOnce").withNewResources()
+                    .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec()
+                    .withNewStatus().withPhase("Bound").endStatus().build()).create();
+        }
+        later(ns, name, () -> startInstance(ns, name));
+    }
+
+    private void startInstance(String ns, String name) {
+        GenericKubernetesResource vm = vm(ns, name);
+        if (vm == null) {
+            return;
+        }
+        for (Map<String, Object> template : list(spec(vm).get("dataVolumeTemplates"))) {
+            String dv = String.valueOf(map(template.get("metadata")).get("name"));
+            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
+        }
+        String missing = missingClaim(ns, vm);
+        if (missing != null) {
+            vmStatus(ns, name, "ErrorPvcNotFound", false, condition("Failure", "False", "FailedPvcNotFound",
+                    "PVC " + ns + "/" + missing + " does not exist"));
+            steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)), 200, TimeUnit.MILLISECONDS);
+            return;
+        }
+        vmStatus(ns, name, "Starting", false, null);
+        Map<String, Object> template = map(spec(vm).get("template"));
+        GenericKubernetesResource vmi = new GenericKubernetesResource();
+        vmi.setApiVersion("kubevirt.io/v1");
+        vmi.setKind("VirtualMachineInstance");
+        vmi.setMetadata(owned(vm, name, stringMap(map(template.get("metadata")).get("labels"))));
+        vmi.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).resource(vmi).create();
+        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling"));
+        if (faults.contains(Fault.UNSCHEDULABLE)) {
+            String why = "0/3 nodes are available: 3 Insufficient memory.";
+            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling",
+                    "conditions", List.of(condition("PodScheduled", "False", "Unschedulable", why))));
+            vmStatus(ns, name, "ErrorUnschedulable", false, condition("PodScheduled", "False", "Unschedulable", why));
+            event(ns, "VirtualMachineInstance", name, "FailedScheduling", why);
+            return;
+        }
+        later(ns, name, () -> boot(ns, name));
+    }
+
+    private void boot(String ns, String name) {
+        GenericKubernetesResource vm = vm(ns, name);
+        if (vm == null) {
+            return;
+        }
+        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduled"));
+        String userData = userData(ns, vm);
+        SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData, faults);
+        SandboxGuest previous = guests.put(ns + "/" + name, guest);
+        if (previous != null) {
+            previous.close();
+        }
+        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running",
+                "interfaces", List.of(Map.of("name", "default", "ipAddress", "10.0.2.2")),
+                "conditions", List.of(condition("Ready", "True", "", ""))));
+        vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
+        LOG.info("Embedded VM {}/{} running: {}", ns, name, guest);
+    }
+
+    private void collectGarbage(String ns, String name, String uid) {
+        SandboxGuest guest = guests.remove(ns + "/" + name);
+        if (guest != null) {
+            guest.close();
+        }
+        try {
+            KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).delete();
+            for (GenericKubernetesResource dv : KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).list().getItems()) {
+                if (ownedBy(dv.getMetadata(), uid)) {
+                    KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(dv.getMetadata().getName()).delete();
+                }
+            }
+            client.persistentVolumeClaims().inNamespace(ns).list().getItems().stream()
+                    .filter(pvc -> ownedBy(pvc.getMetadata(), uid))
+                    .forEach(pvc -> client.persistentVolumeClaims().inNamespace(ns).resource(pvc).delete());
+        } catch (KubernetesClientException e) {
+            LOG.warn("Simulated garbage collection of {}/{} failed: {}", ns, name, e.getMessage());
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------
+
+    private GenericKubernetesResource vm(String ns, String name) {
+        return KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(name).get();
+    }
+
+    private String missingClaim(String ns, GenericKubernetesResource vm) {
+        for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+            Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+            if (claim != null && client.persistentVolumeClaims().inNamespace(ns).withName(claim.toString()).get() == null) {
+                return claim.toString();
+            }
+        }
+        return null;
+    }
+
+    private String userData(String ns, GenericKubernetesResource vm) {
+        for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+            Object secretName = map(map(volume.get("cloudInitNoCloud")).get("secretRef")).get("name");
+            if (secretName != null) {
+                Secret secret = client.secrets().inNamespace(ns).withName(secretName.toString()).get();
+                if (secret == null || secret.getData() == null || !secret.getData().containsKey("userdata")) {
+                    throw new IllegalStateException("cloud-init Secret " + secretName + " has no userdata");
+                }
+                return new String(Base64.getDecoder().decode(secret.getData().get("userdata")), StandardCharsets.UTF_8);
+            }
+        }
+        throw new IllegalStateException("VM " + vm.getMetadata().getName() + " has no cloudInitNoCloud secretRef");
+    }
+
+    private void vmStatus(String ns, String name, String printable, boolean ready, Map<String, Object> condition) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("printableStatus", printable);
+        status.put("ready", ready);
+        status.put("created", !printable.equals("Provisioning"));
+        if (condition != null) {
+            status.put("conditions", List.of(condition));
+        }
+        setStatus(KubeVirt.VIRTUAL_MACHINE, ns, name, status);
+    }
+
+    private void setStatus(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext type, String ns,
+            String name, Map<String, Object> status) {
+        GenericKubernetesResource latest = KubeVirt.in(client, type, ns).withName(name).get();
+        if (latest == null) {
+            return;
+        }
+        latest.setAdditionalProperty("status", new LinkedHashMap<>(status));
+        KubeVirt.in(client, type, ns).resource(latest).updateStatus();
+    }
+
+    private void event(String ns, String kind, String name, String reason, String message) {
+        client.v1().events().inNamespace(ns).resource(new EventBuilder()
+                .withNewMetadata().withGenerateName(name + "-").withNamespace(ns).endMetadata()
+                .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
+                .withType("Warning").withReason(reason).withMessage(message)
+                .withLastTimestamp(Instant.now().toString()).build()).create();
+    }
+
+    private static Map<String, Object> condition(String type, String status, String reason, String message) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("type", type);
+        c.put("status", status);
+        c.put("reason", reason);
+        c.put("message", message);
+        c.put("lastTransitionTime", Instant.now().toString());
+        return c;
+    }
+
+    private static ObjectMeta owned(GenericKubernetesResource owner, String name, Map<String, String> labels) {
+        OwnerReference ref = new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1").withKind("VirtualMachine")
+                .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
+                .withController(true).build();
+        return new ObjectMetaBuilder().withName(name).withNamespace(owner.getMetadata().getNamespace())
+                .withLabels(new LinkedHashMap<>(labels)).withOwnerReferences(ref).build();
+    }
+
+    private static boolean ownedBy(ObjectMeta meta, String uid) {
+        return meta.getOwnerReferences() != null
+                && meta.getOwnerReferences().stream().anyMatch(r -> r.getUid() != null && r.getUid().equals(uid));
+    }
+
+    private static Map<String, Object> spec(GenericKubernetesResource resource) {
+        return map(resource.getAdditionalProperties().get("spec"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object value) {
+        List<Map<String, Object>> items = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            l.forEach(item -> items.add(map(item)));
+        }
+        return items;
+    }
+
+    private static Map<String, String> stringMap(Object value) {
+        Map<String, String> out = new LinkedHashMap<>();
+        map(value).forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+        steps.shutdown();
+        try {
+            // garbage collection of the last deleted VMs may still be queued; let it finish
+            if (!steps.awaitTermination(10, TimeUnit.SECONDS)) {
+                steps.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        guests.values().forEach(SandboxGuest::close);
+        guests.clear();
+    }
+}

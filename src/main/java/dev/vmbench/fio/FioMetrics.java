@@ -1,0 +1,29 @@
+package dev.vmbench.fio;
+
+/**
+ * What one VM measured for one fio job section in one direction ({@code read}, {@code write} or
+ * {@code trim}). Latencies are completion latencies in nanoseconds; {@code bandwidthBytes} is bytes/s.
+ */
+public record FioMetrics(
+        String vm,
+        String job,
+        String direction,
+        long ios,
+        double iops,
+        double bandwidthBytes,
+        double clatMeanNs,
+        double clatStddevNs,
+        double clatP50Ns,
+        double clatP95Ns,
+        double clatP99Ns,
+        double clatP999Ns,
+        double clatMaxNs,
+        double latMeanNs,
+        long runtimeMs,
+        int errors) {
+
+    /** {@code vm-0 rand-read read}: where a number came from. */
+    public String where() {
+        return vm + " " + job + " " + direction;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.vmbench.fio;
+
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One permutation run on every VM of a group: the raw fio JSON of each VM (as received), the metrics
+ * parsed from it, and where the time went.
+ */
+public record FioRun(
+        VmGroupSpec group,
+        FioPermutation permutation,
+        Map<String, String> rawJson,
+        List<FioMetrics> metrics,
+        RunTimings timings) {
+
+    public FioRun {
+        rawJson = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rawJson));
+        metrics = List.copyOf(metrics);
+    }
+
+    @Override
+    public String toString() {
+        return group + " / " + permutation + " (" + rawJson.size() + " VMs)";
+    }
+}

@@ -1,0 +1,66 @@
+package dev.vmbench.fio;
+
+import java.util.Locale;
+
+/**
+ * What a threshold can bound, with the spelling used in thresholds files and messages. Latencies are
+ * completion latencies ({@code clat}) in nanoseconds; bandwidth is bytes per second.
+ */
+public enum Metric {
+    IOPS("iops"),
+    BW("bw"),
+    CLAT_MEAN("clat-mean"),
+    CLAT_P50("clat-p50"),
+    CLAT_P95("clat-p95"),
+    CLAT_P99("clat-p99"),
+    CLAT_P99_9("clat-p99.9");
+
+    private final String spelling;
+
+    Metric(String spelling) {
+        this.spelling = spelling;
+    }
+
+    public String spelling() {
+        return spelling;
+    }
+
+    public boolean isLatency() {
+        return this != IOPS && this != BW;
+    }
+
+    public double of(FioMetrics m) {
+        return switch (this) {
+            case IOPS -> m.iops();
+            case BW -> m.bandwidthBytes();
+            case CLAT_MEAN -> m.clatMeanNs();
+            case CLAT_P50 -> m.clatP50Ns();
+            case CLAT_P95 -> m.clatP95Ns();
+            case CLAT_P99 -> m.clatP99Ns();
+            case CLAT_P99_9 -> m.clatP999Ns();
+        };
+    }
+
+    /** A value as people read it: {@code 1234 IOPS}, {@code 152.3 MiB/s}, {@code 4.21 ms}. */
+    public String format(double value) {
+        if (this == IOPS) {
+            return String.format(Locale.ROOT, "%.0f IOPS", value);
+        }
+        if (this == BW) {
+            return String.format(Locale.ROOT, "%.1f MiB/s", value / (1024 * 1024));
+        }
+        if (value >= 1_000_000) {
+            return String.format(Locale.ROOT, "%.2f ms", value / 1_000_000);
+        }
+        return String.format(Locale.ROOT, "%.1f us", value / 1_000);
+    }
+
+    public static Metric bySpelling(String spelling) {
+        for (Metric metric : values()) {
+            if (metric.spelling.equals(spelling)) {
+                return metric;
+            }
+        }
+        throw new IllegalArgumentException("unknown metric " + spelling);
+    }
+}

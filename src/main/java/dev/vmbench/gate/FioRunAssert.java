@@ -1,0 +1,55 @@
+package dev.vmbench.gate;
+
+import dev.vmbench.fio.FioMetrics;
+import dev.vmbench.fio.FioRun;
+import dev.vmbench.profile.Limit;
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.api.AbstractAssert;
+
+/**
+ * AssertJ assertions on a {@link FioRun}. {@link #meets(List)} checks every limit against every VM, job
+ * section and direction and reports all breaches in one {@link AssertionError} — a failed test, as opposed
+ * to the exceptions of a broken cluster or harness.
+ *
+ * <pre>{@code
+ * FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()));
+ * }</pre>
+ */
+public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
+
+    private FioRunAssert(FioRun actual) {
+        super(actual, FioRunAssert.class);
+    }
+
+    public static FioRunAssert assertThat(FioRun actual) {
+        return new FioRunAssert(actual);
+    }
+
+    /** Fails listing every breach as {@code metric measured vs limit (key from origin) on VM job direction}. */
+    public FioRunAssert meets(List<Limit> limits) {
+        isNotNull();
+        if (actual.metrics().isEmpty()) {
+            failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
+        }
+        List<String> breaches = new ArrayList<>();
+        for (FioMetrics m : actual.metrics()) {
+            for (Limit limit : limits) {
+                double measured = limit.metric().of(m);
+                if (!limit.accepts(measured)) {
+                    breaches.add(String.format("%s %s %s %s (%s %s from %s) on VM %s job %s %s",
+                            limit.metric().spelling(),
+                            Double.isNaN(measured) ? "not measured" : limit.metric().format(measured),
+                            limit.minimum() ? "is below the minimum" : "is above the maximum",
+                            limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(),
+                            m.vm(), m.job(), m.direction()));
+                }
+            }
+        }
+        if (!breaches.isEmpty()) {
+            failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
+                    String.join(System.lineSeparator() + "  - ", breaches));
+        }
+        return this;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.vmbench.guest;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.awaitility.core.ConditionTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSH session to one VM, kept for the whole group and re-established if it drops. The guest's host key
+ * is pinned: a different key refuses the connection. Every command has a hard timeout.
+ */
+public final class GuestShell implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuestShell.class);
+    private static final Duration CONNECT_ATTEMPT = Duration.ofSeconds(15);
+
+    private final SshClient client;
+    private final String vm;
+    private final GuestChannel channel;
+    private final String user;
+    private final SshIdentity identity;
+    private final PublicKey hostKey;
+    private volatile ClientSession session;
+
+    private GuestShell(SshClient client, String vm, GuestChannel channel, String user, SshIdentity identity,
+            PublicKey hostKey) {
+        this.client = client;
+        this.vm = vm;
+        this.channel = channel;
+        this.user = user;
+        this.identity = identity;
+        this.hostKey = hostKey;
+    }
+
+    /**
+     * Connects through {@code channel}, retrying while the guest's sshd is not up yet, for at most
+     * {@code deadline}. A wrong host key fails at once.
+     *
+     * @throws GuestException naming the VM, the deadline and the last reason the connection failed
+     */
+    public static GuestShell connect(SshClient client, String vm, GuestChannel channel, String user,
+            SshIdentity identity, PublicKey hostKey, Duration deadline) {
+        GuestShell shell = new GuestShell(client, vm, channel, user, identity, hostKey);
+        shell.session = shell.openWithin(deadline);
+        return shell;
+    }
+
+    public String vm() {
+        return vm;
+    }
+
+    private ClientSession openWithin(Duration deadline) {
+        AtomicReference<String> lastFailure = new AtomicReference<>("no attempt finished");
+        AtomicReference<ClientSession> opened = new AtomicReference<>();
+        try {
+            await("SSH to VM " + vm)
+                    .atMost(deadline)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        try {
+                            opened.set(openOnce());
+                            return true;
+                        } catch (HostKeyMismatchException e) {
+                            throw e;
+                        } catch (IOException | RuntimeException e) {
+                            lastFailure.set(e.getMessage() + "; tunnel: " + channel.lastError());
+                            return false;
+                        }
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new GuestException("SSH to VM " + vm + " was not ready within " + deadline.toSeconds()
+                    + "s. Last failure: " + lastFailure.get() + ". Fix: check the VM's console log and that "
+                    + "cloud-init finished (Diagnostics are attached).");
+        }
+        return opened.get();
+    }
+
+    private ClientSession openOnce() throws IOException {
+        InetSocketAddress address = channel.address();
+        ClientSession s = client.connect(user, address).verify(CONNECT_ATTEMPT).getSession();
+        try {
+            s.setServerKeyVerifier((session, remote, presented) -> {
+                if (KeyUtils.compareKeys(hostKey, presented)) {
+                    return true;
+                }
+                throw new HostKeyMismatchException("VM " + vm + " presented host key "
+                        + KeyUtils.getFingerPrint(presented) + " but the harness gave it "
+                        + KeyUtils.getFingerPrint(hostKey) + " through cloud-init: refusing to connect. "
+                        + "Fix: something else answers on this VM's SSH port, or cloud-init did not apply the "
+                        + "host key; see the diagnostics.");
+            });
+            s.addPublicKeyIdentity(identity.clientKey());
+            s.auth().verify(CONNECT_ATTEMPT);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close(true);
+            Throwable mismatch = e;
+            while (mismatch != null && !(mismatch instanceof HostKeyMismatchException)) {
+                mismatch = mismatch.getCause();
+            }
+            if (mismatch != null) {
+                throw (HostKeyMismatchException) mismatch;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code command} with {@code stdin} (may be empty) and waits at most {@code timeout}. A dropped
+     * session is re-opened once before the command is retried.
+     *
+     * @throws GuestTimeoutException if the command does not finish in time
+     */
+    public CommandResult exec(String command, String stdin, Duration timeout) {
+        try {
+            return execOnce(command, stdin, timeout);
+        } catch (SessionLostException e) {
+            LOG.info("SSH session to {} dropped ({}); reconnecting", vm, e.getMessage());
+            session = openWithin(Duration.ofMinutes(2));
+            return execOnce(command, stdin, timeout);
+        }
+    }
+
+    private CommandResult execOnce(String command, String stdin, Duration timeout) {
+        ClientSession s = session;
+        if (s == null || !s.isOpen()) {
+            throw new SessionLostException("session closed");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ChannelExec exec = s.createExecChannel(command)) {
+            exec.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            exec.setOut(out);
+            exec.setErr(err);
+            exec.open().verify(CONNECT_ATTEMPT);
+            Set<ClientChannelEvent> events = exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
+            if (events.contains(ClientChannelEvent.TIMEOUT)) {
+                throw new GuestTimeoutException("Command [" + command + "] on VM " + vm + " did not finish within "
+                        + timeout.toSeconds() + "s");
+            }
+            Integer status = exec.getExitStatus();
+            if (status == null) {
+                throw new SessionLostException("no exit status for [" + command + "]");
+            }
+            return new CommandResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            if (!s.isOpen()) {
+                throw new SessionLostException(e.getMessage());
+            }
+            throw new GuestException("Command [" + command + "] on VM " + vm + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        ClientSession s = session;
+        if (s != null) {
+            s.close(true);
+        }
+    }
+
+    /** The SSH session is gone; the command did not run or its outcome is unknown. */
+    private static final class SessionLostException extends GuestException {
+        SessionLostException(String message) {
+            super(message);
+        }
+    }
+
+    /** The guest presented a host key other than the one the harness gave it. */
+    static final class HostKeyMismatchException extends GuestException {
+        HostKeyMismatchException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vmbench.guest;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The guest script's status line: {@code state=done exit=0 started=1700000000.12 finished=1700000031.50}.
+ * Times are the guest's epoch seconds; {@code NaN} where not known.
+ */
+public record GuestStatus(String state, String exit, double started, double finished) {
+
+    static GuestStatus parse(String line) {
+        Map<String, String> fields = new HashMap<>();
+        for (String token : line.trim().split("\\s+")) {
+            int eq = token.indexOf('=');
+            if (eq > 0) {
+                fields.put(token.substring(0, eq), token.substring(eq + 1));
+            }
+        }
+        if (!fields.containsKey("state")) {
+            throw new GuestException("The guest's status line has no state: [" + line.trim() + "]");
+        }
+        return new GuestStatus(fields.get("state"), fields.getOrDefault("exit", "-"),
+                epoch(fields.get("started")), epoch(fields.get("finished")));
+    }
+
+    private static double epoch(String text) {
+        try {
+            return text == null ? Double.NaN : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    public boolean succeeded() {
+        return "done".equals(state) && "0".equals(exit);
+    }
+}

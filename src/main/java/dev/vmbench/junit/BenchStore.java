@@ -1,0 +1,84 @@
+package dev.vmbench.junit;
+
+import dev.vmbench.matrix.VmGroupSpec;
+import java.lang.reflect.Field;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+
+/**
+ * The one place that touches the JUnit Store. Run-wide state lives in the root store (settings first, then
+ * the connection, so the connection closes before the settings); each group lives in the store of its class
+ * invocation, so it is provisioned on first use, shared by every test of the invocation, and closed when the
+ * invocation ends — before the connection it needs.
+ */
+final class BenchStore {
+
+    private static final Namespace NAMESPACE = Namespace.create("dev.vmbench");
+    private static final String CLASS_INVOCATION = "class-template-invocation";
+
+    private BenchStore() {
+    }
+
+    static Settings settings(ExtensionContext context) {
+        ExtensionContext root = context.getRoot();
+        return root.getStore(NAMESPACE).computeIfAbsent(Settings.class, k -> Settings.load(root), Settings.class);
+    }
+
+    static Connection connection(ExtensionContext context) {
+        Settings settings = settings(context);
+        return context.getRoot().getStore(NAMESPACE)
+                .computeIfAbsent(Connection.class, k -> Connection.open(settings), Connection.class);
+    }
+
+    /** The group of the test's class invocation, provisioning it on first use. */
+    static GroupHandle group(ExtensionContext context) {
+        ExtensionContext invocation = classInvocation(context).orElseThrow(() -> new ParameterResolutionException(
+                "A VmGroup parameter belongs to a VM group: annotate " + context.getRequiredTestClass().getName()
+                        + " with @ParameterizedClass and @VmGroupSource."));
+        VmGroupSpec spec = spec(context);
+        return invocation.getStore(NAMESPACE).computeIfAbsent(spec,
+                s -> GroupHandle.provision(s, settings(context), connection(context)), GroupHandle.class);
+    }
+
+    /** The group if its invocation has provisioned one (never provisions). */
+    static Optional<GroupHandle> existingGroup(ExtensionContext context) {
+        return classInvocation(context).flatMap(invocation -> specIfAny(context)
+                .map(spec -> invocation.getStore(NAMESPACE).get(spec, GroupHandle.class)));
+    }
+
+    static VmGroupSpec spec(ExtensionContext context) {
+        return specIfAny(context).orElseThrow(() -> new ParameterResolutionException(
+                "A VmGroup parameter needs the VM group of its class invocation: declare `@Parameter VmGroupSpec "
+                        + "group;` in " + context.getRequiredTestClass().getName() + "."));
+    }
+
+    private static Optional<VmGroupSpec> specIfAny(ExtensionContext context) {
+        Optional<Object> instance = context.getTestInstance();
+        for (Class<?> c = context.getRequiredTestClass(); instance.isPresent() && c != Object.class; c = c.getSuperclass()) {
+            for (Field field : c.getDeclaredFields()) {
+                if (field.getType() == VmGroupSpec.class) {
+                    try {
+                        field.setAccessible(true);
+                        return Optional.ofNullable((VmGroupSpec) field.get(instance.get()));
+                    } catch (IllegalAccessException e) {
+                        throw new ParameterResolutionException("Cannot read field " + field, e);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<ExtensionContext> classInvocation(ExtensionContext context) {
+        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+            String id = c.get().getUniqueId();
+            String last = id.substring(id.lastIndexOf("/[") + 2);
+            if (last.startsWith(CLASS_INVOCATION + ":")) {
+                return c;
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vmbench.junit;
+
+import dev.vmbench.cluster.VmGroup;
+import dev.vmbench.matrix.VmGroupSpec;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+
+/**
+ * The outcome of provisioning one group, kept in its class invocation's Store: the live group, or the
+ * failure, so later tests of the group fail at once with the cause instead of provisioning again.
+ */
+final class GroupHandle implements AutoCloseable {
+
+    private final VmGroupSpec spec;
+    private final VmGroup group;
+    private final RuntimeException failure;
+    private boolean reported;
+
+    private GroupHandle(VmGroupSpec spec, VmGroup group, RuntimeException failure) {
+        this.spec = spec;
+        this.group = group;
+        this.failure = failure;
+    }
+
+    static GroupHandle provision(VmGroupSpec spec, Settings settings, Connection connection) {
+        try {
+            return new GroupHandle(spec, connection.provisioner().provision(spec, new GroupRecorder(settings.results())),
+                    null);
+        } catch (RuntimeException e) {
+            return new GroupHandle(spec, null, e);
+        }
+    }
+
+    synchronized VmGroup group() {
+        if (failure == null) {
+            return group;
+        }
+        String message = reported
+                ? "VM group " + spec + " failed to provision for an earlier test, so this one did not run: "
+                        + failure.getMessage()
+                : "VM group " + spec + " could not be provisioned: " + failure.getMessage();
+        reported = true;
+        throw new ParameterResolutionException(message, failure);
+    }
+
+    void markFailed() {
+        if (group != null) {
+            group.markFailed();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (group != null) {
+            group.close();
+        }
+    }
+}

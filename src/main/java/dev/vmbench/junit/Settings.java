@@ -1,0 +1,80 @@
+package dev.vmbench.junit;
+
+import dev.vmbench.config.BenchConfig;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.Matrix;
+import dev.vmbench.matrix.VmGroupSpec;
+import dev.vmbench.profile.FioJobs;
+import dev.vmbench.profile.ProfileLibrary;
+import dev.vmbench.profile.Thresholds;
+import dev.vmbench.report.AllureReport;
+import dev.vmbench.report.ResultStore;
+import dev.vmbench.template.Templates;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Everything a run reads once: settings, profiles, thresholds, templates, the plan and its results folder. */
+record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Templates templates,
+        FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
+
+    static Settings load(ExtensionContext root) {
+        BenchConfig config = BenchConfig.from(root::getConfigurationParameter, System::getenv, Thresholds.KEYS);
+        ProfileLibrary profiles = ProfileLibrary.load(config.profileDir());
+        profiles.select(config.profiles());
+        Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides());
+        Templates templates = Templates.in(config.templateDir());
+        FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes());
+        List<VmGroupSpec> groups = Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(),
+                config.concurrency());
+        List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),
+                name -> profiles.get(name).takesBlockSize());
+        String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
+        ResultStore results = ResultStore.create(config.resultsDir(), runId);
+        results.writePlan(plan(runId, config, groups, permutations));
+        AllureReport.runInfo(environment(runId, config, groups, permutations), Path.of("allure/categories.json"));
+        LOG.info("vmbench run {}: {} VM group(s) x {} permutation(s) on {}; results in {}", runId, groups.size(),
+                permutations.size(), config.embedded() ? "the embedded cluster" : "StorageClass(es) " + config.pools(),
+                results.dir());
+        return new Settings(runId, config, profiles, thresholds, templates, jobs, groups, permutations, results);
+    }
+
+    private static Map<String, Object> plan(String runId, BenchConfig config, List<VmGroupSpec> groups,
+            List<FioPermutation> permutations) {
+        Map<String, Object> plan = new LinkedHashMap<>();
+        plan.put("run", runId);
+        plan.put("embedded", config.embedded());
+        plan.put("groups", groups.stream().map(VmGroupSpec::toString).toList());
+        plan.put("permutations", permutations.stream().map(FioPermutation::toString).toList());
+        plan.put("tests", groups.size() * permutations.size());
+        plan.put("vms", groups.stream().mapToInt(VmGroupSpec::concurrency).sum());
+        plan.put("runtimeSeconds", config.runtime().toSeconds());
+        plan.put("rampSeconds", config.ramp().toSeconds());
+        return plan;
+    }
+
+    private static Map<String, String> environment(String runId, BenchConfig config, List<VmGroupSpec> groups,
+            List<FioPermutation> permutations) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("run", runId);
+        env.put("cluster", config.embedded() ? "embedded" : "kubeconfig");
+        env.put("storage classes", String.join(", ", config.pools()));
+        env.put("data source", config.dataSourceNamespace() + "/" + config.dataSourceName());
+        env.put("volume mode", config.volumeMode());
+        env.put("groups", String.valueOf(groups.size()));
+        env.put("permutations", permutations.stream().map(FioPermutation::toString).toList().toString());
+        env.put("runtime", config.runtime().toSeconds() + "s + ramp " + config.ramp().toSeconds() + "s");
+        return env;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.vmbench.junit;
+
+import dev.vmbench.cluster.VmGroup;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
+import dev.vmbench.profile.Thresholds;
+import dev.vmbench.report.AllureReport;
+import java.lang.reflect.Method;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
+ * class invocation) and {@link Thresholds}, labels each test with its parameters in the report, records its
+ * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
+ * own: everything lives in the Store through {@link BenchStore}.
+ */
+final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher {
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        return type == VmGroup.class || type == Thresholds.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (parameter.getParameter().getType() == Thresholds.class) {
+            return BenchStore.settings(context).thresholds();
+        }
+        return BenchStore.group(context).group();
+    }
+
+    @Override
+    public void interceptTestTemplateMethod(Invocation<Void> invocation,
+            ReflectiveInvocationContext<Method> invocationContext, ExtensionContext context) throws Throwable {
+        FioPermutation permutation = invocationContext.getArguments().stream()
+                .filter(FioPermutation.class::isInstance).map(FioPermutation.class::cast).findFirst().orElse(null);
+        if (permutation == null) {
+            invocation.proceed();
+            return;
+        }
+        VmGroupSpec spec = BenchStore.spec(context);
+        AllureReport.parameters(spec, permutation);
+        String outcome = "broken";
+        try {
+            invocation.proceed();
+            outcome = "passed";
+        } catch (AssertionError e) {
+            outcome = "failed";
+            throw e;
+        } finally {
+            BenchStore.settings(context).results().writeOutcome(spec, permutation, outcome);
+        }
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        BenchStore.existingGroup(context).ifPresent(GroupHandle::markFailed);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vmbench.profile;
+
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.template.Templates;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a permutation into the fio job file a guest runs: the profile's sections (with {@code {{bs}}}
+ * filled in) under the shared {@code [global]} of {@code templates/fio-job.fio.mustache}.
+ */
+public final class FioJobs {
+
+    private static final Pattern SECTION = Pattern.compile("(?m)^\\[[^\\]]+\\]");
+    /** Layout of the test file is assumed no slower than this; slower storage hits the fio timeout. */
+    private static final long LAYOUT_BYTES_PER_SECOND = 20L * 1024 * 1024;
+    private static final Duration MARGIN = Duration.ofSeconds(60);
+
+    private final ProfileLibrary profiles;
+    private final Templates templates;
+    private final Duration runtime;
+    private final Duration ramp;
+    private final long fileSizeBytes;
+
+    public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes) {
+        this.profiles = profiles;
+        this.templates = templates;
+        this.runtime = runtime;
+        this.ramp = ramp;
+        this.fileSizeBytes = fileSizeBytes;
+    }
+
+    public String render(FioPermutation permutation) {
+        FioProfile profile = profiles.get(permutation.profile());
+        String sections = templates.renderText(profile.name() + ".fio", profile.sections(),
+                Map.of("bs", permutation.blockSize().toString()));
+        return templates.render("fio-job.fio.mustache", Map.of(
+                "profile", profile.name(),
+                "blockSize", permutation.blockSize().toString(),
+                "size", Long.toString(fileSizeBytes),
+                "runtimeSeconds", Long.toString(runtime.toSeconds()),
+                "rampSeconds", Long.toString(ramp.toSeconds()),
+                "profileSections", sections));
+    }
+
+    /**
+     * How long fio may take before it counts as hung: every section back to back (runtime + ramp), plus
+     * laying out the test file, plus a fixed margin.
+     */
+    public Duration budget(FioPermutation permutation) {
+        long sections = Math.max(1, SECTION.matcher(profiles.get(permutation.profile()).sections()).results().count());
+        return runtime.plus(ramp).multipliedBy(sections)
+                .plusSeconds(fileSizeBytes / LAYOUT_BYTES_PER_SECOND)
+                .plus(MARGIN);
+    }
+}

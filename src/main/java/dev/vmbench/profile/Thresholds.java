@@ -1,0 +1,199 @@
+package dev.vmbench.profile;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vmbench.fio.Metric;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The gates of a run, from a thresholds file ({@code test-profiles/thresholds.yaml}) plus
+ * {@code -Dvmbench.threshold.<key>} overrides. Later wins: {@code defaults} → {@code pools.<StorageClass>}
+ * → {@code profiles.<profile>} → overrides. Keys are {@code min-iops}, {@code min-bw} and
+ * {@code max-clat-mean|p50|p95|p99|p99.9}; values take units ({@code 20k}, {@code 150MiB/s},
+ * {@code 5ms}, {@code 800us}).
+ */
+public final class Thresholds {
+
+    /** Every key a thresholds file or override may use. */
+    public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
+            "max-clat-p95", "max-clat-p99", "max-clat-p99.9");
+
+    private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z/]*)");
+    private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles");
+
+    private final Map<String, Limit> defaults;
+    private final Map<String, Map<String, Limit>> pools;
+    private final Map<String, Map<String, Limit>> profiles;
+    private final Map<String, Limit> overrides;
+
+    private Thresholds(Map<String, Limit> defaults, Map<String, Map<String, Limit>> pools,
+            Map<String, Map<String, Limit>> profiles, Map<String, Limit> overrides) {
+        this.defaults = defaults;
+        this.pools = pools;
+        this.profiles = profiles;
+        this.overrides = overrides;
+    }
+
+    /**
+     * Reads a thresholds file and applies overrides.
+     *
+     * @throws IllegalArgumentException naming file, line, key, value and the fix
+     */
+    public static Thresholds load(Path file, Map<String, String> overrides) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("Thresholds file [" + file.toAbsolutePath() + "] does not exist. "
+                    + "Fix: run from the project folder or point -Dvmbench.thresholds at a thresholds file.");
+        }
+        Map<String, Limit> defaults = new LinkedHashMap<>();
+        Map<String, Map<String, Limit>> pools = new LinkedHashMap<>();
+        Map<String, Map<String, Limit>> profiles = new LinkedHashMap<>();
+        String name = file.getFileName().toString();
+        try (JsonParser p = new YAMLFactory().createParser(file.toFile())) {
+            if (p.nextToken() == null) {
+                return new Thresholds(defaults, pools, profiles, parseOverrides(overrides));
+            }
+            expect(p, JsonToken.START_OBJECT, name, "the file must be a map with defaults, pools and profiles");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String section = p.currentName();
+                int line = p.currentLocation().getLineNr();
+                p.nextToken();
+                switch (section) {
+                    case "defaults" -> defaults.putAll(readLimits(p, name, "defaults"));
+                    case "pools" -> pools.putAll(readNamed(p, name, "pools"));
+                    case "profiles" -> profiles.putAll(readNamed(p, name, "profiles"));
+                    default -> throw new IllegalArgumentException(name + ":" + line + ": unknown section ["
+                            + section + "]. Fix: use " + String.join(", ", SECTIONS) + ".");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + ": is not valid YAML: " + e.getMessage().lines().findFirst()
+                    .orElse("") + ". Fix: correct the YAML syntax.", e);
+        }
+        return new Thresholds(defaults, pools, profiles, parseOverrides(overrides));
+    }
+
+    /** The limits one test must meet, each key resolved by precedence. */
+    public List<Limit> of(String pool, String profile) {
+        Map<String, Limit> merged = new LinkedHashMap<>(defaults);
+        merged.putAll(pools.getOrDefault(pool, Map.of()));
+        merged.putAll(profiles.getOrDefault(profile, Map.of()));
+        merged.putAll(overrides);
+        return List.copyOf(merged.values());
+    }
+
+    private static Map<String, Limit> parseOverrides(Map<String, String> overrides) {
+        Map<String, Limit> limits = new LinkedHashMap<>();
+        overrides.forEach((key, value) -> limits.put(key, limit(key, value, "-Dvmbench.threshold." + key)));
+        return limits;
+    }
+
+    private static Map<String, Map<String, Limit>> readNamed(JsonParser p, String file, String section)
+            throws IOException {
+        Map<String, Map<String, Limit>> named = new LinkedHashMap<>();
+        expect(p, JsonToken.START_OBJECT, file, section + " must map names to limits");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            named.put(name, readLimits(p, file, section + "." + name));
+        }
+        return named;
+    }
+
+    private static Map<String, Limit> readLimits(JsonParser p, String file, String path) throws IOException {
+        Map<String, Limit> limits = new LinkedHashMap<>();
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return limits;
+        }
+        expect(p, JsonToken.START_OBJECT, file, path + " must map threshold keys to values");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken value = p.nextToken();
+            String origin = file + ":" + p.currentLocation().getLineNr();
+            if (!value.isScalarValue()) {
+                throw new IllegalArgumentException(origin + ": " + path + "." + key
+                        + " must be a single value like 5ms or 20k. Fix: write it on one line.");
+            }
+            limits.put(key, limit(key, p.getText(), origin + " (" + path + ")"));
+        }
+        return limits;
+    }
+
+    private static void expect(JsonParser p, JsonToken token, String file, String rule) {
+        if (p.currentToken() != token) {
+            throw new IllegalArgumentException(file + ":" + p.currentLocation().getLineNr() + ": " + rule
+                    + ", found [" + p.currentToken() + "]. Fix: see the comment at the top of thresholds.yaml.");
+        }
+    }
+
+    /** Parses one key and value; the message names origin, key, value, rule and fix. */
+    static Limit limit(String key, String written, String origin) {
+        if (!KEYS.contains(key)) {
+            throw new IllegalArgumentException(origin + ": unknown threshold key [" + key + "]. Fix: use one of "
+                    + String.join(", ", KEYS) + ".");
+        }
+        Metric metric = Metric.bySpelling(key.substring(4));
+        boolean minimum = key.startsWith("min-");
+        Matcher m = NUMBER.matcher(written.trim());
+        Double value = m.matches() ? scale(metric, Double.parseDouble(m.group(1)), m.group(2)) : null;
+        if (value == null) {
+            throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not "
+                    + example(metric) + ".");
+        }
+        return new Limit(key, metric, minimum, value, written.trim(), origin);
+    }
+
+    private static String example(Metric metric) {
+        return switch (metric) {
+            case IOPS -> "an I/O rate. Fix: write a count like 5000, 20k or 1.5M";
+            case BW -> "a bandwidth. Fix: write it like 150MiB/s, 1.5GiB/s or 200MB/s";
+            default -> "a latency. Fix: write it like 800us, 5ms or 2s";
+        };
+    }
+
+    private static Double scale(Metric metric, double n, String unit) {
+        String u = unit.toLowerCase(Locale.ROOT);
+        return switch (metric) {
+            case IOPS -> switch (u) {
+                case "" -> n;
+                case "k" -> n * 1e3;
+                case "m" -> n * 1e6;
+                default -> null;
+            };
+            case BW -> switch (u) {
+                case "b/s" -> n;
+                case "kib/s" -> n * 1024;
+                case "mib/s" -> n * 1024 * 1024;
+                case "gib/s" -> n * 1024 * 1024 * 1024;
+                case "kb/s" -> n * 1e3;
+                case "mb/s" -> n * 1e6;
+                case "gb/s" -> n * 1e9;
+                default -> null;
+            };
+            default -> switch (u) {
+                case "ns" -> n;
+                case "us" -> n * 1e3;
+                case "ms" -> n * 1e6;
+                case "s" -> n * 1e9;
+                default -> null;
+            };
+        };
+    }
+
+    /** Pools and profiles the file names, for checking them against the run. */
+    public List<String> sections() {
+        List<String> named = new ArrayList<>();
+        pools.keySet().forEach(p -> named.add("pools." + p));
+        profiles.keySet().forEach(p -> named.add("profiles." + p));
+        return named;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.vmbench.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmbench.fio.FioMetrics;
+import dev.vmbench.fio.FioRun;
+import dev.vmbench.fio.RunTimings;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A run's folder, {@code target/vmbench/<run-id>/}, written as results arrive so an interrupted run keeps
+ * everything it measured: {@code plan.json}, {@code manifests/}, {@code <group>/<permutation>/<vm>.json}
+ * (raw fio), {@code results.csv}, {@code timings.csv}, {@code summary.json}, {@code provisioning.log},
+ * {@code <group>/sysinfo/}, {@code <group>/diagnostics/}. Safe for concurrent use.
+ */
+public final class ResultStore {
+
+    static final String RESULTS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,vm,job,direction,"
+            + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p95_ns,clat_p99_ns,clat_p99_9_ns,"
+            + "clat_max_ns,lat_mean_ns,runtime_ms,errors";
+    static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
+            + "start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final String runId;
+    private final Path dir;
+    private final ArrayNode summary = JSON.createArrayNode();
+
+    private ResultStore(String runId, Path dir) {
+        this.runId = runId;
+        this.dir = dir;
+    }
+
+    public static ResultStore create(Path resultsDir, String runId) {
+        Path dir = resultsDir.resolve(runId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the results folder " + dir.toAbsolutePath()
+                    + ". Fix: make it writable or set -Dvmbench.resultsDir.", e);
+        }
+        return new ResultStore(runId, dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public synchronized void writePlan(Object plan) {
+        write(dir.resolve("plan.json"), json(plan));
+    }
+
+    public synchronized void writeManifest(VmGroupSpec group, String name, String yaml) {
+        write(dir.resolve("manifests").resolve(group.slug()).resolve(name), yaml);
+    }
+
+    public synchronized void writeRaw(VmGroupSpec group, FioPermutation permutation, String vm, String raw) {
+        write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".json"), raw);
+    }
+
+    public synchronized void writeProvisioned(VmGroupSpec group, Map<String, String> sysinfo,
+            Map<String, Long> phaseMillis) {
+        sysinfo.forEach((vm, text) -> write(dir.resolve(group.slug()).resolve("sysinfo").resolve(vm + ".txt"), text));
+        append(dir.resolve("provisioning.log"), null, Instant.now() + " provisioned group " + group.slug() + " ("
+                + group + ") VMs " + sysinfo.keySet() + " phases_ms " + phaseMillis);
+    }
+
+    public synchronized void writeDiagnostics(VmGroupSpec group, Map<String, String> evidence) {
+        evidence.forEach((name, text) -> write(dir.resolve(group.slug()).resolve("diagnostics").resolve(name), text));
+    }
+
+    /** Appends the run's rows to results.csv and timings.csv and rewrites summary.json. */
+    public synchronized void writeRun(FioRun run) {
+        String dims = csv(runId, run.group().pool(), run.group().vmSize().name(), run.group().pvcSize(),
+                run.group().concurrency(), run.permutation().profile(), run.permutation().blockSize());
+        for (FioMetrics m : run.metrics()) {
+            append(dir.resolve("results.csv"), RESULTS_HEADER, dims + "," + csv(m.vm(), m.job(), m.direction(), m.ios(),
+                    num(m.iops()), num(m.bandwidthBytes()), num(m.clatMeanNs()), num(m.clatStddevNs()),
+                    num(m.clatP50Ns()), num(m.clatP95Ns()), num(m.clatP99Ns()), num(m.clatP999Ns()),
+                    num(m.clatMaxNs()), num(m.latMeanNs()), m.runtimeMs(), m.errors()));
+        }
+        RunTimings t = run.timings();
+        append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
+                t.startSkew().toMillis(), t.fio().toMillis(), t.collect().toMillis(), t.total().toMillis(),
+                t.overhead().toMillis()));
+        ObjectNode entry = summary.addObject();
+        entry.put("group", run.group().toString());
+        entry.put("permutation", run.permutation().toString());
+        entry.put("vms", run.rawJson().size());
+        entry.put("totalIops", run.metrics().stream().mapToDouble(FioMetrics::iops).sum());
+        entry.put("worstClatP99Ns", run.metrics().stream().mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
+        entry.put("overheadMs", t.overhead().toMillis());
+        write(dir.resolve("summary.json"), json(summary));
+    }
+
+    /** Records a test's verdict in {@code checkpoint}: one line per finished permutation. */
+    public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome) {
+        append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome);
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String csv(Object... values) {
+        StringBuilder line = new StringBuilder();
+        for (Object v : values) {
+            if (line.length() > 0) {
+                line.append(',');
+            }
+            String text = String.valueOf(v);
+            line.append(text.contains(",") || text.contains("\"") ? "\"" + text.replace("\"", "\"\"") + "\"" : text);
+        }
+        return line.toString();
+    }
+
+    private static String num(double value) {
+        return Double.isNaN(value) ? "" : String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    /** Writes through a temporary file, so a reader never sees half a file. */
+    private static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file.toAbsolutePath(), e);
+        }
+    }
+
+    private static void append(Path file, String header, String line) {
+        try {
+            Files.createDirectories(file.getParent());
+            if (header != null && !Files.exists(file)) {
+                Files.writeString(file, header + "\n", StandardCharsets.UTF_8);
+            }
+            Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot append to " + file.toAbsolutePath(), e);
+        }
+    }
+
+    /** Lines of a file of this run, for tests and tools. */
+    public List<String> lines(String name) {
+        try {
+            return Files.readAllLines(dir.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
