@@ -1,0 +1,118 @@
+package dev.vmbench.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmbench.matrix.BlockSize;
+import dev.vmbench.matrix.VmSize;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class BenchConfigTest {
+
+    private static final List<String> THRESHOLD_KEYS = List.of("min-iops", "max-clat-p99");
+
+    private static BenchConfig parse(Map<String, String> parameters, Map<String, String> environment) {
+        return BenchConfig.from(key -> Optional.ofNullable(parameters.get(key)), environment::get, THRESHOLD_KEYS);
+    }
+
+    private static BenchConfig parse(String... keyValues) {
+        Map<String, String> parameters = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            parameters.put(keyValues[i], keyValues[i + 1]);
+        }
+        return parse(parameters, Map.of());
+    }
+
+    @Test
+    void withoutAPoolTheEmbeddedClusterAndItsSmallDefaultsAreUsed() {
+        BenchConfig config = parse();
+
+        assertThat(config.embedded()).isTrue();
+        assertThat(config.pools()).containsExactly(BenchConfig.EMBEDDED_POOL);
+        assertThat(config.concurrency()).containsExactly(1, 2);
+        assertThat(config.runtime()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.cleanup()).isEqualTo(CleanupMode.ALWAYS);
+    }
+
+    @Test
+    void aPoolSelectsTheRealClusterAndItsDefaults() {
+        BenchConfig config = parse("pool", "ocs-storagecluster-ceph-rbd, fast-nvme");
+
+        assertThat(config.embedded()).isFalse();
+        assertThat(config.pools()).containsExactly("ocs-storagecluster-ceph-rbd", "fast-nvme");
+        assertThat(config.vmSizes()).containsExactly(VmSize.parse("medium"));
+        assertThat(config.blockSizes()).containsExactly(BlockSize.parse("4k"), BlockSize.parse("64k"),
+                BlockSize.parse("1m"));
+        assertThat(config.runtime()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.fileSizeBytes()).isEqualTo(4L << 30);
+    }
+
+    @Test
+    void environmentVariablesApplyWhenNoParameterIsGiven() {
+        BenchConfig config = parse(Map.of("vmbench.runtime", "45s"),
+                Map.of("VMBENCH_POOL", "gold", "VMBENCH_RUNTIME", "10s", "VMBENCH_CLEANUP", "on-success",
+                        "VMBENCH_THRESHOLD_MAX_CLAT_P99", "20ms"));
+
+        assertThat(config.pools()).containsExactly("gold");
+        assertThat(config.runtime()).as("a parameter beats the environment").isEqualTo(Duration.ofSeconds(45));
+        assertThat(config.cleanup()).isEqualTo(CleanupMode.ON_SUCCESS);
+        assertThat(config.thresholdOverrides()).containsExactly(Map.entry("max-clat-p99", "20ms"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            vmbench.runtime     | fast       | Setting vmbench.runtime (env VMBENCH_RUNTIME) = [fast] is not a duration: write it like 30s, 2m or 1h. Fix: set -Dvmbench.runtime=<value> or VMBENCH_RUNTIME=<value>; e.g. 2m.
+            vmbench.runtime     | 500ms      | Setting vmbench.runtime (env VMBENCH_RUNTIME) = [500ms] is shorter than the minimum of 1s. Fix: set -Dvmbench.runtime=<value> or VMBENCH_RUNTIME=<value>; e.g. 2m.
+            vmbench.concurrency | 1,0        | Setting vmbench.concurrency (env VMBENCH_CONCURRENCY) = [1,0] has item [0] that must be a whole number of VMs from 1 to 100. Fix: set -Dvmbench.concurrency=<value> or VMBENCH_CONCURRENCY=<value>; e.g. 1,4,8.
+            vmbench.concurrency | 2,2        | Setting vmbench.concurrency (env VMBENCH_CONCURRENCY) = [2,2] has item [2] that lists [2] twice. Fix: set -Dvmbench.concurrency=<value> or VMBENCH_CONCURRENCY=<value>; e.g. 1,4,8.
+            vmbench.vmSizes     | huge       | Setting vmbench.vmSizes (env VMBENCH_VMSIZES) = [huge] is not a VM size: use one of small, medium, large, xlarge or CPUSxMEMORY like 4x8Gi. Fix: set -Dvmbench.vmSizes=<value> or VMBENCH_VMSIZES=<value>; e.g. small,large or 4x8Gi.
+            vmbench.blockSizes  | 4k,1000    | Setting vmbench.blockSizes (env VMBENCH_BLOCKSIZES) = [4k,1000] has item [1000] that is not a block size: use a multiple of 512 bytes up to 64m, written like 4k, 64k or 1m. Fix: set -Dvmbench.blockSizes=<value> or VMBENCH_BLOCKSIZES=<value>; e.g. 4k,128k.
+            vmbench.pvcSizes    | 50GB       | Setting vmbench.pvcSizes (env VMBENCH_PVCSIZES) = [50GB] is not a Kubernetes storage quantity: write it like 50Gi or 1Ti. Fix: set -Dvmbench.pvcSizes=<value> or VMBENCH_PVCSIZES=<value>; e.g. 50Gi,200Gi.
+            vmbench.cleanup     | sometimes  | Setting vmbench.cleanup (env VMBENCH_CLEANUP) = [sometimes] must be one of always, on-success, never. Fix: set -Dvmbench.cleanup=<value> or VMBENCH_CLEANUP=<value>; e.g. on-success.
+            vmbench.volumeMode  | block      | Setting vmbench.volumeMode (env VMBENCH_VOLUMEMODE) = [block] must be Filesystem or Block (case matters). Fix: set -Dvmbench.volumeMode=<value> or VMBENCH_VOLUMEMODE=<value>; e.g. Block.
+            vmbench.dataSource  | fedora     | Setting vmbench.dataSource (env VMBENCH_DATASOURCE) = [fedora] must be NAMESPACE/NAME of a DataSource. Fix: set -Dvmbench.dataSource=<value> or VMBENCH_DATASOURCE=<value>; e.g. my-images/rhel9.
+            vmbench.namespace   | Storage_QA | Setting vmbench.namespace (env VMBENCH_NAMESPACE) = [Storage_QA] is not a namespace name (lower-case DNS label, ≤ 63). Fix: set -Dvmbench.namespace=<value> or VMBENCH_NAMESPACE=<value>; e.g. storage-qa.
+            pool                | Gold_Tier  | Setting pool (env VMBENCH_POOL) = [Gold_Tier] is not a StorageClass name (lower-case DNS subdomain). Fix: set -Dpool=<value> or VMBENCH_POOL=<value>; e.g. -Dpool=ocs-storagecluster-ceph-rbd.
+            """)
+    void aBadValueNamesKeyValueRuleAndFix(String key, String value, String message) {
+        assertThatThrownBy(() -> parse(key, value)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void aTestFileThatDoesNotFitThePvcIsRefused() {
+        assertThatThrownBy(() -> parse("vmbench.pvcSizes", "1Gi,100Mi", "vmbench.fileSize", "512MiB"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Setting vmbench.fileSize (env VMBENCH_FILESIZE) = [512MiB] does not fit the data disk: "
+                        + "the test file plus 10 % headroom must fit in every PVC size, and [100Mi] is too small; use a "
+                        + "smaller file or a larger vmbench.pvcSizes. Fix: set -Dvmbench.fileSize=<value> or "
+                        + "VMBENCH_FILESIZE=<value>; e.g. 8GiB.");
+    }
+
+    @Test
+    void embeddedFaultsAreRefusedOnARealCluster() {
+        assertThatThrownBy(() -> parse("pool", "gold", "vmbench.embedded.faults", "unschedulable"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Setting vmbench.embedded.faults (env VMBENCH_EMBEDDED_FAULTS) = [unschedulable] acts out "
+                        + "failures on the embedded cluster only, and pool [gold] selects a real one; remove it. Fix: "
+                        + "set -Dvmbench.embedded.faults=<value> or VMBENCH_EMBEDDED_FAULTS=<value>; e.g. "
+                        + "unschedulable,fio-fails.");
+    }
+
+    @Test
+    void quantitiesAndFileSizesUseTheirUnits() {
+        assertThat(BenchConfig.quantityBytes("50Gi")).isEqualTo(50L << 30);
+        assertThat(BenchConfig.quantityBytes("2T")).isEqualTo(2_000_000_000_000L);
+        assertThat(BenchConfig.quantityBytes("1500")).isEqualTo(1500);
+        assertThat(BenchConfig.fileSize("64MiB")).isEqualTo(64L << 20);
+        assertThat(BenchConfig.fileSize("4g")).isEqualTo(4L << 30);
+        assertThat(BenchConfig.duration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(BenchConfig.duration("90")).isEqualTo(Duration.ofSeconds(90));
+    }
+}

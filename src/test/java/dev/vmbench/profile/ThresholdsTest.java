@@ -1,0 +1,122 @@
+package dev.vmbench.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmbench.fio.Metric;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ThresholdsTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("thresholds.yaml"), yaml);
+    }
+
+    @Test
+    void laterSectionsWinAndOverridesWinOverAll() throws IOException {
+        Path file = file("""
+                defaults:
+                  min-iops: 100
+                  max-clat-p99: 1s
+                pools:
+                  gold:
+                    max-clat-p99: 10ms
+                profiles:
+                  db-oltp:
+                    max-clat-p99: 5ms
+                """);
+
+        Thresholds thresholds = Thresholds.load(file, Map.of("min-iops", "20k"));
+
+        assertThat(thresholds.of("silver", "random-rw")).extracting(Limit::toString)
+                .containsExactly("min-iops 20k", "max-clat-p99 1s");
+        assertThat(thresholds.of("gold", "random-rw")).extracting(Limit::toString)
+                .containsExactly("min-iops 20k", "max-clat-p99 10ms");
+        assertThat(thresholds.of("gold", "db-oltp")).extracting(Limit::origin)
+                .containsExactly("-Dvmbench.threshold.min-iops", "thresholds.yaml:9 (profiles.db-oltp)");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+            "min-iops,20k,20000", "min-iops,1.5M,1500000", "min-iops,750,750",
+            "min-bw,150MiB/s,157286400", "min-bw,1GiB/s,1073741824", "min-bw,200MB/s,200000000",
+            "max-clat-p99,800us,800000", "max-clat-p99,5ms,5000000", "max-clat-p99.9,2s,2000000000",
+            "max-clat-mean,250ns,250"})
+    void unitsPeopleWriteAreUnderstood(String key, String written, double value) {
+        Limit limit = Thresholds.limit(key, written, "test");
+        assertThat(limit.value()).isEqualTo(value);
+        assertThat(limit.minimum()).isEqualTo(key.startsWith("min-"));
+    }
+
+    @Test
+    void theMetricOfAKeyIsTheOneBounded() {
+        assertThat(Thresholds.limit("max-clat-p99.9", "1ms", "t").metric()).isEqualTo(Metric.CLAT_P99_9);
+        assertThat(Thresholds.limit("min-bw", "1MiB/s", "t").metric()).isEqualTo(Metric.BW);
+    }
+
+    @Test
+    void aBadValueNamesFileLineKeyAndFix() throws IOException {
+        Path file = file("""
+                defaults:
+                  min-iops: 100
+                profiles:
+                  random-rw:
+                    max-clat-p99: 5 parsecs
+                """);
+
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("thresholds.yaml:5 (profiles.random-rw): max-clat-p99 = [5 parsecs] is not a latency. "
+                        + "Fix: write it like 800us, 5ms or 2s.");
+    }
+
+    @Test
+    void anUnknownKeyListsTheKnownOnes() throws IOException {
+        Path file = file("defaults:\n  max-p99: 5ms\n");
+
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
+                .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]. Fix: use one of min-iops, "
+                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p95, max-clat-p99, max-clat-p99.9.");
+    }
+
+    @Test
+    void anUnknownSectionIsRefused() throws IOException {
+        Path file = file("default:\n  min-iops: 5\n");
+
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
+                .hasMessage("thresholds.yaml:1: unknown section [default]. Fix: use defaults, pools, profiles.");
+    }
+
+    @Test
+    void aBadOverrideNamesTheProperty() throws IOException {
+        Path file = file("defaults: {}\n");
+
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of("min-iops", "lots")))
+                .hasMessage("-Dvmbench.threshold.min-iops: min-iops = [lots] is not an I/O rate. Fix: write a count "
+                        + "like 5000, 20k or 1.5M.");
+    }
+
+    @Test
+    void aMissingFileSaysHowToPointAtOne() {
+        assertThatThrownBy(() -> Thresholds.load(dir.resolve("nope.yaml"), Map.of()))
+                .hasMessage("Thresholds file [" + dir.resolve("nope.yaml").toAbsolutePath() + "] does not exist. Fix: "
+                        + "run from the project folder or point -Dvmbench.thresholds at a thresholds file.");
+    }
+
+    @Test
+    void theShippedThresholdsFileLoads() {
+        Thresholds shipped = Thresholds.load(Path.of("test-profiles/thresholds.yaml"), Map.of());
+        assertThat(shipped.of("any", "db-oltp")).extracting(Limit::toString)
+                .contains("max-clat-p99 500ms", "min-iops 20");
+    }
+}
