@@ -80,7 +80,19 @@ public final class EmbeddedCluster implements AutoCloseable {
                 .withVolumeBindingMode("Immediate").build()).create();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(dataSourceNamespace)
                 .endMetadata().build()).create();
-        GenericKubernetesResource source = Serialization.unmarshal("""
+        GenericKubernetesResource source = Serialization.unmarshal(dataSourceManifest(dataSourceNamespace,
+                dataSourceName), GenericKubernetesResource.class);
+        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(source).create();
+        GenericKubernetesResource created = KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace)
+                .withName(dataSourceName).get();
+        created.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "Ready",
+                "status", "True", "reason", "Ready", "message", ""))));
+        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(created).updateStatus();
+    }
+
+    /** The golden-image DataSource the embedded cluster serves, as a manifest. */
+    static String dataSourceManifest(String namespace, String name) {
+        return """
                 apiVersion: cdi.kubevirt.io/v1beta1
                 kind: DataSource
                 metadata:
@@ -91,14 +103,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                     pvc:
                       name: %s-golden
                       namespace: %s
-                """.formatted(dataSourceName, dataSourceNamespace, dataSourceName, dataSourceNamespace),
-                GenericKubernetesResource.class);
-        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(source).create();
-        GenericKubernetesResource created = KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace)
-                .withName(dataSourceName).get();
-        created.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "Ready",
-                "status", "True", "reason", "Ready", "message", ""))));
-        KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(created).updateStatus();
+                """.formatted(name, namespace, name, namespace);
     }
 
     private static CustomResourceDefinitionContext crd(ResourceDefinitionContext type) {
