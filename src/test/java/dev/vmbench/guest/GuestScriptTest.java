@@ -1,0 +1,142 @@
+package dev.vmbench.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmbench.fio.FioMetrics;
+import dev.vmbench.fio.FioOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The guest script, {@code templates/vmbench-guest}, run for real: bash, a sandbox root, and real fio on the
+ * local disk — every verb and its failure paths.
+ */
+class GuestScriptTest {
+
+    private static final Path SCRIPT = Path.of("templates/vmbench-guest").toAbsolutePath();
+
+    @TempDir
+    Path root;
+
+    private static String job(String rw, int runtimeSeconds, String extra) {
+        return "[global]\nioengine=libaio\ndirect=1\nfilename=vmbench.dat\nsize=16m\ntime_based=1\nruntime="
+                + runtimeSeconds + "\n" + extra + "\n[" + rw + "]\nrw=" + rw + "\nbs=4k\niodepth=4\n";
+    }
+
+    private CommandResult guest(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("VMBENCH_ROOT", root.toString());
+        builder.environment().put("VMBENCH_RUNNER", "process");
+        Process process = builder.start();
+        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("vmbench-guest returned").isTrue();
+        return new CommandResult(process.exitValue(), out, err);
+    }
+
+    private static String epochIn(double seconds) {
+        return String.format(Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0 + seconds);
+    }
+
+    @Test
+    void runsAJobFromInstallToResultStartingNoEarlierThanAsked() throws Exception {
+        // given
+        assertThat(guest(job("randread", 1, ""), "install-job").stdout()).startsWith("installed ");
+        String at = epochIn(1.5);
+
+        // when
+        CommandResult start = guest("", "start", "--at", at);
+        CommandResult done = guest("", "wait", "--timeout", "60");
+        CommandResult result = guest("", "result");
+
+        // then
+        assertThat(start.exitStatus()).isZero();
+        assertThat(start.stdout()).startsWith("state=running");
+        GuestStatus status = GuestStatus.parse(done.stdout());
+        assertThat(status.succeeded()).as(done.stdout()).isTrue();
+        assertThat(status.started()).isGreaterThanOrEqualTo(Double.parseDouble(at));
+        assertThat(status.finished()).isGreaterThan(status.started());
+        assertThat(FioOutput.parse("sandbox", result.stdout()).metrics()).singleElement()
+                .satisfies(m -> assertThat(m.iops()).isPositive())
+                .extracting(FioMetrics::where).isEqualTo("sandbox randread read");
+        assertThat(GuestStatus.parse(guest("", "status").stdout())).isEqualTo(status);
+    }
+
+    @Test
+    void waitTimesOutWhileFioRunsAndReportsItAsATimeout() throws Exception {
+        // given: a job that runs three seconds
+        guest(job("randwrite", 3, ""), "install-job");
+        guest("", "start");
+
+        // when
+        CommandResult early = guest("", "wait", "--timeout", "1");
+
+        // then
+        assertThat(early.exitStatus()).isEqualTo(124);
+        assertThat(early.stdout()).startsWith("state=timeout exit=-");
+        assertThat(guest("", "status").stdout()).startsWith("state=running");
+        CommandResult refused = guest(job("randread", 1, ""), "install-job");
+        assertThat(refused.exitStatus()).isEqualTo(2);
+        assertThat(refused.stderr()).isEqualTo("vmbench-guest: a job is running; run 'vmbench-guest wait' before "
+                + "installing another\n");
+        assertThat(GuestStatus.parse(guest("", "wait", "--timeout", "60").stdout()).succeeded()).isTrue();
+    }
+
+    @Test
+    void aFailingFioIsReportedWithItsStderr() throws Exception {
+        // given: an option fio rejects
+        guest(job("randread", 1, "ioengine=no-such-engine"), "install-job");
+
+        // when
+        guest("", "start");
+        GuestStatus status = GuestStatus.parse(guest("", "wait", "--timeout", "60").stdout());
+        CommandResult result = guest("", "result");
+        CommandResult diagnose = guest("", "diagnose");
+
+        // then
+        assertThat(status.state()).isEqualTo("failed");
+        assertThat(status.exit()).isNotEqualTo("0");
+        assertThat(result.exitStatus()).isEqualTo(2);
+        assertThat(result.stderr()).isEqualTo("vmbench-guest: no result: the job is failed; see 'vmbench-guest "
+                + "diagnose'\n");
+        assertThat(diagnose.stdout()).contains("== status", "state=failed", "== fio stderr", "no-such-engine");
+    }
+
+    @Test
+    void sysinfoDescribesTheGuest() throws Exception {
+        CommandResult info = guest("", "sysinfo");
+
+        assertThat(info.exitStatus()).isZero();
+        assertThat(info.stdout()).contains("kernel: ", "cpus: ", "memory-kib: ", "fio: fio-3",
+                "data-dir: " + root.resolve("mnt/vmbench"));
+    }
+
+    @Test
+    void misuseIsRefusedWithTheRule() throws Exception {
+        assertThat(guest("", "start").stderr()).isEqualTo("vmbench-guest: no job installed; run install-job first\n");
+        assertThat(guest("", "install-job").stderr())
+                .isEqualTo("vmbench-guest: the job on stdin is empty; pipe a fio job file into install-job\n");
+        assertThat(guest("", "start", "--at", "soon").stderr())
+                .isEqualTo("vmbench-guest: --at must be epoch seconds like 1700000000.25, not [soon]\n");
+        assertThat(guest("", "wait", "--timeout", "1m").stderr())
+                .isEqualTo("vmbench-guest: --timeout must be whole seconds, not [1m]\n");
+        CommandResult unknown = guest("", "format-disk");
+        assertThat(unknown.exitStatus()).isEqualTo(2);
+        assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
+                + "start, wait, status, result, sysinfo, diagnose\n");
+        assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
+        assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
+                .isEqualTo("state=idle exit=- started=- finished=-\n");
+    }
+}
