@@ -5,6 +5,7 @@ import dev.vmbench.fio.FioRun;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import io.qameta.allure.Allure;
+import io.qameta.allure.util.PropertiesUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,9 +25,9 @@ public final class AllureReport {
     private AllureReport() {
     }
 
-    /** The results folder Allure writes to ({@code allure.results.directory}, as allure-java reads it). */
+    /** The results folder Allure writes to: {@code allure.results.directory}, resolved as allure-java does. */
     public static Path resultsDir() {
-        return Path.of(System.getProperty("allure.results.directory", "target/allure-results"));
+        return Path.of(PropertiesUtils.loadAllureProperties().getProperty("allure.results.directory", "allure-results"));
     }
 
     public static void parameters(VmGroupSpec group, FioPermutation permutation) {
