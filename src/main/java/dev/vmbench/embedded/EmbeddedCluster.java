@@ -36,6 +36,13 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     public static final String STORAGE_CLASS = "embedded-local";
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedCluster.class);
+    /** Held so the setting sticks: the mock server logs every request at INFO through java.util.logging. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
+    static {
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final KubernetesMockServer server;
     private final KubernetesClient admin;
