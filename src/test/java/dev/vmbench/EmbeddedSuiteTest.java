@@ -110,8 +110,9 @@ class EmbeddedSuiteTest {
                 "vmbench.blockSizes", "4k", "vmbench.concurrency", "1", "vmbench.embedded.faults", "fio-fails"));
 
         assertThat(run.test("random-rw 4k").getThrowable()).get().asString()
-                .containsPattern("fio failed on VM vmb-\\S+ \\(failed, exit 1\\) running random-rw 4k. fio said: fio: "
-                        + "io_u error on file vmbench.dat: Input/output error");
+                .containsPattern("fio failed on VM vmb-\\S+ \\(failed, exit 1\\) laying out the test file for "
+                        + "random-rw 4k; fio said: \\[fio: io_u error on file vmbench.dat: Input/output error: write "
+                        + "offset=0, buflen=4096\\]. Fix: see the attached guest diagnostics.");
         assertThat(run.allureResults()).singleElement().satisfies(r -> {
             assertThat(r.path("status").asText()).isEqualTo("broken");
             assertThat(r.path("attachments").toString()).contains("-guest-diagnose.txt");

@@ -7,6 +7,7 @@ import dev.vmbench.fio.FioRun;
 import dev.vmbench.fio.RunTimings;
 import dev.vmbench.guest.GuestException;
 import dev.vmbench.guest.GuestStatus;
+import dev.vmbench.guest.GuestTimeoutException;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.profile.FioJobs;
@@ -74,52 +75,79 @@ public final class VmGroup implements AutoCloseable {
      */
     public FioRun run(FioPermutation permutation) {
         String job = jobs.render(permutation);
-        Duration budget = jobs.budget(permutation);
+        int reconnectsBefore = reconnects();
         long t0 = System.nanoTime();
         Parallel.each(pool, guests, g -> {
             g.agent().installJob(job);
             return null;
         });
         long t1 = System.nanoTime();
+        // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
+        List<GuestStatus> prefilled = runEverywhere(g -> g.agent().prefill(), jobs.prefillBudget());
+        requireAll(prefilled, GuestStatus::prefilled, "laying out the test file for " + permutation);
+        long t2 = System.nanoTime();
         // Concurrent VMs must start together; one VM starts at once. The lead covers delivering "start".
         Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0 : 250 + 25L * guests.size());
-        List<GuestStatus> statuses;
-        try {
-            Parallel.each(pool, guests, g -> g.agent().start(at));
-            statuses = Parallel.each(pool, guests, g -> g.agent().await(budget));
-        } catch (GuestException e) {
-            collectEvidence();
-            throw e;
-        }
-        long t2 = System.nanoTime();
+        List<GuestStatus> statuses = runEverywhere(g -> g.agent().start(at), jobs.budget(permutation));
+        long t3 = System.nanoTime();
         Map<String, String> raw = new LinkedHashMap<>();
-        List<String> failures = new ArrayList<>();
         for (int i = 0; i < guests.size(); i++) {
             GuestVm g = guests.get(i);
             if (statuses.get(i).succeeded()) {
                 String json = g.agent().result();
                 raw.put(g.name(), json);
                 events.onRawOutput(spec, permutation, g.name(), json);
-            } else {
-                failures.add(g.name() + " (" + statuses.get(i).state() + ", exit " + statuses.get(i).exit() + ")");
             }
         }
-        if (!failures.isEmpty()) {
-            Map<String, String> evidence = collectEvidence();
-            throw new GuestException("fio failed on VM " + String.join(", ", failures) + " running " + permutation
-                    + ". fio said: " + fioStderr(evidence) + " Fix: see the attached guest diagnostics.");
-        }
-        long t3 = System.nanoTime();
+        requireAll(statuses, GuestStatus::succeeded, "running " + permutation);
+        long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
         raw.forEach((vm, text) -> metrics.addAll(FioOutput.parse(vm, text).metrics()));
         double firstStart = statuses.stream().mapToDouble(GuestStatus::started).min().orElse(Double.NaN);
         double lastStart = statuses.stream().mapToDouble(GuestStatus::started).max().orElse(Double.NaN);
         double lastEnd = statuses.stream().mapToDouble(GuestStatus::finished).max().orElse(Double.NaN);
-        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), seconds(lastStart - firstStart),
-                seconds(lastEnd - firstStart), Duration.ofNanos(t3 - t2), Duration.ofNanos(t3 - t0));
+        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
+                seconds(lastStart - firstStart), seconds(lastEnd - firstStart), Duration.ofNanos(t4 - t3),
+                Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore);
         FioRun run = new FioRun(spec, permutation, raw, metrics, timings);
         events.onRun(run);
         return run;
+    }
+
+    /**
+     * Launches a job on every VM and blocks until every VM has finished it. A timeout stops the job on every
+     * VM (so the next permutation can run) and breaks the test with the guests' diagnostics attached.
+     */
+    private List<GuestStatus> runEverywhere(java.util.function.Function<GuestVm, GuestStatus> launch, Duration budget) {
+        try {
+            Parallel.each(pool, guests, launch);
+            return Parallel.each(pool, guests, g -> g.agent().await(budget));
+        } catch (GuestTimeoutException e) {
+            guests.forEach(g -> g.agent().stop());
+            collectEvidence();
+            throw e;
+        } catch (GuestException e) {
+            collectEvidence();
+            throw e;
+        }
+    }
+
+    private void requireAll(List<GuestStatus> statuses, java.util.function.Predicate<GuestStatus> ok, String what) {
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < guests.size(); i++) {
+            if (!ok.test(statuses.get(i))) {
+                failures.add(guests.get(i).name() + " (" + statuses.get(i).state() + ", exit " + statuses.get(i).exit() + ")");
+            }
+        }
+        if (!failures.isEmpty()) {
+            Map<String, String> evidence = collectEvidence();
+            throw new GuestException("fio failed on VM " + String.join(", ", failures) + " " + what
+                    + "; fio said: [" + fioStderr(evidence) + "]. Fix: see the attached guest diagnostics.");
+        }
+    }
+
+    private int reconnects() {
+        return guests.stream().mapToInt(g -> g.agent().reconnects()).sum();
     }
 
     private static Duration seconds(double s) {

@@ -220,7 +220,8 @@ public final class VmGroupProvisioner {
     }
 
     private GuestVm connect(Rendered vm, Duration deadline) {
-        GuestChannel channel = GuestChannel.vmiPortForward(tunnelClient, config.namespace(), vm.names().vm(), 22);
+        GuestChannel channel = GuestChannel.open(GuestChannel.Kind.parse(config.connector()), tunnelClient,
+                config.namespace(), vm.names().vm(), config.sshPort());
         try {
             GuestShell shell = GuestShell.connect(ssh, vm.names().vm(), channel, config.sshUser(), identity,
                     vm.hostKey().publicKey(), deadline);

@@ -47,6 +47,10 @@ public record BenchConfig(
         Path profileDir,
         Path templateDir,
         Path resultsDir,
+        String connector,
+        int sshPort,
+        boolean keepKeys,
+        Duration fioTimeoutMargin,
         List<String> embeddedFaults) {
 
     /** The StorageClass the embedded cluster serves. */
@@ -163,6 +167,23 @@ public record BenchConfig(
                 r.one(PROFILE_DIR, Path::of),
                 r.one(TEMPLATE_DIR, Path::of),
                 r.one(RESULTS_DIR, Path::of),
+                r.one(CONNECTOR, text -> switch (text) {
+                    case "portforward", "pod", "direct" -> text;
+                    default -> throw new IllegalArgumentException("must be one of portforward, pod, direct");
+                }),
+                r.one(SSH_PORT, text -> {
+                    int port = integer(text);
+                    if (port < 1 || port > 65535) {
+                        throw new IllegalArgumentException("is not a TCP port (1 to 65535)");
+                    }
+                    return port;
+                }),
+                r.one(KEEP_KEYS, text -> switch (text) {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default -> throw new IllegalArgumentException("must be true or false");
+                }),
+                r.one(FIO_TIMEOUT_MARGIN, BenchConfig::duration),
                 faults(r, embedded));
     }
 

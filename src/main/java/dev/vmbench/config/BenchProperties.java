@@ -73,12 +73,22 @@ public final class BenchProperties {
     public static final Key RESULTS_DIR = new Key("vmbench.resultsDir", "target/vmbench", "target/vmbench",
             "/data/vmbench-runs", "where each run's folder of results is written");
 
+    public static final Key CONNECTOR = new Key("vmbench.connector", "portforward", "portforward", "pod",
+            "how SSH reaches a guest: portforward (VMI subresource via the API), pod (virt-launcher port-forward), "
+                    + "direct (VMI address; in-cluster)");
+    public static final Key SSH_PORT = new Key("vmbench.sshPort", "22", "2222", "22",
+            "the guests' SSH port");
+    public static final Key KEEP_KEYS = new Key("vmbench.keepKeys", "false", "false", "true",
+            "write the run's SSH client key to the results folder (for debugging by hand); off by default");
+    public static final Key FIO_TIMEOUT_MARGIN = new Key("vmbench.fioTimeoutMargin", "2m", "30s", "10m",
+            "slack on top of (runtime + ramp) × sections + file layout before fio counts as hung");
     public static final Key EMBEDDED_FAULTS = new Key("vmbench.embedded.faults", "", "", "unschedulable,fio-fails",
             "embedded cluster only: failures to act out (unschedulable, data-volume-failed, fio-fails, wrong-host-key)");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
-            READY_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, EMBEDDED_FAULTS);
+            READY_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, EMBEDDED_FAULTS);
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
     public static final String THRESHOLD_PREFIX = "vmbench.threshold.";

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * talks to a real cluster. Serves StorageClass {@value #STORAGE_CLASS} and a Ready DataSource.
  *
  * <pre>{@code
- * try (EmbeddedCluster cluster = EmbeddedCluster.start(Path.of("target/embedded"), List.of())) {
+ * try (EmbeddedCluster cluster = EmbeddedCluster.start(Path.of("target/embedded"), "images", "fedora", 2222,
+ *         List.of())) {
  *     KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build();
  * }
  * }</pre>
@@ -59,15 +60,16 @@ public final class EmbeddedCluster implements AutoCloseable {
      * starts the simulated control plane, whose sandbox guests live under {@code workDir}.
      */
     public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
-            List<Fault> faults) {
+            int sshPort, List<Fault> faults) {
         List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
-        SimulatedApiServer api = new SimulatedApiServer(types, (ns, vmi) -> control[0].sshPort(ns, vmi));
+        SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi) -> control[0].sshd(ns, vmi),
+                (ns, pod) -> control[0].sshdBehindPod(ns, pod));
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
-        control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults);
+        control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort);
         EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0]);
         cluster.seed(dataSourceNamespace, dataSourceName);
         control[0].start();

@@ -15,8 +15,14 @@ public enum Fault {
     DATA_VOLUME_FAILED,
     /** fio exits non-zero in every guest, printing a message on stderr. */
     FIO_FAILS,
+    /** fio never finishes (until stopped). */
+    FIO_HANGS,
     /** The guest's sshd presents a host key other than the one cloud-init was given. */
-    WRONG_HOST_KEY;
+    WRONG_HOST_KEY,
+    /** The VMI is Running a few seconds before the guest's sshd answers (cloud-init still busy). */
+    SSH_LATE,
+    /** Each guest's sshd drops every session once, while fio runs. */
+    SSH_DROPS;
 
     public String spelling() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -42,28 +42,38 @@ final class SandboxGuest implements AutoCloseable {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxGuest.class);
+
     private final String vm;
     private final Path root;
     private final SshServer server;
+    private final String host;
 
-    private SandboxGuest(String vm, Path root, SshServer server) {
+    private SandboxGuest(String vm, Path root, SshServer server, String host) {
         this.vm = vm;
         this.root = root;
         this.server = server;
+        this.host = host;
     }
 
-    /** Materialises cloud-init's files under {@code root} and starts sshd on a loopback port. */
-    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults) {
+    /**
+     * Materialises cloud-init's files under {@code root} and starts sshd on {@code host:port} (a loopback
+     * address of this guest's own), or on a free port of that address if {@code port} is taken.
+     */
+    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults, String host, int port) {
         try {
             JsonNode cloudConfig = YAML.readTree(userData);
             writeFiles(root, cloudConfig.path("write_files"));
             Files.createDirectories(root.resolve("mnt/vmbench"));
             Files.createDirectories(root.resolve("var/lib/vmbench"));
             if (faults.contains(Fault.FIO_FAILS)) {
-                Path fio = root.resolve("usr/local/bin/fio");
-                Files.writeString(fio, "#!/bin/bash\necho 'fio: io_u error on file vmbench.dat: Input/output error:"
-                        + " write offset=0, buflen=4096' >&2\nexit 1\n");
-                Files.setPosixFilePermissions(fio, PosixFilePermissions.fromString("rwxr-xr-x"));
+                fioShim(root, "echo 'fio: io_u error on file vmbench.dat: Input/output error: write offset=0, "
+                        + "buflen=4096' >&2\nexit 1");
+            }
+            if (faults.contains(Fault.FIO_HANGS)) {
+                // laying the file out works; the measurement never ends
+                fioShim(root, "case \" $* \" in *\" --create_only=1 \"*|*\" --version \"*) "
+                        + "exec \"$(PATH=${PATH#*:} command -v fio)\" \"$@\";; esac\nexec sleep 3600");
             }
             JsonNode user = cloudConfig.path("users").path(0);
             List<PublicKey> authorized = new ArrayList<>();
@@ -75,17 +85,31 @@ final class SandboxGuest implements AutoCloseable {
                     : hostKey(cloudConfig.path("ssh_keys").path("ed25519_private").asText());
             String userName = user.path("name").asText();
 
+            java.util.concurrent.atomic.AtomicBoolean dropped =
+                    new java.util.concurrent.atomic.AtomicBoolean(!faults.contains(Fault.SSH_DROPS));
             SshServer server = SshServer.setUpDefaultServer();
-            server.setHost("127.0.0.1");
-            server.setPort(0);
+            server.setHost(host);
+            server.setPort(port);
             server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
             server.setPasswordAuthenticator(null);
             server.setKeyboardInteractiveAuthenticator(null);
             server.setPublickeyAuthenticator((name, key, session) -> name.equals(userName)
                     && authorized.stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
-            server.setCommandFactory((channel, command) -> new BashCommand(root, command));
-            server.start();
-            return new SandboxGuest(vm, root, server);
+            server.setCommandFactory((channel, command) -> {
+                if (command.contains("vmbench-guest wait") && measuring(root) && dropped.compareAndSet(false, true)) {
+                    dropSoon(channel, vm);
+                }
+                return new BashCommand(root, command);
+            });
+            try {
+                server.start();
+            } catch (java.net.BindException taken) {
+                LOG.warn("Port {} of {} is taken; sandbox {} listens on a free port (the direct connector will not "
+                        + "reach it)", port, host, vm);
+                server.setPort(0);
+                server.start();
+            }
+            return new SandboxGuest(vm, root, server, host);
         } catch (IOException e) {
             throw new UncheckedIOException("Sandbox guest " + vm + " could not start in " + root, e);
         } catch (java.security.GeneralSecurityException e) {
@@ -93,8 +117,33 @@ final class SandboxGuest implements AutoCloseable {
         }
     }
 
-    int sshPort() {
-        return server.getPort();
+    java.net.InetSocketAddress address() {
+        return new java.net.InetSocketAddress(host, server.getPort());
+    }
+
+    private static boolean measuring(Path root) {
+        try {
+            return Files.readString(root.resolve("var/lib/vmbench/mode")).trim().equals("measure");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Closes the session a moment after this command starts: fio runs on, the client must reconnect. */
+    private static void dropSoon(org.apache.sshd.server.channel.ChannelSession channel, String vm) {
+        Thread dropper = new Thread(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+            LOG.info("Sandbox {} drops its SSH session (fault ssh-drops)", vm);
+            channel.getSession().close(true);
+        }, "sandbox-drop");
+        dropper.setDaemon(true);
+        dropper.start();
+    }
+
+    private static void fioShim(Path root, String body) throws IOException {
+        Path fio = root.resolve("usr/local/bin/fio");
+        Files.writeString(fio, "#!/bin/bash\n" + body + "\n");
+        Files.setPosixFilePermissions(fio, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     Path root() {
@@ -131,6 +180,16 @@ final class SandboxGuest implements AutoCloseable {
         } catch (IOException ignored) {
             // stopping anyway
         }
+        // a VM that goes away takes its processes with it
+        try {
+            long pid = Long.parseLong(Files.readString(root.resolve("var/lib/vmbench/runner.pid")).trim());
+            ProcessHandle.of(pid).ifPresent(runner -> {
+                runner.descendants().forEach(ProcessHandle::destroyForcibly);
+                runner.destroyForcibly();
+            });
+        } catch (IOException | NumberFormatException none) {
+            // no job ever ran here
+        }
         // a background runner may still hold the test file open; best effort
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -141,7 +200,7 @@ final class SandboxGuest implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SandboxGuest[" + vm + " sshd on 127.0.0.1:" + sshPort() + "]";
+        return "SandboxGuest[" + vm + " sshd on " + address() + "]";
     }
 
     /** One SSH exec request: {@code bash -c COMMAND} in the sandbox, streams pumped both ways. */

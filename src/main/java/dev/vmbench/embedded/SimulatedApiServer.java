@@ -10,7 +10,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Arrays;
 import java.util.List;
@@ -30,36 +30,53 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             "/apis/subresources\\.kubevirt\\.io/v1/namespaces/([^/]+)/virtualmachineinstances/([^/]+)"
                     + "/portforward/(\\d+)(?:/(?:tcp|udp))?(?:\\?.*)?");
 
-    /** (namespace, VMI) → the loopback port that plays the guest's port 22, if the VMI runs. */
-    private final BiFunction<String, String, Optional<Integer>> guestSsh;
+    private static final Pattern POD_PORT_FORWARD = Pattern.compile(
+            "/api/v1/namespaces/([^/]+)/pods/([^/?]+)/portforward\\?ports=(\\d+)");
 
-    SimulatedApiServer(List<CustomResourceDefinitionContext> types,
-            BiFunction<String, String, Optional<Integer>> guestSsh) {
+    /** (namespace, VMI) → the sandbox sshd that plays the guest's SSH port, if the VMI runs. */
+    private final BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh;
+    /** (namespace, virt-launcher pod) → the same, for Kubernetes port-forward to the pod. */
+    private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
+    private final int guestPort;
+
+    SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
+            BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
+            BiFunction<String, String, Optional<InetSocketAddress>> podSsh) {
         super(types);
-        this.guestSsh = guestSsh;
+        this.guestPort = guestPort;
+        this.vmiSsh = vmiSsh;
+        this.podSsh = podSsh;
     }
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
-        Matcher m = PORT_FORWARD.matcher(request.getPath());
-        if (!m.matches()) {
-            return super.dispatch(request);
+        Matcher vmi = PORT_FORWARD.matcher(request.getPath());
+        if (vmi.matches()) {
+            return relay(vmi.group(3), vmiSsh.apply(vmi.group(1), vmi.group(2)),
+                    "VirtualMachineInstance " + vmi.group(2), false);
         }
-        if (!"22".equals(m.group(3))) {
-            return status(400, "BadRequest", "only port 22 is served by sandbox guests");
+        Matcher pod = POD_PORT_FORWARD.matcher(request.getPath());
+        if (pod.matches()) {
+            return relay(pod.group(3), podSsh.apply(pod.group(1), pod.group(2)), "pod " + pod.group(2), true);
         }
-        Optional<Integer> port = guestSsh.apply(m.group(1), m.group(2));
-        if (port.isEmpty()) {
-            return status(409, "Conflict", "VirtualMachineInstance " + m.group(2) + " is not running");
+        return super.dispatch(request);
+    }
+
+    private MockResponse relay(String port, Optional<InetSocketAddress> sshd, String target, boolean channels) {
+        if (!String.valueOf(guestPort).equals(port)) {
+            return status(400, "BadRequest", "only port " + guestPort + " is served by sandbox guests");
+        }
+        if (sshd.isEmpty()) {
+            return status(409, "Conflict", target + " is not running");
         }
         Socket socket;
         try {
-            socket = new Socket(InetAddress.getLoopbackAddress(), port.get());
+            socket = new Socket(sshd.get().getAddress(), sshd.get().getPort());
             socket.setTcpNoDelay(true);
         } catch (IOException e) {
             return status(500, "InternalError", "dialing VM: " + e.getMessage());
         }
-        return new MockResponse().withWebSocketUpgrade(new Relay(socket));
+        return new MockResponse().withWebSocketUpgrade(new Relay(socket, channels ? guestPort : -1));
     }
 
     private static MockResponse status(int code, String reason, String message) {
@@ -68,22 +85,32 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                 + message.replace("\"", "'") + "\"}");
     }
 
-    /** Frames in → socket; socket → frames out. */
+    /**
+     * Frames in → socket; socket → frames out. KubeVirt's portforward frames are raw bytes; Kubernetes pod
+     * port-forward prefixes each frame with its channel (0 data, 1 error) and opens both channels with the port.
+     */
     private static final class Relay extends WebSocketListener {
         private final Socket socket;
+        private final int channelPort;
 
-        Relay(Socket socket) {
+        Relay(Socket socket, int channelPort) {
             this.socket = socket;
+            this.channelPort = channelPort;
         }
 
         @Override
         public void onOpen(WebSocket ws, Response response) {
+            if (channelPort >= 0) {
+                ws.send(new byte[] {0, (byte) channelPort, (byte) (channelPort >> 8)});
+                ws.send(new byte[] {1, (byte) channelPort, (byte) (channelPort >> 8)});
+            }
             Thread reader = new Thread(() -> {
                 byte[] buffer = new byte[64 * 1024];
+                int skip = channelPort >= 0 ? 1 : 0;
                 try (InputStream in = socket.getInputStream()) {
                     int n;
-                    while ((n = in.read(buffer)) >= 0) {
-                        ws.send(Arrays.copyOf(buffer, n));
+                    while ((n = in.read(buffer, skip, buffer.length - skip)) >= 0) {
+                        ws.send(Arrays.copyOf(buffer, n + skip));
                     }
                 } catch (IOException ignored) {
                     // the guest side closed
@@ -98,7 +125,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         public void onMessage(WebSocket ws, byte[] bytes) {
             try {
                 OutputStream out = socket.getOutputStream();
-                out.write(bytes);
+                int skip = channelPort >= 0 ? 1 : 0;
+                out.write(bytes, skip, bytes.length - skip);
                 out.flush();
             } catch (IOException e) {
                 ws.close(1011, "guest connection failed");

@@ -52,9 +52,13 @@ final class SimulatedKubeVirt implements AutoCloseable {
         return t;
     });
     private final Map<String, SandboxGuest> guests = new ConcurrentHashMap<>();
+    private final Map<String, String> launcherPods = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger addresses = new java.util.concurrent.atomic.AtomicInteger();
+    private final int sshPort;
     private SharedIndexInformer<GenericKubernetesResource> informer;
 
-    SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults) {
+    SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults, int sshPort) {
+        this.sshPort = sshPort;
         this.client = client;
         this.sandboxes = sandboxes;
         this.faults = List.copyOf(faults);
@@ -84,9 +88,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 });
     }
 
-    /** The loopback port of the running VMI's sshd. */
-    Optional<Integer> sshPort(String namespace, String vmi) {
-        return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(SandboxGuest::sshPort);
+    /** Where the running VMI's sshd listens. */
+    Optional<java.net.InetSocketAddress> sshd(String namespace, String vmi) {
+        return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(SandboxGuest::address);
+    }
+
+    /** Where the sshd of the VMI behind a virt-launcher pod listens. */
+    Optional<java.net.InetSocketAddress> sshdBehindPod(String namespace, String pod) {
+        return Optional.ofNullable(launcherPods.get(namespace + "/" + pod)).flatMap(vmi -> sshd(namespace, vmi));
     }
 
     private void step(String ns, String name, Runnable action) {
@@ -193,17 +202,49 @@ final class SimulatedKubeVirt implements AutoCloseable {
             return;
         }
         setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduled"));
-        String userData = userData(ns, vm);
-        SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData, faults);
-        SandboxGuest previous = guests.put(ns + "/" + name, guest);
-        if (previous != null) {
-            previous.close();
+        String pod = launcherPod(ns, name);
+        // every guest has an address of its own on the loopback network, as VMIs have on the pod network
+        int n = addresses.incrementAndGet();
+        String ip = "127.0." + (1 + n / 250) + "." + (1 + n % 250);
+        Runnable running = () -> {
+            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running",
+                    "interfaces", List.of(Map.of("name", "default", "ipAddress", ip)),
+                    "conditions", List.of(condition("Ready", "True", "", ""))));
+            vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
+        };
+        Runnable sshUp = () -> {
+            SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData(ns, vm),
+                    faults, ip, sshPort);
+            SandboxGuest previous = guests.put(ns + "/" + name, guest);
+            if (previous != null) {
+                previous.close();
+            }
+            LOG.info("Embedded VM {}/{} running ({}): {}", ns, name, pod, guest);
+        };
+        if (faults.contains(Fault.SSH_LATE)) {
+            running.run();
+            steps.schedule(() -> step(ns, name, sshUp), 3, TimeUnit.SECONDS);
+        } else {
+            sshUp.run();
+            running.run();
         }
-        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running",
-                "interfaces", List.of(Map.of("name", "default", "ipAddress", "10.0.2.2")),
-                "conditions", List.of(condition("Ready", "True", "", ""))));
-        vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
-        LOG.info("Embedded VM {}/{} running: {}", ns, name, guest);
+    }
+
+    private String launcherPod(String ns, String vmi) {
+        GenericKubernetesResource instance = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(vmi).get();
+        String pod = "virt-launcher-" + vmi + "-" + Long.toString(System.nanoTime() % 60466176, 36);
+        client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName(pod).withNamespace(ns)
+                .addToLabels("kubevirt.io", "virt-launcher").addToLabels("vm.kubevirt.io/name", vmi)
+                .addToLabels("kubevirt.io/created-by", instance.getMetadata().getUid())
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
+                        .withKind("VirtualMachineInstance").withName(vmi).withUid(instance.getMetadata().getUid())
+                        .withController(true).build())
+                .endMetadata()
+                .withNewSpec().addNewContainer().withName("compute").withImage("virt-launcher").endContainer().endSpec()
+                .withNewStatus().withPhase("Running").endStatus().build()).create();
+        launcherPods.put(ns + "/" + pod, vmi);
+        return pod;
     }
 
     private void collectGarbage(String ns, String name, String uid) {
@@ -211,7 +252,9 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (guest != null) {
             guest.close();
         }
+        launcherPods.values().removeIf(vmi -> vmi.equals(name));
         try {
+            client.pods().inNamespace(ns).withLabel("vm.kubevirt.io/name", name).delete();
             KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).delete();
             for (GenericKubernetesResource dv : KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).list().getItems()) {
                 if (ownedBy(dv.getMetadata(), uid)) {

@@ -28,10 +28,44 @@ public final class GuestAgent {
         call("install-job", job, QUICK);
     }
 
+    /** Lays the job's test file out (in the background, under systemd); {@link #await} waits for it. */
+    public GuestStatus prefill() {
+        return launch("start --prefill");
+    }
+
     /** Launches fio to begin at {@code at} (the guest sleeps until then, so VMs start together). */
     public GuestStatus start(Instant at) {
-        String epoch = String.format(Locale.ROOT, "%d.%03d", at.getEpochSecond(), at.getNano() / 1_000_000);
-        return GuestStatus.parse(call("start --at " + epoch, "", QUICK).stdout());
+        return launch("start --at " + String.format(Locale.ROOT, "%d.%03d", at.getEpochSecond(),
+                at.getNano() / 1_000_000));
+    }
+
+    /** Starting twice would be refused, so after a dropped session the guest is asked what happened. */
+    private GuestStatus launch(String verb) {
+        try {
+            CommandResult r = shell.exec(SCRIPT + " " + verb, "", QUICK, false);
+            ensureOk(verb, r);
+            return GuestStatus.parse(r.stdout());
+        } catch (GuestShell.SessionLostException e) {
+            GuestStatus after = status();
+            if (after.state().equals("idle")) {
+                throw new GuestException("vmbench-guest " + verb + " on VM " + vm() + " was lost with the SSH "
+                        + "session and did not start: " + e.getMessage());
+            }
+            return after;
+        }
+    }
+
+    /** Kills a running job; best effort, after a timeout. */
+    public void stop() {
+        try {
+            shell.exec(SCRIPT + " stop", "", QUICK, true);
+        } catch (GuestException e) {
+            // the timeout being reported matters more than this
+        }
+    }
+
+    public int reconnects() {
+        return shell.reconnects();
     }
 
     /**
@@ -41,11 +75,11 @@ public final class GuestAgent {
      */
     public GuestStatus await(Duration timeout) {
         long seconds = Math.max(1, timeout.toSeconds());
-        CommandResult r = shell.exec(SCRIPT + " wait --timeout " + seconds, "", timeout.plusSeconds(30));
+        CommandResult r = shell.exec(SCRIPT + " wait --timeout " + seconds, "", timeout.plusSeconds(30), true);
         if (r.exitStatus() == 124) {
             throw new GuestTimeoutException("fio on VM " + vm() + " was still running after " + seconds
-                    + "s (runtime × sections + ramp + margin). Fix: check the guest with 'vmbench-guest "
-                    + "diagnose' (attached), or raise the runtime budget if the storage is merely slow.");
+                    + "s ((runtime + ramp) × sections + file layout + margin). Fix: see the guest diagnostics "
+                    + "(attached); if the storage is merely slow, raise -Dvmbench.fioTimeoutMargin.");
         }
         ensureOk("wait", r);
         return GuestStatus.parse(r.stdout());
@@ -66,7 +100,7 @@ public final class GuestAgent {
     /** Best effort: what the guest can say about itself, or why it could not. */
     public String diagnose() {
         try {
-            CommandResult r = shell.exec(SCRIPT + " diagnose", "", QUICK);
+            CommandResult r = shell.exec(SCRIPT + " diagnose", "", QUICK, true);
             return r.stdout() + r.stderr();
         } catch (GuestException e) {
             return "diagnose failed: " + e.getMessage();
@@ -74,7 +108,7 @@ public final class GuestAgent {
     }
 
     private CommandResult call(String verb, String stdin, Duration timeout) {
-        CommandResult r = shell.exec(SCRIPT + " " + verb, stdin, timeout);
+        CommandResult r = shell.exec(SCRIPT + " " + verb, stdin, timeout, true);
         ensureOk(verb, r);
         return r;
     }

@@ -1,213 +1,61 @@
 package dev.vmbench.guest;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.http.WebSocket;
-import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.ByteBuffer;
-import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
- * A loopback TCP port that tunnels to a port inside a VM through the VMI {@code portforward} subresource
- * of the Kubernetes API (the path {@code virtctl port-forward} uses): every accepted connection becomes one
- * websocket carrying raw bytes. No virtctl, oc or kubectl is involved, and no cluster network access is
- * needed beyond the API server.
+ * A route from the harness to a VM's SSH port. Three kinds, chosen with {@code -Dvmbench.connector}:
+ * <ul>
+ *   <li>{@code portforward} (default): a websocket tunnel through the VMI {@code portforward} subresource of
+ *   the Kubernetes API — works from anywhere the API server is reachable;</li>
+ *   <li>{@code pod}: Kubernetes port-forward to the VM's virt-launcher pod — for clusters whose
+ *   subresources API is blocked;</li>
+ *   <li>{@code direct}: the VMI's pod-network address — when the harness runs inside the cluster.</li>
+ * </ul>
  */
-public final class GuestChannel implements AutoCloseable {
+public interface GuestChannel extends AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(GuestChannel.class);
-    /** KubeVirt's raw-bytes subprotocol. Servers that do not negotiate it still accept the handshake. */
-    static final String SUBPROTOCOL = "plain.kubevirt.io";
-    private static final long MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+    /** The address an SSH client connects to. */
+    InetSocketAddress address();
 
-    private final HttpClient http;
-    private final URI target;
-    private final String description;
-    private final ServerSocket listener;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile String lastError = "none yet";
-    /** Cleared when the server answers without a subprotocol (fabric8's mock server does; virt-api does not). */
-    private volatile boolean offerSubprotocol = true;
-
-    private GuestChannel(HttpClient http, URI target, String description) throws IOException {
-        this.http = http;
-        this.target = target;
-        this.description = description;
-        this.listener = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "vmbench-tunnel-" + description);
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    /** Tunnels to {@code port} of VMI {@code namespace/name}. */
-    public static GuestChannel vmiPortForward(KubernetesClient client, String namespace, String name, int port) {
-        URI uri = URI.create(client.getMasterUrl().toString().replaceFirst("/$", "")
-                + "/apis/subresources.kubevirt.io/v1/namespaces/" + namespace + "/virtualmachineinstances/"
-                + name + "/portforward/" + port + "/tcp");
-        try {
-            return new GuestChannel(client.getHttpClient(), WebSocket.toWebSocketUri(uri), namespace + "/" + name);
-        } catch (IOException e) {
-            throw new GuestException("Cannot open a loopback port to tunnel to VMI " + namespace + "/" + name
-                    + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Where an SSH client connects: a loopback address only this JVM's tunnels serve. */
-    public InetSocketAddress address() {
-        return new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
-    }
-
-    /** The last reason a tunnel could not be opened, e.g. {@code HTTP 500 from …}: for readiness messages. */
-    public String lastError() {
-        return lastError;
-    }
-
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket socket = listener.accept();
-                socket.setTcpNoDelay(true);
-                open.add(socket);
-                bridge(socket);
-            } catch (IOException e) {
-                if (!listener.isClosed()) {
-                    LOG.warn("Tunnel listener for {} failed: {}", description, e.getMessage());
-                }
-            }
-        }
-    }
-
-    private void bridge(Socket socket) {
-        WebSocket.Builder builder = http.newWebSocketBuilder().uri(target).connectTimeout(30, TimeUnit.SECONDS);
-        boolean offered = offerSubprotocol;
-        if (offered) {
-            builder.subprotocol(SUBPROTOCOL);
-        }
-        builder.buildAsync(new Relay(socket))
-                .whenComplete((ws, error) -> {
-                    if (error != null && offered && String.valueOf(describe(error)).contains("subprotocol")) {
-                        LOG.debug("{} does not negotiate {}; tunnelling without it", target.getHost(), SUBPROTOCOL);
-                        offerSubprotocol = false;
-                        bridge(socket);
-                    } else if (error != null) {
-                        lastError = describe(error);
-                        LOG.debug("Tunnel to {} not opened: {}", description, lastError);
-                        closeQuietly(socket);
-                    } else {
-                        Thread pump = new Thread(() -> pumpToWebSocket(socket, ws), "vmbench-pump-" + description);
-                        pump.setDaemon(true);
-                        pump.start();
-                    }
-                });
-    }
-
-    private void pumpToWebSocket(Socket socket, WebSocket ws) {
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = socket.getInputStream()) {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                // the websocket queues without bound: hold the reader while the queue drains
-                while (ws.queueSize() > MAX_QUEUED_BYTES) {
-                    LockSupport.parkNanos(1_000_000);
-                }
-                ws.send(ByteBuffer.wrap(buffer.clone(), 0, n));
-            }
-            ws.sendClose(1000, "client closed");
-        } catch (IOException e) {
-            ws.sendClose(1000, "client connection ended");
-        } finally {
-            closeQuietly(socket);
-        }
-    }
-
-    private static String describe(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof WebSocketHandshakeException handshake) {
-            return "HTTP " + handshake.getResponse().code() + " from the portforward subresource";
-        }
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    }
-
-    private void closeQuietly(Socket socket) {
-        open.remove(socket);
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
-    }
+    /** The last reason the route failed, e.g. {@code HTTP 403 from …}; for readiness messages. */
+    String lastError();
 
     @Override
-    public void close() {
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // closing
+    void close();
+
+    /** How a channel is made; {@link #spelling()} is the configuration value. */
+    enum Kind {
+        PORTFORWARD, POD, DIRECT;
+
+        public String spelling() {
+            return name().toLowerCase(Locale.ROOT);
         }
-        open.forEach(this::closeQuietly);
+
+        public static Kind parse(String text) {
+            for (Kind kind : values()) {
+                if (kind.spelling().equals(text.trim())) {
+                    return kind;
+                }
+            }
+            throw new IllegalArgumentException("must be one of " + Arrays.stream(values()).map(Kind::spelling)
+                    .collect(Collectors.joining(", ")));
+        }
     }
 
-    @Override
-    public String toString() {
-        return "GuestChannel[" + description + " via " + address() + "]";
-    }
-
-    /** Websocket → socket direction. */
-    private final class Relay implements WebSocket.Listener {
-        private final Socket socket;
-        private final OutputStream out;
-
-        Relay(Socket socket) {
-            this.socket = socket;
-            try {
-                this.out = socket.getOutputStream();
-            } catch (IOException e) {
-                throw new GuestException("Tunnel socket closed before use: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public void onOpen(WebSocket ws) {
-            ws.request();
-        }
-
-        @Override
-        public void onMessage(WebSocket ws, ByteBuffer bytes) {
-            try {
-                byte[] chunk = new byte[bytes.remaining()];
-                bytes.get(chunk);
-                out.write(chunk);
-                out.flush();
-                ws.request();
-            } catch (IOException e) {
-                ws.sendClose(1000, "client connection ended");
-                closeQuietly(socket);
-            }
-        }
-
-        @Override
-        public void onClose(WebSocket ws, int code, String reason) {
-            closeQuietly(socket);
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            lastError = describe(error);
-            closeQuietly(socket);
-        }
+    /**
+     * Opens a channel of {@code kind} to {@code port} of VMI {@code namespace/name}.
+     *
+     * @param client a client that does not retry websocket handshakes (readiness decides what to retry)
+     */
+    static GuestChannel open(Kind kind, KubernetesClient client, String namespace, String name, int port) {
+        return switch (kind) {
+            case PORTFORWARD -> VmiTunnel.open(client, namespace, name, port);
+            case POD -> PodTunnel.open(client, namespace, name, port);
+            case DIRECT -> DirectRoute.open(client, namespace, name, port);
+        };
     }
 }

@@ -37,6 +37,7 @@ public final class GuestShell implements AutoCloseable {
     private final SshIdentity identity;
     private final PublicKey hostKey;
     private volatile ClientSession session;
+    private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
 
     private GuestShell(SshClient client, String vm, GuestChannel channel, String user, SshIdentity identity,
             PublicKey hostKey) {
@@ -81,11 +82,18 @@ public final class GuestShell implements AutoCloseable {
                             throw e;
                         } catch (IOException | RuntimeException e) {
                             lastFailure.set(e.getMessage() + "; tunnel: " + channel.lastError());
+                            if (channel.lastError().contains("HTTP 403")) {
+                                // permissions do not appear by waiting
+                                throw new GuestException("SSH to VM " + vm + " is forbidden: the API server "
+                                        + "refused the tunnel (" + channel.lastError() + "). Fix: grant the run's "
+                                        + "identity 'get' on virtualmachineinstances/portforward in its namespace "
+                                        + "(see docs/rbac.md), or choose another -Dvmbench.connector.");
+                            }
                             return false;
                         }
                     });
         } catch (ConditionTimeoutException e) {
-            throw new GuestException("SSH to VM " + vm + " was not ready within " + deadline.toSeconds()
+            throw new GuestTimeoutException("SSH to VM " + vm + " was not ready within " + deadline.toSeconds()
                     + "s. Last failure: " + lastFailure.get() + ". Fix: check the VM's console log and that "
                     + "cloud-init finished (Diagnostics are attached).");
         }
@@ -123,19 +131,29 @@ public final class GuestShell implements AutoCloseable {
     }
 
     /**
-     * Runs {@code command} with {@code stdin} (may be empty) and waits at most {@code timeout}. A dropped
-     * session is re-opened once before the command is retried.
+     * Runs {@code command} with {@code stdin} (may be empty) and waits at most {@code timeout}. If the session
+     * drops, it is re-opened; an {@code idempotent} command is then run again, any other fails with
+     * {@link SessionLostException} so the caller can find out what happened.
      *
      * @throws GuestTimeoutException if the command does not finish in time
      */
-    public CommandResult exec(String command, String stdin, Duration timeout) {
+    public CommandResult exec(String command, String stdin, Duration timeout, boolean idempotent) {
         try {
             return execOnce(command, stdin, timeout);
         } catch (SessionLostException e) {
             LOG.info("SSH session to {} dropped ({}); reconnecting", vm, e.getMessage());
+            reconnects.incrementAndGet();
             session = openWithin(Duration.ofMinutes(2));
+            if (!idempotent) {
+                throw e;
+            }
             return execOnce(command, stdin, timeout);
         }
+    }
+
+    /** How many times the session had to be re-established. */
+    public int reconnects() {
+        return reconnects.get();
     }
 
     private CommandResult execOnce(String command, String stdin, Duration timeout) {
@@ -177,7 +195,7 @@ public final class GuestShell implements AutoCloseable {
     }
 
     /** The SSH session is gone; the command did not run or its outcome is unknown. */
-    private static final class SessionLostException extends GuestException {
+    static final class SessionLostException extends GuestException {
         SessionLostException(String message) {
             super(message);
         }

@@ -32,7 +32,13 @@ public record GuestStatus(String state, String exit, double started, double fini
         }
     }
 
+    /** A measuring run that finished with exit 0. */
     public boolean succeeded() {
         return "done".equals(state) && "0".equals(exit);
+    }
+
+    /** A prefill that finished with exit 0. */
+    public boolean prefilled() {
+        return "prefilled".equals(state) && "0".equals(exit);
     }
 }

@@ -42,6 +42,26 @@ public final class SshIdentity {
         return clientKey;
     }
 
+    /**
+     * Writes the client key as {@code id_ed25519} (mode 600) and {@code id_ed25519.pub} into {@code dir}, for a
+     * person debugging by hand. Only on request ({@code vmbench.keepKeys}).
+     */
+    public void writeTo(java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path key = dir.resolve("id_ed25519");
+            java.nio.file.Files.deleteIfExists(key);
+            java.nio.file.Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(key)) {
+                OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(clientKey, "vmbench", null, out);
+            }
+            java.nio.file.Files.writeString(dir.resolve("id_ed25519.pub"), authorizedKey() + "\n");
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot write the SSH key to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A fresh host key for one VM. */
     public static HostKey newHostKey() {
         return new HostKey(ed25519());

@@ -52,7 +52,7 @@ final class Connection implements AutoCloseable {
         if (config.embedded()) {
             List<Fault> faults = config.embeddedFaults().stream().map(Fault::parse).toList();
             embedded = EmbeddedCluster.start(Path.of("target", "vmbench-embedded", settings.runId()),
-                    config.dataSourceNamespace(), config.dataSourceName(), faults);
+                    config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults);
             clientConfig = embedded.clientConfig();
         } else {
             clientConfig = Config.autoConfigure(null);
@@ -75,6 +75,11 @@ final class Connection implements AutoCloseable {
         ssh.start();
         SshIdentity identity = SshIdentity.generate();
         LOG.info("Run {} SSH client key {}", settings.runId(), identity.fingerprint());
+        if (config.keepKeys()) {
+            Path keys = settings.results().dir().resolve("ssh");
+            identity.writeTo(keys);
+            LOG.warn("Kept the run's SSH client key in {} (vmbench.keepKeys=true); delete it when done", keys);
+        }
         VmGroupProvisioner provisioner = new VmGroupProvisioner(client, tunnelClient, config, settings.templates(), ssh,
                 identity, settings.runId(), settings.jobs());
         return new Connection(embedded, client, tunnelClient, ssh, provisioner);

@@ -34,7 +34,8 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         profiles.select(config.profiles());
         Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides());
         Templates templates = Templates.in(config.templateDir());
-        FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes());
+        FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes(),
+                config.fioTimeoutMargin());
         List<VmGroupSpec> groups = Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(),
                 config.concurrency());
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),

@@ -15,15 +15,17 @@ public final class FioJobs {
     private static final Pattern SECTION = Pattern.compile("(?m)^\\[[^\\]]+\\]");
     /** Layout of the test file is assumed no slower than this; slower storage hits the fio timeout. */
     private static final long LAYOUT_BYTES_PER_SECOND = 20L * 1024 * 1024;
-    private static final Duration MARGIN = Duration.ofSeconds(60);
 
     private final ProfileLibrary profiles;
     private final Templates templates;
     private final Duration runtime;
     private final Duration ramp;
     private final long fileSizeBytes;
+    private final Duration margin;
 
-    public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes) {
+    public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
+            Duration margin) {
+        this.margin = margin;
         this.profiles = profiles;
         this.templates = templates;
         this.runtime = runtime;
@@ -45,13 +47,16 @@ public final class FioJobs {
     }
 
     /**
-     * How long fio may take before it counts as hung: every section back to back (runtime + ramp), plus
-     * laying out the test file, plus a fixed margin.
+     * How long a measuring fio run may take before it counts as hung: every section back to back
+     * (runtime + ramp), plus the configured margin.
      */
     public Duration budget(FioPermutation permutation) {
         long sections = Math.max(1, SECTION.matcher(profiles.get(permutation.profile()).sections()).results().count());
-        return runtime.plus(ramp).multipliedBy(sections)
-                .plusSeconds(fileSizeBytes / LAYOUT_BYTES_PER_SECOND)
-                .plus(MARGIN);
+        return runtime.plus(ramp).multipliedBy(sections).plus(margin);
+    }
+
+    /** How long laying out the test file may take: its size at a slow disk's pace, plus the margin. */
+    public Duration prefillBudget() {
+        return Duration.ofSeconds(fileSizeBytes / LAYOUT_BYTES_PER_SECOND).plus(margin);
     }
 }

@@ -63,10 +63,12 @@ public final class AllureReport {
                     m.iops(), m.bandwidthBytes() / 1048576, us(m.clatMeanNs()), us(m.clatP50Ns()), us(m.clatP95Ns()),
                     us(m.clatP99Ns()), us(m.clatP999Ns())));
         }
-        html.append("</table><p>swap ").append(run.timings().swap().toMillis()).append(" ms · start skew ")
+        html.append("</table><p>swap ").append(run.timings().swap().toMillis()).append(" ms · prefill ")
+                .append(run.timings().prefill().toMillis()).append(" ms · start skew ")
                 .append(run.timings().startSkew().toMillis()).append(" ms · fio ")
                 .append(run.timings().fio().toMillis()).append(" ms · collect ")
-                .append(run.timings().collect().toMillis()).append(" ms</p></body></html>");
+                .append(run.timings().collect().toMillis()).append(" ms · SSH reconnects ")
+                .append(run.timings().reconnects()).append("</p></body></html>");
         Allure.addAttachment("metrics", "text/html", html.toString(), ".html");
     }
 

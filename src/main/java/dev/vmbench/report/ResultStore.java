@@ -33,7 +33,7 @@ public final class ResultStore {
             + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p95_ns,clat_p99_ns,clat_p99_9_ns,"
             + "clat_max_ns,lat_mean_ns,runtime_ms,errors";
     static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
-            + "start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms";
+            + "prefill_ms,start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -100,8 +100,8 @@ public final class ResultStore {
         }
         RunTimings t = run.timings();
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
-                t.startSkew().toMillis(), t.fio().toMillis(), t.collect().toMillis(), t.total().toMillis(),
-                t.overhead().toMillis()));
+                t.prefill().toMillis(), t.startSkew().toMillis(), t.fio().toMillis(), t.collect().toMillis(),
+                t.total().toMillis(), t.overhead().toMillis(), t.reconnects()));
         ObjectNode entry = summary.addObject();
         entry.put("group", run.group().toString());
         entry.put("permutation", run.permutation().toString());

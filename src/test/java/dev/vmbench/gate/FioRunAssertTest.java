@@ -33,7 +33,7 @@ class FioRunAssertTest {
     private static FioRun run(FioMetrics... metrics) {
         Duration d = Duration.ofMillis(10);
         return new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"), List.of(metrics),
-                new RunTimings(d, d, d, d, d));
+                new RunTimings(d, d, d, d, d, d, 0));
     }
 
     @Test

@@ -114,6 +114,41 @@ class GuestScriptTest {
     }
 
     @Test
+    void prefillLaysTheTestFileOutBeforeAnyMeasurement() throws Exception {
+        // given
+        guest(job("randwrite", 1, "overwrite=1"), "install-job");
+
+        // when
+        guest("", "start", "--prefill");
+        GuestStatus prefilled = GuestStatus.parse(guest("", "wait", "--timeout", "60").stdout());
+
+        // then: the whole file is allocated, and there is nothing to report yet
+        assertThat(prefilled.state()).isEqualTo("prefilled");
+        assertThat(java.nio.file.Files.size(root.resolve("mnt/vmbench/vmbench.dat"))).isEqualTo(16L << 20);
+        assertThat(guest("", "result").stderr()).isEqualTo("vmbench-guest: no result: the job is prefilled; see "
+                + "'vmbench-guest diagnose'\n");
+        guest("", "start");
+        assertThat(GuestStatus.parse(guest("", "wait", "--timeout", "60").stdout()).succeeded()).isTrue();
+    }
+
+    @Test
+    void stopKillsAHungJob() throws Exception {
+        // given: a job that would run a minute
+        guest(job("randread", 60, ""), "install-job");
+        guest("", "start");
+
+        // when
+        CommandResult stop = guest("", "stop");
+
+        // then: the lock is free at once and no fio is left
+        assertThat(stop.stdout()).startsWith("state=stopped");
+        assertThat(guest("", "wait", "--timeout", "5").exitStatus()).isZero();
+        long pid = Long.parseLong(java.nio.file.Files.readString(root.resolve("var/lib/vmbench/runner.pid")).trim());
+        org.awaitility.Awaitility.await("the killed runner to exit").atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
     void sysinfoDescribesTheGuest() throws Exception {
         CommandResult info = guest("", "sysinfo");
 
@@ -134,7 +169,7 @@ class GuestScriptTest {
         CommandResult unknown = guest("", "format-disk");
         assertThat(unknown.exitStatus()).isEqualTo(2);
         assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
-                + "start, wait, status, result, sysinfo, diagnose\n");
+                + "start, wait, status, result, stop, sysinfo, diagnose\n");
         assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
         assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
                 .isEqualTo("state=idle exit=- started=- finished=-\n");

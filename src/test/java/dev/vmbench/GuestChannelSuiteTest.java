@@ -1,0 +1,80 @@
+package dev.vmbench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.platform.engine.TestExecutionResult;
+
+/**
+ * The guest channel under trouble, on the embedded cluster with real SSH and real fio: a late sshd, a session
+ * dropped while fio runs, a fio that never ends, and every connector.
+ */
+class GuestChannelSuiteTest {
+
+    private static final Map<String, String> ONE_VM_ONE_TEST = Map.of("vmbench.profiles", "random-rw",
+            "vmbench.blockSizes", "4k", "vmbench.concurrency", "1");
+
+    @TempDir
+    Path dir;
+
+    private SuiteRun run(Map<String, String> extra) {
+        Map<String, String> settings = new java.util.HashMap<>(ONE_VM_ONE_TEST);
+        settings.putAll(extra);
+        return SuiteRun.of(StorageBenchmarkIT.class, dir, settings);
+    }
+
+    private static List<String> timings(SuiteRun run) throws IOException {
+        return Files.readAllLines(run.runDir().resolve("timings.csv"));
+    }
+
+    @Test
+    void anSshdThatComesUpLateIsWaitedFor() throws IOException {
+        SuiteRun run = run(Map.of("vmbench.embedded.faults", "ssh-late"));
+
+        assertThat(run.test("random-rw 4k").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
+        int sshMillis = Integer.parseInt(provisioned.replaceAll(".*ssh=(\\d+).*", "$1"));
+        assertThat(sshMillis).as("SSH became ready only after the sandbox's 3 s delay").isGreaterThanOrEqualTo(2500);
+    }
+
+    @Test
+    void aSessionDroppedWhileFioRunsLosesNothing() throws IOException {
+        SuiteRun run = run(Map.of("vmbench.embedded.faults", "ssh-drops", "vmbench.runtime", "2s"));
+
+        assertThat(run.test("random-rw 4k").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        List<String> timings = timings(run);
+        assertThat(timings.get(0)).endsWith(",reconnects");
+        assertThat(timings.get(1)).as("the drop happened and was survived").endsWith(",1");
+        assertThat(Files.readString(run.runDir().resolve("checkpoint"))).contains("random-rw-4k passed");
+    }
+
+    @Test
+    void aFioThatNeverEndsIsReportedAsATimeoutAndStopped() {
+        SuiteRun run = run(Map.of("vmbench.embedded.faults", "fio-hangs", "vmbench.fioTimeoutMargin", "2s"));
+
+        assertThat(run.test("random-rw 4k").getThrowable()).get().asString()
+                .containsPattern("fio on VM vmb-\\S+ was still running after 4s \\(\\(runtime \\+ ramp\\) × sections "
+                        + "\\+ file layout \\+ margin\\)");
+        assertThat(run.allureResults()).singleElement().satisfies(r -> {
+            assertThat(r.path("status").asText()).isEqualTo("broken");
+            assertThat(r.path("attachments").toString()).contains("-guest-diagnose.txt");
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"portforward", "pod", "direct"})
+    void everyConnectorReachesTheGuests(String connector) throws IOException {
+        SuiteRun run = run(Map.of("vmbench.connector", connector, "vmbench.concurrency", "2"));
+
+        assertThat(run.test("random-rw 4k").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        assertThat(timings(run)).hasSize(2);
+    }
+}
