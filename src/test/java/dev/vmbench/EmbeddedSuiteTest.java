@@ -37,7 +37,7 @@ class EmbeddedSuiteTest {
                 .anyMatch(l -> l.contains("(embedded-local small 1Gi x1)"))
                 .anyMatch(l -> l.contains("(embedded-local small 1Gi x2)"));
         List<String> csv = Files.readAllLines(runDir.resolve("results.csv"));
-        List<JsonNode> results = run.allureResults();
+        List<JsonNode> results = run.testResults();
         assertThat(results).hasSize(4);
         int attachmentsSeen = 0;
         for (JsonNode test : results) {
@@ -46,12 +46,8 @@ class EmbeddedSuiteTest {
             assertThat(SuiteRun.parameter(test, "pool")).isEqualTo("embedded-local");
             assertThat(SuiteRun.parameter(test, "profile")).isEqualTo("random-rw");
             assertThat(SuiteRun.parameter(test, "block size")).isIn("4k", "64k");
-            List<JsonNode> raw = new ArrayList<>();
-            test.path("attachments").forEach(a -> {
-                if (a.path("name").asText().matches("fio .*\\.json")) {
-                    raw.add(a);
-                }
-            });
+            List<JsonNode> raw = SuiteRun.attachments(test).stream()
+                    .filter(a -> a.path("name").asText().matches("fio .*\\.json")).toList();
             assertThat(raw).as("one raw fio JSON per VM").hasSize(vms);
             for (JsonNode attachment : raw) {
                 String vm = attachment.path("name").asText().replaceAll("^fio |\\.json$", "");
@@ -68,6 +64,39 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void theReportShowsStepsJobMetricsChartsEnvironmentAndARunSummary() throws IOException {
+        // when: two groups x two permutations
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "sequential-rw,db-oltp",
+                "vmbench.blockSizes", "1m", "vmbench.concurrency", "1,2"));
+
+        // then: every test shows its phases as steps, the job it ran and its metrics
+        List<JsonNode> tests = run.testResults();
+        assertThat(tests).hasSize(4).allSatisfy(test -> {
+            assertThat(SuiteRun.steps(test)).containsExactly(
+                    "install the job on " + SuiteRun.parameter(test, "concurrency") + " VM(s)", "lay out the test file",
+                    "start fio on every VM at one instant and wait for it", "collect fio's JSON");
+            assertThat(SuiteRun.attachmentNames(test)).contains("fio job", "metrics");
+        });
+        // each group's charts once, on its last test, as inline SVG
+        List<JsonNode> charts = tests.stream().flatMap(t -> SuiteRun.attachments(t).stream())
+                .filter(a -> a.path("name").asText().startsWith("charts of group")).toList();
+        assertThat(charts).hasSize(2).allSatisfy(c -> assertThat(run.attachment(c))
+                .contains("<svg", "IOPS, all VMs", "p99 completion latency", "db-oltp native · db-pages read"));
+        // sysinfo and phase timings once per group
+        assertThat(tests.stream().filter(t -> SuiteRun.attachmentNames(t).contains("provisioning phases (ms)")))
+                .hasSize(2);
+        // the run: environment and summary
+        String environment = Files.readString(run.allureDir().resolve("environment.properties"));
+        assertThat(environment).contains("kubevirt=embedded", "cdi=embedded", "fio_in_guests=fio-3",
+                "storage_class_embedded-local=sandbox.vmbench.dev", "nodes=3 {sandbox=3}", "run=");
+        JsonNode summary = run.runSummary();
+        assertThat(summary.path("status").asText()).isEqualTo("passed");
+        assertThat(run.attachment(summary.path("attachments").get(0)))
+                .contains("<td>1</td><td>embedded-local</td><td>4</td><td>0</td><td>0</td>", "<svg");
+        assertThat(run.runDir().resolve("summary.html")).exists();
+    }
+
+    @Test
     void aThresholdThatCannotBeMetFailsTheTestNamingMetricLimitMeasuredValueAndVm() {
         // when
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",
@@ -80,9 +109,11 @@ class EmbeddedSuiteTest {
                 .contains("missed 2 threshold(s)")
                 .containsPattern("iops \\d+ IOPS is below the minimum 1000000000 IOPS \\(min-iops 1000M from "
                         + "-Dvmbench.threshold.min-iops\\) on VM vmb-[a-z0-9]+-small-x1-[0-9a-f]{6}-0 job rand-read read");
-        JsonNode allure = run.allureResults().get(0);
+        JsonNode allure = run.testResults().get(0);
         assertThat(allure.path("status").asText()).isEqualTo("failed");
-        assertThat(allure.path("attachments").toString()).as("raw JSON attached before asserting").contains("fio vmb-");
+        assertThat(Categories.of(allure)).containsExactly("Threshold breach (storage missed a gate)");
+        assertThat(SuiteRun.attachmentNames(allure)).as("raw JSON attached before asserting")
+                .anyMatch(name -> name.startsWith("fio vmb-"));
     }
 
     @Test
@@ -98,9 +129,11 @@ class EmbeddedSuiteTest {
                         + "Insufficient memory.\\], a state KubeVirt does not leave by itself");
         assertThat(run.test("random-rw 64k").getThrowable()).get().asString()
                 .contains("failed to provision for an earlier test, so this one did not run");
-        List<JsonNode> allure = run.allureResults();
+        List<JsonNode> allure = run.testResults();
         assertThat(allure).extracting(r -> r.path("status").asText()).containsExactly("broken", "broken");
-        assertThat(allure.toString()).contains("events.txt");
+        assertThat(allure).allSatisfy(r -> assertThat(Categories.of(r))
+                .containsExactly("Provisioning failure (cluster could not create or start the VMs)"));
+        assertThat(allure).anyMatch(r -> SuiteRun.attachmentNames(r).contains("events.txt"));
         assertThat(Files.exists(run.runDir().resolve("provisioning.log"))).isFalse();
     }
 
@@ -113,9 +146,10 @@ class EmbeddedSuiteTest {
                 .containsPattern("fio failed on VM vmb-\\S+ \\(failed, exit 1\\) laying out the test file for "
                         + "random-rw 4k; fio said: \\[fio: io_u error on file vmbench.dat: Input/output error: write "
                         + "offset=0, buflen=4096\\]. Fix: see the attached guest diagnostics.");
-        assertThat(run.allureResults()).singleElement().satisfies(r -> {
+        assertThat(run.testResults()).singleElement().satisfies(r -> {
             assertThat(r.path("status").asText()).isEqualTo("broken");
-            assertThat(r.path("attachments").toString()).contains("-guest-diagnose.txt");
+            assertThat(SuiteRun.attachmentNames(r)).anyMatch(name -> name.endsWith("-guest-diagnose.txt"));
+            assertThat(Categories.of(r)).containsExactly("fio failure (fio exited with an error or printed no result)");
         });
     }
 
@@ -127,6 +161,9 @@ class EmbeddedSuiteTest {
         assertThat(run.test("db-oltp native").getThrowable()).get().asString()
                 .containsPattern("VM vmb-\\S+ presented host key SHA256:\\S+ but the harness gave it SHA256:\\S+ "
                         + "through cloud-init: refusing to connect");
-        assertThat(run.allureResults()).extracting(r -> r.path("status").asText()).containsExactly("broken");
+        assertThat(run.testResults()).singleElement().satisfies(r -> {
+            assertThat(r.path("status").asText()).isEqualTo("broken");
+            assertThat(Categories.of(r)).contains("Guest / SSH failure (the harness could not talk to a VM)");
+        });
     }
 }

@@ -92,6 +92,37 @@ public record SuiteRun(Map<String, TestExecutionResult> tests, Path resultsDir, 
         }
     }
 
+    /** The Allure results of the benchmark's tests (not the run summary). */
+    public List<JsonNode> testResults() {
+        return allureResults().stream().filter(r -> !r.path("name").asText().startsWith("Run summary")).toList();
+    }
+
+    /** The run summary's Allure result. */
+    public JsonNode runSummary() {
+        return allureResults().stream().filter(r -> r.path("name").asText().startsWith("Run summary")).findFirst()
+                .orElseThrow(() -> new AssertionError("no Run summary in " + allureDir));
+    }
+
+    /** Every attachment of a result, its steps' included. */
+    public static List<JsonNode> attachments(JsonNode result) {
+        List<JsonNode> all = new ArrayList<>();
+        for (JsonNode list : result.findValues("attachments")) {
+            list.forEach(all::add);
+        }
+        return all;
+    }
+
+    public static List<String> attachmentNames(JsonNode result) {
+        return attachments(result).stream().map(a -> a.path("name").asText()).toList();
+    }
+
+    /** The names of a result's top-level steps. */
+    public static List<String> steps(JsonNode result) {
+        List<String> names = new ArrayList<>();
+        result.path("steps").forEach(step -> names.add(step.path("name").asText()));
+        return names;
+    }
+
     public String attachment(JsonNode attachment) {
         try {
             return Files.readString(allureDir.resolve(attachment.path("source").asText()));

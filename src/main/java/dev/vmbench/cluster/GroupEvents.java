@@ -18,4 +18,12 @@ public interface GroupEvents extends FioRunListener {
 
     /** Something failed: name → text of every piece of evidence collected. */
     void onDiagnostics(VmGroupSpec group, Map<String, String> evidence);
+
+    /** The fio job file a permutation runs, as installed on every VM. */
+    void onJob(VmGroupSpec group, dev.vmbench.matrix.FioPermutation permutation, String job);
+
+    /** Runs one named phase of a permutation (install, prefill, run, collect); a report may show it as a step. */
+    default <T> T phase(String name, java.util.function.Supplier<T> work) {
+        return work.get();
+    }
 }

@@ -23,9 +23,15 @@ public final class KubeVirt {
     public static final ResourceDefinitionContext DATA_SOURCE = context("cdi.kubevirt.io", "v1beta1",
             "DataSource", "datasources");
 
+    public static final ResourceDefinitionContext KUBEVIRT = context("kubevirt.io", "v1", "KubeVirt", "kubevirts");
+    /** CDI's own configuration resource; cluster-scoped. */
+    public static final ResourceDefinitionContext CDI = new ResourceDefinitionContext.Builder()
+            .withGroup("cdi.kubevirt.io").withVersion("v1beta1").withKind("CDI").withPlural("cdis")
+            .withNamespaced(false).build();
+
     /** Every type the embedded cluster must serve. */
     public static final List<ResourceDefinitionContext> ALL = List.of(VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE,
-            DATA_VOLUME, DATA_SOURCE);
+            DATA_VOLUME, DATA_SOURCE, KUBEVIRT, CDI);
 
     private KubeVirt() {
     }

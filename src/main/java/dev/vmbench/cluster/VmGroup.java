@@ -75,30 +75,38 @@ public final class VmGroup implements AutoCloseable {
      */
     public FioRun run(FioPermutation permutation) {
         String job = jobs.render(permutation);
+        events.onJob(spec, permutation, job);
         int reconnectsBefore = reconnects();
         long t0 = System.nanoTime();
-        Parallel.each(pool, guests, g -> {
+        events.phase("install the job on " + guests.size() + " VM(s)", () -> Parallel.each(pool, guests, g -> {
             g.agent().installJob(job);
             return null;
-        });
+        }));
         long t1 = System.nanoTime();
         // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
-        List<GuestStatus> prefilled = runEverywhere(g -> g.agent().prefill(), jobs.prefillBudget());
-        requireAll(prefilled, GuestStatus::prefilled, "laying out the test file for " + permutation);
-        long t2 = System.nanoTime();
-        // Concurrent VMs must start together; one VM starts at once. The lead covers delivering "start".
-        Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0 : 250 + 25L * guests.size());
-        List<GuestStatus> statuses = runEverywhere(g -> g.agent().start(at), jobs.budget(permutation));
+        List<GuestStatus> prefilled = events.phase("lay out the test file", () -> {
+            List<GuestStatus> done = runEverywhere(g -> g.agent().prefill(), jobs.prefillBudget());
+            requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
+            return done;
+        });
+        List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it", () -> {
+            // Concurrent VMs must start together; one VM starts at once. The lead covers delivering "start".
+            Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0 : 250 + 25L * guests.size());
+            return runEverywhere(g -> g.agent().start(at), jobs.budget(permutation));
+        });
         long t3 = System.nanoTime();
-        Map<String, String> raw = new LinkedHashMap<>();
-        for (int i = 0; i < guests.size(); i++) {
-            GuestVm g = guests.get(i);
-            if (statuses.get(i).succeeded()) {
-                String json = g.agent().result();
-                raw.put(g.name(), json);
-                events.onRawOutput(spec, permutation, g.name(), json);
+        Map<String, String> raw = events.phase("collect fio's JSON", () -> {
+            Map<String, String> collected = new LinkedHashMap<>();
+            for (int i = 0; i < guests.size(); i++) {
+                GuestVm g = guests.get(i);
+                if (statuses.get(i).succeeded()) {
+                    String json = g.agent().result();
+                    collected.put(g.name(), json);
+                    events.onRawOutput(spec, permutation, g.name(), json);
+                }
             }
-        }
+            return collected;
+        });
         requireAll(statuses, GuestStatus::succeeded, "running " + permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
@@ -106,7 +114,7 @@ public final class VmGroup implements AutoCloseable {
         double firstStart = statuses.stream().mapToDouble(GuestStatus::started).min().orElse(Double.NaN);
         double lastStart = statuses.stream().mapToDouble(GuestStatus::started).max().orElse(Double.NaN);
         double lastEnd = statuses.stream().mapToDouble(GuestStatus::finished).max().orElse(Double.NaN);
-        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
+        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore);
         FioRun run = new FioRun(spec, permutation, raw, metrics, timings);
@@ -148,6 +156,11 @@ public final class VmGroup implements AutoCloseable {
 
     private int reconnects() {
         return guests.stream().mapToInt(g -> g.agent().reconnects()).sum();
+    }
+
+    /** The longest guest-side run among {@code statuses}, by the guests' own clocks. */
+    private static Duration longest(List<GuestStatus> statuses) {
+        return seconds(statuses.stream().mapToDouble(st -> st.finished() - st.started()).max().orElse(Double.NaN));
     }
 
     private static Duration seconds(double s) {

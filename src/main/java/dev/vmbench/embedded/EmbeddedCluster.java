@@ -84,6 +84,13 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     private void seed(String dataSourceNamespace, String dataSourceName) {
+        for (int i = 0; i < 3; i++) {
+            admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
+                    .withName("embedded-worker-" + i).addToLabels("node.kubernetes.io/instance-type", "sandbox")
+                    .addToLabels("node-role.kubernetes.io/worker", "").endMetadata().build()).create();
+        }
+        installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
+        installed(KubeVirt.CDI, null, "CDI", Map.of("observedVersion", "embedded"));
         admin.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName(STORAGE_CLASS).endMetadata().withProvisioner("sandbox.vmbench.dev")
                 .withVolumeBindingMode("Immediate").build()).create();
@@ -97,6 +104,20 @@ public final class EmbeddedCluster implements AutoCloseable {
         created.setAdditionalProperty("status", Map.of("conditions", List.of(Map.of("type", "Ready",
                 "status", "True", "reason", "Ready", "message", ""))));
         KubeVirt.in(admin, KubeVirt.DATA_SOURCE, dataSourceNamespace).resource(created).updateStatus();
+    }
+
+    private void installed(ResourceDefinitionContext type, String namespace, String kind, Map<String, Object> status) {
+        GenericKubernetesResource resource = new GenericKubernetesResource();
+        resource.setApiVersion(type.getGroup() + "/" + type.getVersion());
+        resource.setKind(kind);
+        resource.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(kind.toLowerCase())
+                .withNamespace(namespace).build());
+        var resources = admin.genericKubernetesResources(type);
+        GenericKubernetesResource created = namespace == null ? resources.resource(resource).create()
+                : resources.inNamespace(namespace).resource(resource).create();
+        created.setAdditionalProperty("status", status);
+        (namespace == null ? resources.resource(created) : resources.inNamespace(namespace).resource(created))
+                .updateStatus();
     }
 
     /** The golden-image DataSource the embedded cluster serves, as a manifest. */
@@ -118,7 +139,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     private static CustomResourceDefinitionContext crd(ResourceDefinitionContext type) {
         return new CustomResourceDefinitionContext.Builder()
                 .withGroup(type.getGroup()).withVersion(type.getVersion()).withKind(type.getKind())
-                .withPlural(type.getPlural()).withScope("Namespaced").withStatusSubresource(true)
+                .withPlural(type.getPlural()).withScope(type.isNamespaceScoped() ? "Namespaced" : "Cluster")
+                .withStatusSubresource(true)
                 .build();
     }
 

@@ -63,6 +63,7 @@ final class Connection implements AutoCloseable {
                 .withConfig(new ConfigBuilder(clientConfig).withRequestRetryBackoffLimit(0).build()).build();
         try {
             Preflight.check(client, config);
+            settings.environment().putAll(dev.vmbench.cluster.ClusterFacts.read(client, config));
         } catch (RuntimeException e) {
             tunnelClient.close();
             client.close();

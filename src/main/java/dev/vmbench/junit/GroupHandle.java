@@ -23,7 +23,8 @@ final class GroupHandle implements AutoCloseable {
 
     static GroupHandle provision(VmGroupSpec spec, Settings settings, Connection connection) {
         try {
-            return new GroupHandle(spec, connection.provisioner().provision(spec, new GroupRecorder(settings.results())),
+            return new GroupHandle(spec, connection.provisioner().provision(spec, new GroupRecorder(settings.results(),
+                    settings.environment(), settings.permutations().size())),
                     null);
         } catch (RuntimeException e) {
             return new GroupHandle(spec, null, e);

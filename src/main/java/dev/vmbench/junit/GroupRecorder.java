@@ -5,16 +5,28 @@ import dev.vmbench.fio.FioRun;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.report.AllureReport;
+import dev.vmbench.report.Charts;
 import dev.vmbench.report.ResultStore;
+import dev.vmbench.report.RunEnvironment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-/** Sends what a group reports to the results folder first (nothing lost) and then to the Allure report. */
+/**
+ * Sends what a group reports to the results folder first (nothing lost) and then to the Allure report; when
+ * the group's last permutation is in, attaches the group's charts to that test.
+ */
 final class GroupRecorder implements GroupEvents {
 
     private final ResultStore results;
+    private final RunEnvironment environment;
+    private final int permutations;
+    private final List<FioRun> runs = new ArrayList<>();
 
-    GroupRecorder(ResultStore results) {
+    GroupRecorder(ResultStore results, RunEnvironment environment, int permutations) {
         this.results = results;
+        this.environment = environment;
+        this.permutations = permutations;
     }
 
     @Override
@@ -25,6 +37,8 @@ final class GroupRecorder implements GroupEvents {
     @Override
     public void onProvisioned(VmGroupSpec group, Map<String, String> sysinfo, Map<String, Long> phaseMillis) {
         results.writeProvisioned(group, sysinfo, phaseMillis);
+        sysinfo.values().stream().flatMap(String::lines).filter(l -> l.startsWith("fio: ")).findFirst()
+                .ifPresent(line -> environment.put("fio in guests", line.substring(5)));
         sysinfo.forEach((vm, text) -> AllureReport.text("sysinfo " + vm, text));
         AllureReport.text("provisioning phases (ms)", phaseMillis.toString());
     }
@@ -42,8 +56,25 @@ final class GroupRecorder implements GroupEvents {
     }
 
     @Override
-    public void onRun(FioRun run) {
+    public void onJob(VmGroupSpec group, FioPermutation permutation, String job) {
+        results.writeJob(group, permutation, job);
+        AllureReport.text("fio job", job);
+    }
+
+    @Override
+    public <T> T phase(String name, java.util.function.Supplier<T> work) {
+        return AllureReport.step(name, work);
+    }
+
+    @Override
+    public synchronized void onRun(FioRun run) {
         results.writeRun(run);
         AllureReport.metricsTable(run);
+        runs.add(run);
+        if (runs.size() == permutations) {
+            String chart = Charts.group(run.group().toString(), runs);
+            results.writeChart(run.group(), chart);
+            AllureReport.html("charts of group " + run.group(), chart);
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.vmbench.profile.ProfileLibrary;
 import dev.vmbench.profile.Thresholds;
 import dev.vmbench.report.AllureReport;
 import dev.vmbench.report.ResultStore;
+import dev.vmbench.report.RunEnvironment;
 import dev.vmbench.template.Templates;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -22,9 +23,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Everything a run reads once: settings, profiles, thresholds, templates, the plan and its results folder. */
+/**
+ * Everything a run reads once — settings, profiles, thresholds, templates, the plan — and what it writes for
+ * the whole run: its results folder and report environment. Closing it (the run is over) writes the summary.
+ */
 record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Templates templates,
-        FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results) {
+        FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results,
+        RunEnvironment environment) implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
@@ -44,11 +49,21 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                 + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
         ResultStore results = ResultStore.create(config.resultsDir(), runId);
         results.writePlan(plan(runId, config, groups, permutations));
-        AllureReport.runInfo(environment(runId, config, groups, permutations), Path.of("allure/categories.json"));
+        AllureReport.categories(Path.of("allure/categories.json"));
+        RunEnvironment environment = new RunEnvironment();
+        environment.putAll(environment(runId, config, groups, permutations));
         LOG.info("vmbench run {}: {} VM group(s) x {} permutation(s) on {}; results in {}", runId, groups.size(),
                 permutations.size(), config.embedded() ? "the embedded cluster" : "StorageClass(es) " + config.pools(),
                 results.dir());
-        return new Settings(runId, config, profiles, thresholds, templates, jobs, groups, permutations, results);
+        return new Settings(runId, config, profiles, thresholds, templates, jobs, groups, permutations, results,
+                environment);
+    }
+
+    @Override
+    public void close() {
+        environment.write();
+        AllureReport.runSummary(runId, results.writeSummaryPage(), results.allPassed());
+        LOG.info("vmbench run {} finished: summary in {}", runId, results.dir().resolve("summary.html"));
     }
 
     private static Map<String, Object> plan(String runId, BenchConfig config, List<VmGroupSpec> groups,

@@ -45,7 +45,7 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
             return;
         }
         VmGroupSpec spec = BenchStore.spec(context);
-        AllureReport.parameters(spec, permutation);
+        AllureReport.parameters(spec, permutation, invocationContext.getArguments().stream().map(String::valueOf).toList());
         String outcome = "broken";
         try {
             invocation.proceed();

@@ -34,6 +34,7 @@ public final class ProfileLibrary {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".fio")).toList()) {
                 String name = file.getFileName().toString().replaceFirst("\\.fio$", "");
                 String text = Files.readString(file);
+                checkOwnOptions(file, text);
                 String description = text.lines().takeWhile(l -> l.startsWith(";"))
                         .map(l -> l.substring(1).trim()).collect(Collectors.joining(" "));
                 profiles.put(name, new FioProfile(name, description, text));
@@ -42,6 +43,25 @@ public final class ProfileLibrary {
             throw new UncheckedIOException("Cannot read profile folder " + folder, e);
         }
         return new ProfileLibrary(folder, profiles);
+    }
+
+    /**
+     * The shared {@code [global]} section owns where fio writes, how much and for how long, so that the test file
+     * is known to fit the data disk and every profile honours the run's runtime: a profile may not set these.
+     */
+    private static final List<String> GLOBAL_ONLY = List.of("filename", "directory", "size", "filesize",
+            "runtime", "ramp_time", "time_based", "ioengine", "direct", "output", "output-format");
+
+    private static void checkOwnOptions(Path file, String text) {
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String option = lines.get(i).trim().split("=", 2)[0].trim();
+            if (GLOBAL_ONLY.contains(option)) {
+                throw new IllegalArgumentException(file.getFileName() + ":" + (i + 1) + ": option [" + option
+                        + "] is set by the shared [global] of templates/fio-job.fio.mustache. Fix: remove it from the "
+                        + "profile (use -Dvmbench.fileSize, -Dvmbench.runtime or -Dvmbench.ramp instead).");
+            }
+        }
     }
 
     /** The named profile, or an error listing the ones that exist. */

@@ -7,7 +7,6 @@ import dev.vmbench.fio.Metric;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -189,11 +188,9 @@ public final class Thresholds {
         };
     }
 
-    /** Pools and profiles the file names, for checking them against the run. */
-    public List<String> sections() {
-        List<String> named = new ArrayList<>();
-        pools.keySet().forEach(p -> named.add("pools." + p));
-        profiles.keySet().forEach(p -> named.add("profiles." + p));
-        return named;
+    @Override
+    public String toString() {
+        return "Thresholds[defaults " + defaults.values() + ", pools " + pools.keySet() + ", profiles "
+                + profiles.keySet() + ", overrides " + overrides.values() + "]";
     }
 }

@@ -5,12 +5,11 @@ import dev.vmbench.fio.FioRun;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import io.qameta.allure.Allure;
-import io.qameta.allure.util.PropertiesUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,18 +24,26 @@ public final class AllureReport {
     private AllureReport() {
     }
 
-    /** The results folder Allure writes to: {@code allure.results.directory}, resolved as allure-java does. */
-    public static Path resultsDir() {
-        return Path.of(PropertiesUtils.loadAllureProperties().getProperty("allure.results.directory", "allure-results"));
-    }
-
-    public static void parameters(VmGroupSpec group, FioPermutation permutation) {
+    /**
+     * Names the test {@code <group> · <permutation>} and gives it the run's dimensions as parameters, in place
+     * of the method arguments Allure records by itself (the live group, the thresholds, the permutation).
+     */
+    public static void parameters(VmGroupSpec group, FioPermutation permutation, List<String> argumentsShown) {
+        Allure.getLifecycle().updateTestCase(result -> {
+            result.setName(group + " · " + permutation);
+            result.getParameters().removeIf(p -> argumentsShown.contains(p.getValue()));
+        });
         Allure.parameter("pool", group.pool());
         Allure.parameter("vm size", group.vmSize().name());
         Allure.parameter("pvc size", group.pvcSize());
         Allure.parameter("concurrency", group.concurrency());
         Allure.parameter("profile", permutation.profile());
         Allure.parameter("block size", permutation.blockSize().toString());
+    }
+
+    /** Runs {@code work} as a report step; its failure fails the step and propagates unchanged. */
+    public static <T> T step(String name, java.util.function.Supplier<T> work) {
+        return Allure.step(name, work::get);
     }
 
     public static void rawOutput(String vm, String raw) {
@@ -63,6 +70,18 @@ public final class AllureReport {
                     m.iops(), m.bandwidthBytes() / 1048576, us(m.clatMeanNs()), us(m.clatP50Ns()), us(m.clatP95Ns()),
                     us(m.clatP99Ns()), us(m.clatP999Ns())));
         }
+        // the group as a whole: throughput adds up over VMs, latency is the worst VM's
+        Map<String, List<FioMetrics>> byJob = new java.util.LinkedHashMap<>();
+        run.metrics().forEach(m -> byJob.computeIfAbsent(m.job() + "\u0000" + m.direction(), k -> new java.util.ArrayList<>())
+                .add(m));
+        byJob.forEach((key, ms) -> html.append(String.format(Locale.ROOT, "<tr style='font-weight:bold'><td>all %d VMs"
+                + "</td><td>%s</td><td>%s</td><td>%.0f</td><td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                + "<td>%s</td></tr>", ms.size(), ms.get(0).job(), ms.get(0).direction(),
+                ms.stream().mapToDouble(FioMetrics::iops).sum(),
+                ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum() / 1048576,
+                us(worst(ms, FioMetrics::clatMeanNs)), us(worst(ms, FioMetrics::clatP50Ns)),
+                us(worst(ms, FioMetrics::clatP95Ns)), us(worst(ms, FioMetrics::clatP99Ns)),
+                us(worst(ms, FioMetrics::clatP999Ns)))));
         html.append("</table><p>swap ").append(run.timings().swap().toMillis()).append(" ms · prefill ")
                 .append(run.timings().prefill().toMillis()).append(" ms · start skew ")
                 .append(run.timings().startSkew().toMillis()).append(" ms · fio ")
@@ -72,24 +91,58 @@ public final class AllureReport {
         Allure.addAttachment("metrics", "text/html", html.toString(), ".html");
     }
 
+    private static double worst(List<FioMetrics> metrics, java.util.function.ToDoubleFunction<FioMetrics> value) {
+        return metrics.stream().mapToDouble(value).max().orElse(Double.NaN);
+    }
+
     private static String us(double ns) {
         return Double.isNaN(ns) ? "–" : String.format(Locale.ROOT, "%.0f us", ns / 1000);
     }
 
-    /** Writes {@code environment.properties} and copies {@code categories.json} into the results folder. */
-    public static void runInfo(Map<String, String> environment, Path categories) {
-        Path dir = resultsDir();
+    /**
+     * Copies the failure categories ({@code allure/categories.json}) into the results, through Allure's own
+     * writer so they land wherever Allure writes.
+     */
+    public static void categories(Path categories) {
         try {
-            Files.createDirectories(dir);
-            StringBuilder props = new StringBuilder();
-            new TreeMap<>(environment).forEach((k, v) -> props.append(k.replace(' ', '_')).append('=')
-                    .append(v.replace("\\", "\\\\").replace("\n", " ")).append('\n'));
-            Files.writeString(dir.resolve("environment.properties"), props.toString());
             if (Files.isRegularFile(categories)) {
-                Files.copy(categories, dir.resolve("categories.json"), StandardCopyOption.REPLACE_EXISTING);
+                Allure.getLifecycle().writeAttachment("categories.json", Files.newInputStream(categories));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write Allure run information to " + dir.toAbsolutePath(), e);
+            throw new UncheckedIOException("Cannot read " + categories.toAbsolutePath(), e);
         }
+    }
+
+    /** Rewrites {@code environment.properties}. */
+    static void environment(Map<String, String> environment) {
+        StringBuilder props = new StringBuilder();
+        new TreeMap<>(environment).forEach((k, v) -> props.append(k.replace(' ', '_')).append('=')
+                .append(v.replace("\\", "\\\\").replace("\n", " ")).append('\n'));
+        Allure.getLifecycle().writeAttachment("environment.properties",
+                new java.io.ByteArrayInputStream(props.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** An HTML attachment (charts, summaries). */
+    public static void html(String name, String html) {
+        Allure.addAttachment(name, "text/html", html, ".html");
+    }
+
+    /**
+     * Adds a result of its own, "Run summary", carrying the run's summary page: Allure has no run-level
+     * attachments, and reviewers should find the ranking next to the tests.
+     */
+    public static void runSummary(String runId, String html, boolean allPassed) {
+        io.qameta.allure.AllureLifecycle lifecycle = Allure.getLifecycle();
+        String uuid = java.util.UUID.randomUUID().toString();
+        io.qameta.allure.model.TestResult result = new io.qameta.allure.model.TestResult()
+                .setUuid(uuid).setName("Run summary " + runId).setFullName("vmbench.RunSummary." + runId)
+                .setHistoryId("vmbench-run-summary")
+                .setStatus(allPassed ? io.qameta.allure.model.Status.PASSED : io.qameta.allure.model.Status.FAILED)
+                .setLabels(java.util.List.of(new io.qameta.allure.model.Label().setName("suite").setValue("vmbench run")));
+        lifecycle.scheduleTestCase(result);
+        lifecycle.startTestCase(uuid);
+        lifecycle.addAttachment("run summary", "text/html", ".html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        lifecycle.stopTestCase(uuid);
+        lifecycle.writeTestCase(uuid);
     }
 }

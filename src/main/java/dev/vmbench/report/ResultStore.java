@@ -40,6 +40,7 @@ public final class ResultStore {
     private final String runId;
     private final Path dir;
     private final ArrayNode summary = JSON.createArrayNode();
+    private final RunSummary ranking = new RunSummary();
 
     private ResultStore(String runId, Path dir) {
         this.runId = runId;
@@ -77,6 +78,10 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".json"), raw);
     }
 
+    public synchronized void writeJob(VmGroupSpec group, FioPermutation permutation, String job) {
+        write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve("job.fio"), job);
+    }
+
     public synchronized void writeProvisioned(VmGroupSpec group, Map<String, String> sysinfo,
             Map<String, Long> phaseMillis) {
         sysinfo.forEach((vm, text) -> write(dir.resolve(group.slug()).resolve("sysinfo").resolve(vm + ".txt"), text));
@@ -110,11 +115,29 @@ public final class ResultStore {
         entry.put("worstClatP99Ns", run.metrics().stream().mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
         write(dir.resolve("summary.json"), json(summary));
+        ranking.add(run);
+    }
+
+    /** A group's chart page, once its results are complete. */
+    public synchronized void writeChart(VmGroupSpec group, String html) {
+        write(dir.resolve(group.slug()).resolve("chart.html"), html);
+    }
+
+    /** Writes {@code summary.html} (the ranking of StorageClasses) and returns it. */
+    public synchronized String writeSummaryPage() {
+        String html = ranking.html(runId);
+        write(dir.resolve("summary.html"), html);
+        return html;
+    }
+
+    public synchronized boolean allPassed() {
+        return ranking.allPassed();
     }
 
     /** Records a test's verdict in {@code checkpoint}: one line per finished permutation. */
     public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome) {
         append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome);
+        ranking.outcome(group.pool(), outcome);
     }
 
     private static String json(Object value) {

@@ -1,0 +1,58 @@
+package dev.vmbench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult;
+
+/**
+ * Measures the harness's orchestration overhead per permutation — wall time the guests did not spend in fio —
+ * on the embedded cluster (real SSH through the portforward websocket, real fio), at 1 and 20 VMs and at two
+ * fio runtimes, to show it does not grow with either. Not part of CI; run it as docs/performance.md says. It
+ * asserts only that every measured test passed; the figures go to target/vmbench-bench/overhead.md.
+ */
+class OverheadBenchmark {
+
+    private static final String BLOCK_SIZES = "4k,8k,16k,32k,64k,128k,256k";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void orchestrationOverheadPerPermutation() throws IOException {
+        List<String> rows = new ArrayList<>();
+        rows.add("| VMs | fio runtime per section | permutations | overhead median | overhead max | start skew max |");
+        rows.add("|---|---|---|---|---|---|");
+        for (int vms : new int[] {1, 20}) {
+            for (String runtime : new String[] {"1s", "5s"}) {
+                Path scenario = Files.createDirectories(dir.resolve(vms + "-" + runtime));
+                SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, scenario, Map.of("vmbench.profiles", "random-rw",
+                        "vmbench.blockSizes", BLOCK_SIZES, "vmbench.concurrency", String.valueOf(vms),
+                        "vmbench.runtime", runtime, "vmbench.fileSize", "16MiB"));
+                assertThat(run.tests().values()).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
+                List<String> lines = Files.readAllLines(run.runDir().resolve("timings.csv"));
+                List<String> header = List.of(lines.get(0).split(","));
+                List<Long> overhead = column(lines, header.indexOf("overhead_ms"));
+                List<Long> skew = column(lines, header.indexOf("start_skew_ms"));
+                rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d ms | %d ms | %d ms |", vms, runtime,
+                        overhead.size(), overhead.get(overhead.size() / 2), overhead.get(overhead.size() - 1),
+                        skew.get(skew.size() - 1)));
+            }
+        }
+        Path report = Files.createDirectories(Path.of("target/vmbench-bench")).resolve("overhead.md");
+        Files.write(report, rows);
+        rows.forEach(System.out::println);
+    }
+
+    private static List<Long> column(List<String> csv, int index) {
+        return csv.stream().skip(1).map(line -> Long.parseLong(line.split(",")[index])).sorted().toList();
+    }
+}
