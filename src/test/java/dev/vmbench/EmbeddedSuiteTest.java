@@ -73,7 +73,7 @@ class EmbeddedSuiteTest {
         List<JsonNode> tests = run.testResults();
         assertThat(tests).hasSize(4).allSatisfy(test -> {
             assertThat(SuiteRun.steps(test)).containsExactly(
-                    "install the job on " + SuiteRun.parameter(test, "concurrency") + " VM(s)", "lay out the test file",
+                    "install the job and lay out its test file on " + SuiteRun.parameter(test, "concurrency") + " VM(s)",
                     "start fio on every VM at one instant and wait for it", "collect fio's JSON");
             assertThat(SuiteRun.attachmentNames(test)).contains("fio job", "metrics");
         });

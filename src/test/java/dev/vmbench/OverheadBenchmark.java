@@ -17,7 +17,8 @@ import org.junit.platform.engine.TestExecutionResult;
  * Measures the harness's orchestration overhead per permutation — wall time the guests did not spend in fio —
  * on the embedded cluster (real SSH through the portforward websocket, real fio), at 1 and 20 VMs and at two
  * fio runtimes, to show it does not grow with either. Not part of CI; run it as docs/performance.md says. It
- * asserts only that every measured test passed; the figures go to target/vmbench-bench/overhead.md.
+ * asserts only that no test broke (a threshold missed by the shared local disk is fine); the figures go to
+ * target/vmbench-bench/overhead.md.
  */
 class OverheadBenchmark {
 
@@ -29,27 +30,44 @@ class OverheadBenchmark {
     @Test
     void orchestrationOverheadPerPermutation() throws IOException {
         List<String> rows = new ArrayList<>();
-        rows.add("| VMs | fio runtime per section | permutations | overhead median | overhead max | start skew max |");
-        rows.add("|---|---|---|---|---|---|");
-        for (int vms : new int[] {1, 20}) {
-            for (String runtime : new String[] {"1s", "5s"}) {
+        rows.add("| VMs | fio runtime per section | permutations | overhead median | overhead max | start skew max "
+                + "| median swap / prefill / collect |");
+        rows.add("|---|---|---|---|---|---|---|");
+        for (int vms : scenarioVms()) {
+            for (String runtime : scenarioRuntimes()) {
                 Path scenario = Files.createDirectories(dir.resolve(vms + "-" + runtime));
                 SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, scenario, Map.of("vmbench.profiles", "random-rw",
                         "vmbench.blockSizes", BLOCK_SIZES, "vmbench.concurrency", String.valueOf(vms),
                         "vmbench.runtime", runtime, "vmbench.fileSize", "16MiB"));
-                assertThat(run.tests().values()).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
+                // the harness must not break; whether the shared local disk meets a gate is not the question here
+                assertThat(run.tests().values()).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL
+                        || r.getThrowable().filter(AssertionError.class::isInstance).isPresent());
                 List<String> lines = Files.readAllLines(run.runDir().resolve("timings.csv"));
                 List<String> header = List.of(lines.get(0).split(","));
                 List<Long> overhead = column(lines, header.indexOf("overhead_ms"));
                 List<Long> skew = column(lines, header.indexOf("start_skew_ms"));
-                rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d ms | %d ms | %d ms |", vms, runtime,
-                        overhead.size(), overhead.get(overhead.size() / 2), overhead.get(overhead.size() - 1),
-                        skew.get(skew.size() - 1)));
+                List<Long> swap = column(lines, header.indexOf("swap_ms"));
+                List<Long> prefill = column(lines, header.indexOf("prefill_ms"));
+                List<Long> collect = column(lines, header.indexOf("collect_ms"));
+                rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d ms | %d ms | %d ms | %d / %d / %d ms |", vms,
+                        runtime, overhead.size(), overhead.get(overhead.size() / 2), overhead.get(overhead.size() - 1),
+                        skew.get(skew.size() - 1), swap.get(swap.size() / 2), prefill.get(prefill.size() / 2),
+                        collect.get(collect.size() / 2)));
             }
         }
         Path report = Files.createDirectories(Path.of("target/vmbench-bench")).resolve("overhead.md");
         Files.write(report, rows);
         rows.forEach(System.out::println);
+    }
+
+    /** {@code -Dbench.vms=20} and {@code -Dbench.runtimes=1s} narrow the scenarios while investigating. */
+    private static int[] scenarioVms() {
+        return java.util.Arrays.stream(System.getProperty("bench.vms", "1,20").split(",")).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+
+    private static String[] scenarioRuntimes() {
+        return System.getProperty("bench.runtimes", "1s,5s").split(",");
     }
 
     private static List<Long> column(List<String> csv, int index) {

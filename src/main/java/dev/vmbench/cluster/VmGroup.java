@@ -78,31 +78,31 @@ public final class VmGroup implements AutoCloseable {
         events.onJob(spec, permutation, job);
         int reconnectsBefore = reconnects();
         long t0 = System.nanoTime();
-        events.phase("install the job on " + guests.size() + " VM(s)", () -> Parallel.each(pool, guests, g -> {
-            g.agent().installJob(job);
-            return null;
-        }));
-        long t1 = System.nanoTime();
         // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
-        List<GuestStatus> prefilled = events.phase("lay out the test file", () -> {
-            List<GuestStatus> done = runEverywhere(g -> g.agent().prefill(), jobs.prefillBudget());
+        List<GuestStatus> prefilled = events.phase("install the job and lay out its test file on " + guests.size()
+                + " VM(s)", () -> {
+            List<GuestStatus> done = runEverywhere(g -> g.agent().installAndPrefill(job), jobs.prefillBudget());
             requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
         });
+        long t1 = System.nanoTime();
         List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it", () -> {
-            // Concurrent VMs must start together; one VM starts at once. The lead covers delivering "start".
-            Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0 : 250 + 25L * guests.size());
+            // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
+            // to every VM: judged by the install round, less the time the guests spent laying out files.
+            long deliveryMillis = Math.max(0, (t1 - t0) / 1_000_000 - longest(prefilled).toMillis());
+            Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0
+                    : Math.min(5_000, 50 + deliveryMillis * 5 / 4));
             return runEverywhere(g -> g.agent().start(at), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
         Map<String, String> raw = events.phase("collect fio's JSON", () -> {
+            List<String> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, guests.size()).boxed()
+                    .toList(), i -> statuses.get(i).succeeded() ? guests.get(i).agent().result() : null);
             Map<String, String> collected = new LinkedHashMap<>();
             for (int i = 0; i < guests.size(); i++) {
-                GuestVm g = guests.get(i);
-                if (statuses.get(i).succeeded()) {
-                    String json = g.agent().result();
-                    collected.put(g.name(), json);
-                    events.onRawOutput(spec, permutation, g.name(), json);
+                if (fetched.get(i) != null) {
+                    collected.put(guests.get(i).name(), fetched.get(i));
+                    events.onRawOutput(spec, permutation, guests.get(i).name(), fetched.get(i));
                 }
             }
             return collected;
@@ -114,7 +114,7 @@ public final class VmGroup implements AutoCloseable {
         double firstStart = statuses.stream().mapToDouble(GuestStatus::started).min().orElse(Double.NaN);
         double lastStart = statuses.stream().mapToDouble(GuestStatus::started).max().orElse(Double.NaN);
         double lastEnd = statuses.stream().mapToDouble(GuestStatus::finished).max().orElse(Double.NaN);
-        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0), longest(prefilled),
+        RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore);
         FioRun run = new FioRun(spec, permutation, raw, metrics, timings);
@@ -128,8 +128,11 @@ public final class VmGroup implements AutoCloseable {
      */
     private List<GuestStatus> runEverywhere(java.util.function.Function<GuestVm, GuestStatus> launch, Duration budget) {
         try {
-            Parallel.each(pool, guests, launch);
-            return Parallel.each(pool, guests, g -> g.agent().await(budget));
+            return Parallel.each(pool, guests, g -> {
+                GuestStatus launched = launch.apply(g);
+                // a launch can finish at once (a file already laid out); otherwise block until it is done
+                return launched.running() ? g.agent().await(budget) : launched;
+            });
         } catch (GuestTimeoutException e) {
             guests.forEach(g -> g.agent().stop());
             collectEvidence();

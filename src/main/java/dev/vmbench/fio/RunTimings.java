@@ -3,8 +3,8 @@ package dev.vmbench.fio;
 import java.time.Duration;
 
 /**
- * Where one permutation's wall time went: installing the job on every VM ({@code swap}), laying the test file
- * out (the longest guest's own time), the spread of fio's start instants across VMs, fio from first start to
+ * Where one permutation's wall time went: installing the job on every VM ({@code swap}: the install round less
+ * the guests' layout time), laying the test file out (the longest guest's own time), the spread of fio's start instants across VMs, fio from first start to
  * last finish (guest clocks), collecting results, and the whole wall time; plus how many SSH sessions had to be
  * re-established meanwhile.
  */

@@ -24,13 +24,29 @@ public final class GuestAgent {
         return shell.vm();
     }
 
-    public void installJob(String job) {
-        call("install-job", job, QUICK);
+    /**
+     * Installs the job and goes on to lay its test file out (in the background, under systemd; at once if an
+     * earlier job already did); {@link #await} waits for it when the status says it is still running.
+     */
+    public GuestStatus installAndPrefill(String job) {
+        try {
+            CommandResult r = shell.exec(SCRIPT + " install-job --prefill", job, QUICK, false);
+            ensureOk("install-job", r);
+            return GuestStatus.parse(r.stdout());
+        } catch (GuestShell.SessionLostException e) {
+            // installing is repeatable; laying out is idempotent once the job is in place
+            return installAndPrefillAfterDrop(job);
+        }
     }
 
-    /** Lays the job's test file out (in the background, under systemd); {@link #await} waits for it. */
-    public GuestStatus prefill() {
-        return launch("start --prefill");
+    private GuestStatus installAndPrefillAfterDrop(String job) {
+        GuestStatus now = status();
+        if (now.running() || now.prefilled()) {
+            return now;
+        }
+        CommandResult r = shell.exec(SCRIPT + " install-job --prefill", job, QUICK, true);
+        ensureOk("install-job", r);
+        return GuestStatus.parse(r.stdout());
     }
 
     /** Launches fio to begin at {@code at} (the guest sleeps until then, so VMs start together). */

@@ -32,6 +32,11 @@ public record GuestStatus(String state, String exit, double started, double fini
         }
     }
 
+    /** Launched and not finished yet. */
+    public boolean running() {
+        return "starting".equals(state) || "running".equals(state);
+    }
+
     /** A measuring run that finished with exit 0. */
     public boolean succeeded() {
         return "done".equals(state) && "0".equals(exit);

@@ -132,6 +132,24 @@ class GuestScriptTest {
     }
 
     @Test
+    void installingWithPrefillSkipsAFileAlreadyLaidOut() throws Exception {
+        // given: a first job lays the file out
+        GuestStatus first = GuestStatus.parse(guest(job("randwrite", 1, "overwrite=1"), "install-job", "--prefill")
+                .stdout());
+        assertThat(first.running()).isTrue();
+        assertThat(GuestStatus.parse(guest("", "wait", "--timeout", "60").stdout()).prefilled()).isTrue();
+
+        // when: the next job of the same file size is installed
+        GuestStatus second = GuestStatus.parse(guest(job("randread", 1, "overwrite=1"), "install-job", "--prefill")
+                .stdout());
+
+        // then: nothing is left to lay out, so it is done at once
+        assertThat(second.prefilled()).isTrue();
+        assertThat(guest("", "install-job", "--fast").stderr())
+                .isEqualTo("vmbench-guest: install-job takes only --prefill, not [--fast]\n");
+    }
+
+    @Test
     void stopKillsAHungJob() throws Exception {
         // given: a job that would run a minute
         guest(job("randread", 60, ""), "install-job");
