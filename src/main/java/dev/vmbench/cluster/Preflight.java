@@ -5,14 +5,19 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Checks, before anything is created, that the cluster can run the plan: the API answers, every StorageClass
- * under test exists, and the DataSource the root disks clone from exists and is Ready. All problems are
- * reported together.
+ * Checks, before anything is created, that the cluster can run the plan: the API answers; KubeVirt and CDI are
+ * served; every StorageClass under test exists; the DataSource the root disks clone from exists and is Ready;
+ * the namespace exists or may be created; and the run's identity holds every permission of
+ * {@link Permissions} (SelfSubjectAccessReview). All problems are reported together.
  */
 public final class Preflight {
 
@@ -30,6 +35,31 @@ public final class Preflight {
                     problems.add("StorageClass [" + pool + "] does not exist; the cluster has " + classes
                             + ". Fix: pass one of them with -Dpool=<name>.");
                 }
+            }
+            served(client, config.namespace(), KubeVirt.VIRTUAL_MACHINE, "KubeVirt", problems);
+            served(client, config.namespace(), KubeVirt.DATA_VOLUME, "CDI (Containerized Data Importer)", problems);
+            if (client.namespaces().withName(config.namespace()).get() == null
+                    && !allowed(client, null, "", "namespaces", "", "create")) {
+                problems.add("Namespace [" + config.namespace() + "] does not exist and this identity may not create "
+                        + "it. Fix: create it (oc new-project " + config.namespace() + ") or set -Dvmbench.namespace "
+                        + "to one you may use.");
+            }
+            List<String> denied = new ArrayList<>();
+            List<Permissions.Rule> rules = new ArrayList<>(Permissions.REQUIRED);
+            if (config.connector().equals("pod")) {
+                rules.addAll(Permissions.POD_CONNECTOR);
+            }
+            for (Permissions.Rule rule : rules) {
+                for (String verb : rule.verbs()) {
+                    if (!allowed(client, config.namespace(), rule.group(), rule.resource(), rule.subresource(), verb)) {
+                        denied.add(verb + " " + (rule.group().isEmpty() ? "" : rule.group() + "/") + rule.resourceName());
+                    }
+                }
+            }
+            if (!denied.isEmpty()) {
+                problems.add("This identity lacks " + denied.size() + " permission(s) in namespace "
+                        + config.namespace() + ": " + String.join(", ", denied) + ". Fix: apply docs/vmbench-role.yaml "
+                        + "there and bind it to the identity (docs/rbac.md).");
             }
             GenericKubernetesResource source = KubeVirt.in(client, KubeVirt.DATA_SOURCE, config.dataSourceNamespace())
                     .withName(config.dataSourceName()).get();
@@ -50,6 +80,32 @@ public final class Preflight {
             throw new ProvisioningException("Preflight found " + problems.size() + " problem(s):\n  - "
                     + String.join("\n  - ", problems));
         }
+    }
+
+    private static void served(KubernetesClient client, String namespace, ResourceDefinitionContext type, String product,
+            List<String> problems) {
+        try {
+            client.genericKubernetesResources(type).inNamespace(namespace).list(new ListOptionsBuilder().withLimit(1L)
+                    .build());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                problems.add(type.getPlural() + "." + type.getGroup() + "/" + type.getVersion() + " is not served, so "
+                        + product + " is not installed (or too old). Fix: install OpenShift Virtualization / "
+                        + product + ", or point KUBECONFIG at a cluster that has it.");
+            } else if (e.getCode() != 403) {
+                throw e;
+            }
+        }
+    }
+
+    private static boolean allowed(KubernetesClient client, String namespace, String group, String resource,
+            String subresource, String verb) {
+        SelfSubjectAccessReview review = client.authorization().v1().selfSubjectAccessReview().create(
+                new SelfSubjectAccessReviewBuilder().withNewSpec().withNewResourceAttributes()
+                        .withNamespace(namespace).withGroup(group).withResource(resource)
+                        .withSubresource(subresource.isEmpty() ? null : subresource).withVerb(verb)
+                        .endResourceAttributes().endSpec().build());
+        return review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
     }
 
     @SuppressWarnings("unchecked")

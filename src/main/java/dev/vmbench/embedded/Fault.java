@@ -22,7 +22,9 @@ public enum Fault {
     /** The VMI is Running a few seconds before the guest's sshd answers (cloud-init still busy). */
     SSH_LATE,
     /** Each guest's sshd drops every session once, while fio runs. */
-    SSH_DROPS;
+    SSH_DROPS,
+    /** The run's identity may not use the VMI portforward subresource (an RBAC gap preflight must name). */
+    FORBIDDEN_PORTFORWARD;
 
     public String spelling() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

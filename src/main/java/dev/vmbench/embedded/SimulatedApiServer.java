@@ -38,11 +38,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     /** (namespace, virt-launcher pod) → the same, for Kubernetes port-forward to the pod. */
     private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
     private final int guestPort;
+    private final boolean portForwardForbidden;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
             BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
-            BiFunction<String, String, Optional<InetSocketAddress>> podSsh) {
+            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, boolean portForwardForbidden) {
         super(types);
+        this.portForwardForbidden = portForwardForbidden;
         this.guestPort = guestPort;
         this.vmiSsh = vmiSsh;
         this.podSsh = podSsh;
@@ -50,7 +53,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
+            return accessReview(request);
+        }
         Matcher vmi = PORT_FORWARD.matcher(request.getPath());
+        if (vmi.matches() && portForwardForbidden) {
+            return status(403, "Forbidden", "virtualmachineinstances.subresources.kubevirt.io \"" + vmi.group(2)
+                    + "\" is forbidden: cannot get resource \"virtualmachineinstances/portforward\"");
+        }
         if (vmi.matches()) {
             return relay(vmi.group(3), vmiSsh.apply(vmi.group(1), vmi.group(2)),
                     "VirtualMachineInstance " + vmi.group(2), false);
@@ -77,6 +87,21 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             return status(500, "InternalError", "dialing VM: " + e.getMessage());
         }
         return new MockResponse().withWebSocketUpgrade(new Relay(socket, channels ? guestPort : -1));
+    }
+
+    /** The embedded cluster's identity may do anything, except what a fault forbids. */
+    private MockResponse accessReview(RecordedRequest request) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode review =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request.getUtf8Body());
+            com.fasterxml.jackson.databind.JsonNode attributes = review.path("spec").path("resourceAttributes");
+            boolean denied = portForwardForbidden && "portforward".equals(attributes.path("subresource").asText())
+                    && "virtualmachineinstances".equals(attributes.path("resource").asText());
+            review.putObject("status").put("allowed", !denied);
+            return new MockResponse().setResponseCode(201).setBody(JSON.writeValueAsString(review));
+        } catch (IOException e) {
+            return status(400, "BadRequest", "unreadable SelfSubjectAccessReview: " + e.getMessage());
+        }
     }
 
     private static MockResponse status(int code, String reason, String message) {

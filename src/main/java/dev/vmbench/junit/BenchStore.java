@@ -39,7 +39,7 @@ final class BenchStore {
                         + " with @ParameterizedClass and @VmGroupSource."));
         VmGroupSpec spec = spec(context);
         return invocation.getStore(NAMESPACE).computeIfAbsent(spec,
-                s -> GroupHandle.provision(s, settings(context), connection(context)), GroupHandle.class);
+                s -> GroupHandle.provision(s, settings(context), () -> connection(context)), GroupHandle.class);
     }
 
     /** The group if its invocation has provisioned one (never provisions). */

@@ -21,9 +21,10 @@ final class GroupHandle implements AutoCloseable {
         this.failure = failure;
     }
 
-    static GroupHandle provision(VmGroupSpec spec, Settings settings, Connection connection) {
+    /** Connects (once per run) and provisions; either failure is kept as this group's outcome. */
+    static GroupHandle provision(VmGroupSpec spec, Settings settings, java.util.function.Supplier<Connection> connect) {
         try {
-            return new GroupHandle(spec, connection.provisioner().provision(spec, new GroupRecorder(settings.results(),
+            return new GroupHandle(spec, connect.get().provisioner().provision(spec, new GroupRecorder(settings.results(),
                     settings.environment(), settings.permutations().size())),
                     null);
         } catch (RuntimeException e) {

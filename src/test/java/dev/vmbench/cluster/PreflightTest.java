@@ -1,0 +1,57 @@
+package dev.vmbench.cluster;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmbench.config.BenchConfig;
+import dev.vmbench.embedded.EmbeddedCluster;
+import dev.vmbench.embedded.Fault;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Preflight against the embedded cluster's API: every problem found, in one message, each with its fix. */
+class PreflightTest {
+
+    @TempDir
+    Path dir;
+
+    private static BenchConfig config(Map<String, String> settings) {
+        return BenchConfig.from(key -> Optional.ofNullable(settings.get(key)), name -> null, List.of());
+    }
+
+    @Test
+    void aReadyClusterPasses() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            assertThatCode(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora")))).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void everyProblemIsListedWithItsFix() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222,
+                List.of(Fault.FORBIDDEN_PORTFORWARD));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", "gold,embedded-local",
+                    "vmbench.dataSource", "images/rhel9"))))
+                    .isInstanceOf(ProvisioningException.class)
+                    .hasMessage(String.join("\n",
+                            "Preflight found 3 problem(s):",
+                            "  - StorageClass [gold] does not exist; the cluster has [embedded-local]. Fix: pass one of "
+                                    + "them with -Dpool=<name>.",
+                            "  - This identity lacks 1 permission(s) in namespace vmbench: get "
+                                    + "subresources.kubevirt.io/virtualmachineinstances/portforward. Fix: apply "
+                                    + "docs/vmbench-role.yaml there and bind it to the identity (docs/rbac.md).",
+                            "  - DataSource [images/rhel9] does not exist. Fix: set -Dvmbench.dataSource=NAMESPACE/NAME "
+                                    + "to a DataSource of a cloud image with cloud-init (e.g. "
+                                    + "openshift-virtualization-os-images/fedora)."));
+        }
+    }
+}
