@@ -117,6 +117,28 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void aRegressionAgainstAnEarlierRunFailsTheTestWithItsDeltas() throws IOException {
+        // given: an earlier run, doctored to have been ten times faster
+        Map<String, String> plan = Map.of("vmbench.profiles", "random-rw", "vmbench.blockSizes", "4k",
+                "vmbench.concurrency", "1");
+        SuiteRun earlier = SuiteRun.of(StorageBenchmarkIT.class, dir.resolve("earlier"), plan);
+        Path summary = earlier.runDir().resolve("summary.json");
+        Files.writeString(summary, Files.readString(summary).replaceAll("\"iops\" : (\\d+)", "\"iops\" : $10"));
+
+        // when
+        Map<String, String> again = new java.util.HashMap<>(plan);
+        again.put("vmbench.baseline", earlier.runDir().toString());
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir.resolve("again"), again);
+
+        // then
+        assertThat(run.test("random-rw 4k").getThrowable()).get().isInstanceOf(AssertionError.class).asString()
+                .contains("regressed against baseline Baseline[" + earlier.runDir().resolve("summary.json") + "]")
+                .containsPattern("rand-read read IOPS \\d+ vs \\d+ \\(-[1-9]\\d\\.\\d %, allowed -10 %\\)");
+        assertThat(run.testResults()).singleElement().satisfies(r -> assertThat(Categories.of(r))
+                .containsExactly("Regression against baseline (slower than an earlier run)"));
+    }
+
+    @Test
     void anUnschedulableVmBreaksTheTestWithKubeVirtsReasonAndDiagnostics() {
         // when
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",

@@ -2,6 +2,7 @@ package dev.vmbench;
 
 import dev.vmbench.cluster.VmGroup;
 import dev.vmbench.fio.FioRun;
+import dev.vmbench.gate.Baseline;
 import dev.vmbench.gate.FioRunAssert;
 import dev.vmbench.junit.FioMatrixSource;
 import dev.vmbench.junit.VmBenchmark;
@@ -28,8 +29,9 @@ class StorageBenchmarkIT {
 
     @ParameterizedTest(name = "{0}")
     @FioMatrixSource
-    void meetsThresholds(FioPermutation permutation, VmGroup vms, Thresholds thresholds) {
+    void meetsThresholds(FioPermutation permutation, VmGroup vms, Thresholds thresholds, Baseline baseline) {
         FioRun run = vms.run(permutation);
-        FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()));
+        FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()))
+                .doesNotRegressFrom(baseline);
     }
 }

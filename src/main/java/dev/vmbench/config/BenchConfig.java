@@ -51,6 +51,9 @@ public record BenchConfig(
         int sshPort,
         boolean keepKeys,
         Duration fioTimeoutMargin,
+        Optional<Path> baseline,
+        double baselineThroughputDrop,
+        double baselineLatencyRise,
         List<String> embeddedFaults) {
 
     /** The StorageClass the embedded cluster serves. */
@@ -184,6 +187,9 @@ public record BenchConfig(
                     default -> throw new IllegalArgumentException("must be true or false");
                 }),
                 r.one(FIO_TIMEOUT_MARGIN, BenchConfig::duration),
+                r.raw(BASELINE.name()).map(Path::of),
+                r.one(BASELINE_THROUGHPUT_DROP, BenchConfig::percent),
+                r.one(BASELINE_LATENCY_RISE, BenchConfig::percent),
                 faults(r, embedded));
     }
 
@@ -194,6 +200,15 @@ public record BenchConfig(
                     + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
         }
         return faults;
+    }
+
+    /** Parses {@code 10%} (or {@code 10}) as 0.10. */
+    static double percent(String text) {
+        Matcher m = Pattern.compile("(\\d{1,3}(?:\\.\\d+)?)%?").matcher(text);
+        if (!m.matches() || Double.parseDouble(m.group(1)) > 100) {
+            throw new IllegalArgumentException("is not a percentage from 0 to 100: write it like 10%");
+        }
+        return Double.parseDouble(m.group(1)) / 100;
     }
 
     /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}; a bare number is seconds. */

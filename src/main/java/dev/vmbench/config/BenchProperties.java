@@ -82,13 +82,19 @@ public final class BenchProperties {
             "write the run's SSH client key to the results folder (for debugging by hand); off by default");
     public static final Key FIO_TIMEOUT_MARGIN = new Key("vmbench.fioTimeoutMargin", "2m", "30s", "10m",
             "slack on top of (runtime + ramp) × sections + file layout before fio counts as hung");
+    public static final Key BASELINE = new Key("vmbench.baseline", "", "", "target/vmbench/20261120-101500-ab12",
+            "an earlier run (folder or summary.json) to compare every permutation with");
+    public static final Key BASELINE_THROUGHPUT_DROP = new Key("vmbench.baselineThroughputDrop", "10%", "10%", "5%",
+            "largest fall in total IOPS per job section and direction that is not a regression");
+    public static final Key BASELINE_LATENCY_RISE = new Key("vmbench.baselineLatencyRise", "20%", "20%", "50%",
+            "largest rise in worst-VM p99 latency that is not a regression");
     public static final Key EMBEDDED_FAULTS = new Key("vmbench.embedded.faults", "", "", "unschedulable,fio-fails",
             "embedded cluster only: failures to act out (unschedulable, data-volume-failed, fio-fails, wrong-host-key)");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, EMBEDDED_FAULTS);
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, EMBEDDED_FAULTS);
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
     public static final String THRESHOLD_PREFIX = "vmbench.threshold.";

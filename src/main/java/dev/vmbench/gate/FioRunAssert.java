@@ -13,7 +13,8 @@ import org.assertj.core.api.AbstractAssert;
  * to the exceptions of a broken cluster or harness.
  *
  * <pre>{@code
- * FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()));
+ * FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()))
+ *         .doesNotRegressFrom(baseline);
  * }</pre>
  */
 public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
@@ -49,6 +50,17 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         if (!breaches.isEmpty()) {
             failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
                     String.join(System.lineSeparator() + "  - ", breaches));
+        }
+        return this;
+    }
+
+    /** Fails listing every job section × direction that regressed beyond the baseline's tolerance. */
+    public FioRunAssert doesNotRegressFrom(Baseline baseline) {
+        isNotNull();
+        List<String> regressions = baseline.regressions(actual);
+        if (!regressions.isEmpty()) {
+            failWithMessage("%s regressed against baseline %s:%n  - %s", actual, baseline,
+                    String.join(System.lineSeparator() + "  - ", regressions));
         }
         return this;
     }

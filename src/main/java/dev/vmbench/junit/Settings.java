@@ -1,6 +1,7 @@
 package dev.vmbench.junit;
 
 import dev.vmbench.config.BenchConfig;
+import dev.vmbench.gate.Baseline;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.Matrix;
 import dev.vmbench.matrix.VmGroupSpec;
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * Everything a run reads once — settings, profiles, thresholds, templates, the plan — and what it writes for
  * the whole run: its results folder and report environment. Closing it (the run is over) writes the summary.
  */
-record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Templates templates,
-        FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results,
-        RunEnvironment environment) implements AutoCloseable {
+record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Baseline baseline,
+        Templates templates, FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations,
+        ResultStore results, RunEnvironment environment) implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
@@ -38,6 +39,8 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         ProfileLibrary profiles = ProfileLibrary.load(config.profileDir());
         profiles.select(config.profiles());
         Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides());
+        Baseline baseline = config.baseline().map(path -> Baseline.load(path, config.baselineThroughputDrop(),
+                config.baselineLatencyRise())).orElse(Baseline.NONE);
         Templates templates = Templates.in(config.templateDir());
         FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes(),
                 config.fioTimeoutMargin());
@@ -55,8 +58,11 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         LOG.info("vmbench run {}: {} VM group(s) x {} permutation(s) on {}; results in {}", runId, groups.size(),
                 permutations.size(), config.embedded() ? "the embedded cluster" : "StorageClass(es) " + config.pools(),
                 results.dir());
-        return new Settings(runId, config, profiles, thresholds, templates, jobs, groups, permutations, results,
-                environment);
+        if (!baseline.isNone()) {
+            environment.put("baseline", baseline.toString());
+        }
+        return new Settings(runId, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
+                results, environment);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.vmbench.junit;
 
 import dev.vmbench.cluster.VmGroup;
+import dev.vmbench.gate.Baseline;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.profile.Thresholds;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
- * class invocation) and {@link Thresholds}, labels each test with its parameters in the report, records its
+ * class invocation), {@link Thresholds} and {@link Baseline}, labels each test with its parameters in the report, records its
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
@@ -24,13 +25,16 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == VmGroup.class || type == Thresholds.class;
+        return type == VmGroup.class || type == Thresholds.class || type == Baseline.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         if (parameter.getParameter().getType() == Thresholds.class) {
             return BenchStore.settings(context).thresholds();
+        }
+        if (parameter.getParameter().getType() == Baseline.class) {
+            return BenchStore.settings(context).baseline();
         }
         return BenchStore.group(context).group();
     }

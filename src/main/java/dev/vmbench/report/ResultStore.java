@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmbench.fio.FioMetrics;
 import dev.vmbench.fio.FioRun;
+import dev.vmbench.fio.GroupMetrics;
 import dev.vmbench.fio.RunTimings;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
@@ -114,6 +115,18 @@ public final class ResultStore {
         entry.put("totalIops", run.metrics().stream().mapToDouble(FioMetrics::iops).sum());
         entry.put("worstClatP99Ns", run.metrics().stream().mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
+        ArrayNode jobs = entry.putArray("jobs");
+        for (GroupMetrics g : GroupMetrics.of(run)) {
+            ObjectNode job = jobs.addObject();
+            job.put("job", g.job());
+            job.put("direction", g.direction());
+            job.put("vms", g.vms());
+            job.put("iops", g.iops());
+            job.put("bandwidthBytes", g.bandwidthBytes());
+            job.put("worstClatP99Ns", g.worstClatP99Ns());
+            job.put("medianClatP99Ns", g.medianClatP99Ns());
+            job.put("iopsCv", g.iopsCv());
+        }
         write(dir.resolve("summary.json"), json(summary));
         ranking.add(run);
     }

@@ -79,6 +79,7 @@ class BenchConfigTest {
             vmbench.volumeMode  | block      | Setting vmbench.volumeMode (env VMBENCH_VOLUMEMODE) = [block] must be Filesystem or Block (case matters). Fix: set -Dvmbench.volumeMode=<value> or VMBENCH_VOLUMEMODE=<value>; e.g. Block.
             vmbench.dataSource  | fedora     | Setting vmbench.dataSource (env VMBENCH_DATASOURCE) = [fedora] must be NAMESPACE/NAME of a DataSource. Fix: set -Dvmbench.dataSource=<value> or VMBENCH_DATASOURCE=<value>; e.g. my-images/rhel9.
             vmbench.namespace   | Storage_QA | Setting vmbench.namespace (env VMBENCH_NAMESPACE) = [Storage_QA] is not a namespace name (lower-case DNS label, ≤ 63). Fix: set -Dvmbench.namespace=<value> or VMBENCH_NAMESPACE=<value>; e.g. storage-qa.
+            vmbench.baselineLatencyRise | 150%  | Setting vmbench.baselineLatencyRise (env VMBENCH_BASELINELATENCYRISE) = [150%] is not a percentage from 0 to 100: write it like 10%. Fix: set -Dvmbench.baselineLatencyRise=<value> or VMBENCH_BASELINELATENCYRISE=<value>; e.g. 50%.
             pool                | Gold_Tier  | Setting pool (env VMBENCH_POOL) = [Gold_Tier] is not a StorageClass name (lower-case DNS subdomain). Fix: set -Dpool=<value> or VMBENCH_POOL=<value>; e.g. -Dpool=ocs-storagecluster-ceph-rbd.
             """)
     void aBadValueNamesKeyValueRuleAndFix(String key, String value, String message) {

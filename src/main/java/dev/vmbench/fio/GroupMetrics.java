@@ -1,0 +1,38 @@
+package dev.vmbench.fio;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job section × direction of a run, over all VMs of the group. Throughput adds up over VMs (and is never
+ * summed across job sections: stonewalled sections run one after another); latency is reported for the worst VM
+ * and the median VM; fairness is the coefficient of variation of per-VM IOPS (0 = every VM got the same).
+ */
+public record GroupMetrics(String job, String direction, int vms, double iops, double bandwidthBytes,
+        double worstClatP99Ns, double medianClatP99Ns, double iopsCv) {
+
+    /** {@code rand-read read}: the key a baseline matches on. */
+    public String key() {
+        return job + " " + direction;
+    }
+
+    public static List<GroupMetrics> of(FioRun run) {
+        Map<String, List<FioMetrics>> byJob = new LinkedHashMap<>();
+        for (FioMetrics m : run.metrics()) {
+            byJob.computeIfAbsent(m.job() + " " + m.direction(), k -> new ArrayList<>()).add(m);
+        }
+        List<GroupMetrics> groups = new ArrayList<>();
+        byJob.forEach((key, ms) -> {
+            double[] iops = ms.stream().mapToDouble(FioMetrics::iops).toArray();
+            double mean = java.util.Arrays.stream(iops).average().orElse(0);
+            double variance = java.util.Arrays.stream(iops).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+            double[] p99 = ms.stream().mapToDouble(FioMetrics::clatP99Ns).sorted().toArray();
+            groups.add(new GroupMetrics(ms.get(0).job(), ms.get(0).direction(), ms.size(),
+                    java.util.Arrays.stream(iops).sum(), ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum(),
+                    p99[p99.length - 1], p99[p99.length / 2], mean == 0 ? 0 : Math.sqrt(variance) / mean));
+        });
+        return groups;
+    }
+}

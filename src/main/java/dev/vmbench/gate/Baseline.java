@@ -1,0 +1,107 @@
+package dev.vmbench.gate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmbench.fio.FioRun;
+import dev.vmbench.fio.GroupMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An earlier run to compare with: its {@code summary.json} (or the run folder holding it). A permutation
+ * regresses when, for any job section × direction, total IOPS fell by more than {@code maxThroughputDrop} or
+ * worst-VM p99 rose by more than {@code maxLatencyRise} (fractions: 0.10 = 10 %). {@link #NONE} compares nothing.
+ */
+public final class Baseline {
+
+    /** No baseline: every comparison passes. */
+    public static final Baseline NONE = new Baseline("none", Map.of(), 0, 0);
+
+    private final String source;
+    private final Map<String, Map<String, double[]>> permutations;
+    private final double maxThroughputDrop;
+    private final double maxLatencyRise;
+
+    private Baseline(String source, Map<String, Map<String, double[]>> permutations, double maxThroughputDrop,
+            double maxLatencyRise) {
+        this.source = source;
+        this.permutations = permutations;
+        this.maxThroughputDrop = maxThroughputDrop;
+        this.maxLatencyRise = maxLatencyRise;
+    }
+
+    /**
+     * Reads a run's results.
+     *
+     * @throws IllegalArgumentException naming the path, what is wrong and the fix
+     */
+    public static Baseline load(Path path, double maxThroughputDrop, double maxLatencyRise) {
+        Path file = Files.isDirectory(path) ? path.resolve("summary.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("Baseline [" + path + "] has no summary.json. Fix: point "
+                    + "-Dvmbench.baseline at an earlier run's folder (target/vmbench/<run-id>) or its summary.json.");
+        }
+        JsonNode summary;
+        try {
+            summary = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Baseline [" + file + "] is not valid JSON: "
+                    + e.getMessage().lines().findFirst().orElse("") + ". Fix: use a summary.json written by vmbench.");
+        }
+        if (!summary.isArray()) {
+            throw new IllegalArgumentException("Baseline [" + file + "] is not a vmbench summary (expected a list of "
+                    + "permutations). Fix: use a summary.json written by vmbench.");
+        }
+        Map<String, Map<String, double[]>> permutations = new HashMap<>();
+        for (JsonNode entry : summary) {
+            Map<String, double[]> jobs = new HashMap<>();
+            for (JsonNode job : entry.path("jobs")) {
+                jobs.put(job.path("job").asText() + " " + job.path("direction").asText(),
+                        new double[] {job.path("iops").asDouble(), job.path("worstClatP99Ns").asDouble()});
+            }
+            permutations.put(entry.path("group").asText() + " / " + entry.path("permutation").asText(), jobs);
+        }
+        return new Baseline(file.toString(), permutations, maxThroughputDrop, maxLatencyRise);
+    }
+
+    /** Every regression of {@code run}, as {@code rand-read read IOPS 1200 vs 2000 (-40.0 %, allowed -10 %)}. */
+    public List<String> regressions(FioRun run) {
+        Map<String, double[]> before = permutations.get(run.group() + " / " + run.permutation());
+        List<String> found = new ArrayList<>();
+        if (before == null) {
+            return found;
+        }
+        for (GroupMetrics now : GroupMetrics.of(run)) {
+            double[] then = before.get(now.key());
+            if (then == null) {
+                continue;
+            }
+            double iopsChange = then[0] == 0 ? 0 : (now.iops() - then[0]) / then[0];
+            if (iopsChange < -maxThroughputDrop) {
+                found.add(String.format(Locale.ROOT, "%s IOPS %.0f vs %.0f (%+.1f %%, allowed -%.0f %%)", now.key(),
+                        now.iops(), then[0], iopsChange * 100, maxThroughputDrop * 100));
+            }
+            double p99Change = then[1] == 0 ? 0 : (now.worstClatP99Ns() - then[1]) / then[1];
+            if (p99Change > maxLatencyRise) {
+                found.add(String.format(Locale.ROOT, "%s p99 %.2f ms vs %.2f ms (%+.1f %%, allowed +%.0f %%)",
+                        now.key(), now.worstClatP99Ns() / 1e6, then[1] / 1e6, p99Change * 100, maxLatencyRise * 100));
+            }
+        }
+        return found;
+    }
+
+    public boolean isNone() {
+        return this == NONE;
+    }
+
+    @Override
+    public String toString() {
+        return isNone() ? "Baseline[none]" : "Baseline[" + source + "]";
+    }
+}
