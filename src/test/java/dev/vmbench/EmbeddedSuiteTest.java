@@ -160,6 +160,23 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void anAdmissionErrorSurfacesInTheDryRunBeforeAnythingIsCreated() throws IOException {
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "db-oltp",
+                "vmbench.concurrency", "2", "vmbench.embedded.faults", "admission-denies"));
+
+        assertThat(run.test("db-oltp native").getThrowable()).get().asString().containsPattern(
+                "could not be provisioned: server-side dry run of create VirtualMachine vmbench/vmb-\\S+-0 failed: HTTP "
+                        + "422: admission webhook .virtualmachine-validator.kubevirt.io. denied the request: .*Fix: the "
+                        + "cluster rejects the manifest");
+        // the dry run of VM 0 failed before any real create: the diagnostics found nothing of the group
+        String diagnostics = Files.readString(run.runDir().resolve("small-1gi-x2-889fba/diagnostics/events.txt"));
+        assertThat(diagnostics).isEqualTo("(no events)");
+        try (var files = Files.list(run.runDir().resolve("small-1gi-x2-889fba/diagnostics"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("events.txt");
+        }
+    }
+
+    @Test
     void aFailingFioBreaksTheTestWithFiosOwnMessage() {
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",
                 "vmbench.blockSizes", "4k", "vmbench.concurrency", "1", "vmbench.embedded.faults", "fio-fails"));

@@ -127,8 +127,10 @@ public final class VmGroupProvisioner {
                 events.onManifest(spec, vm.names().vm() + ".vm.yaml", vm.virtualMachine());
             }
             LOG.info("Provisioning VM group {} ({} VMs) in {}", spec, vms.size(), config.namespace());
+            // admission webhooks, quotas and schema errors surface here, before anything costs a clone
+            create(vms.get(0), true);
             Parallel.each(pool, vms, vm -> {
-                create(vm);
+                create(vm, false);
                 return null;
             });
             long t1 = System.nanoTime();
@@ -199,23 +201,28 @@ public final class VmGroupProvisioner {
         }
     }
 
-    private void create(Rendered vm) {
+    /** Creates one VM's Secret, data PVC and VirtualMachine; with {@code dryRun} the server only admits them. */
+    private void create(Rendered vm, boolean dryRun) {
         String ns = config.namespace();
-        apply("Secret", vm.names().cloudInitSecret(), () -> client.secrets().inNamespace(ns)
-                .resource(Serialization.unmarshal(vm.secret(), Secret.class)).create());
-        apply("PersistentVolumeClaim", vm.names().dataDisk(), () -> client.persistentVolumeClaims().inNamespace(ns)
-                .resource(Serialization.unmarshal(vm.dataDisk(), PersistentVolumeClaim.class)).create());
-        apply("VirtualMachine", vm.names().vm(), () -> KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns)
-                .resource(Serialization.unmarshal(vm.virtualMachine(), GenericKubernetesResource.class)).create());
+        apply("Secret", vm.names().cloudInitSecret(), dryRun, () -> client.secrets().inNamespace(ns)
+                .resource(Serialization.unmarshal(vm.secret(), Secret.class)).dryRun(dryRun).create());
+        apply("PersistentVolumeClaim", vm.names().dataDisk(), dryRun, () -> client.persistentVolumeClaims()
+                .inNamespace(ns).resource(Serialization.unmarshal(vm.dataDisk(), PersistentVolumeClaim.class))
+                .dryRun(dryRun).create());
+        apply("VirtualMachine", vm.names().vm(), dryRun, () -> KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns)
+                .resource(Serialization.unmarshal(vm.virtualMachine(), GenericKubernetesResource.class))
+                .dryRun(dryRun).create());
     }
 
-    private void apply(String kind, String name, Runnable create) {
+    private void apply(String kind, String name, boolean dryRun, Runnable create) {
         try {
             create.run();
         } catch (KubernetesClientException e) {
-            throw new ProvisioningException("create " + kind + " " + config.namespace() + "/" + name + " failed: "
-                    + serverSays(e) + ". Fix: check the permissions and quotas of namespace " + config.namespace()
-                    + " (the attached diagnostics list what exists).", e);
+            throw new ProvisioningException((dryRun ? "server-side dry run of create " : "create ") + kind + " "
+                    + config.namespace() + "/" + name + " failed: " + serverSays(e) + ". Fix: "
+                    + (e.getCode() == 422 || e.getCode() == 400 ? "the cluster rejects the manifest (see the server's "
+                            + "message; the rendered manifests are in the results folder)"
+                            : "check the permissions and quotas of namespace " + config.namespace()) + ".", e);
         }
     }
 

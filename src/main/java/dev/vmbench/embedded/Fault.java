@@ -24,7 +24,9 @@ public enum Fault {
     /** Each guest's sshd drops every session once, while fio runs. */
     SSH_DROPS,
     /** The run's identity may not use the VMI portforward subresource (an RBAC gap preflight must name). */
-    FORBIDDEN_PORTFORWARD;
+    FORBIDDEN_PORTFORWARD,
+    /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
+    ADMISSION_DENIES;
 
     public String spelling() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -39,12 +39,15 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
     private final int guestPort;
     private final boolean portForwardForbidden;
+    private final boolean admissionDenies;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
             BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
-            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, boolean portForwardForbidden) {
+            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, boolean portForwardForbidden,
+            boolean admissionDenies) {
         super(types);
+        this.admissionDenies = admissionDenies;
         this.portForwardForbidden = portForwardForbidden;
         this.guestPort = guestPort;
         this.vmiSsh = vmiSsh;
@@ -55,6 +58,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     public MockResponse dispatch(RecordedRequest request) {
         if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(request);
+        }
+        if (admissionDenies && "POST".equals(request.getMethod()) && request.getPath().contains("/virtualmachines")) {
+            return status(422, "Invalid", "admission webhook 'virtualmachine-validator.kubevirt.io' denied the "
+                    + "request: spec.template.spec.domain.devices.blockMultiQueue is not allowed by the cluster policy");
+        }
+        if ("POST".equals(request.getMethod()) && request.getPath().contains("dryRun=All")) {
+            // admitted, not stored: what a real API server does with a server-side dry run
+            return new MockResponse().setResponseCode(201).setBody(request.getUtf8Body());
         }
         Matcher vmi = PORT_FORWARD.matcher(request.getPath());
         if (vmi.matches() && portForwardForbidden) {
