@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.platform.engine.TestExecutionResult;
 
 /**
@@ -157,6 +159,23 @@ class EmbeddedSuiteTest {
                 .containsExactly("Provisioning failure (cluster could not create or start the VMs)"));
         assertThat(allure).anyMatch(r -> SuiteRun.attachmentNames(r).contains("events.txt"));
         assertThat(Files.exists(run.runDir().resolve("provisioning.log"))).isFalse();
+    }
+
+    @ParameterizedTest(name = "volumeMode setting [{0}] gives {1}")
+    @CsvSource({"'',Block", "Filesystem,Filesystem"})
+    void theDataDiskTakesTheStorageProfilesVolumeModeUnlessOneIsSet(String setting, String expected) throws IOException {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("vmbench.profiles", "db-oltp",
+                "vmbench.concurrency", "1"));
+        if (!setting.isEmpty()) {
+            settings.put("vmbench.volumeMode", setting);
+        }
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, settings);
+
+        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        try (var manifests = Files.list(run.runDir().resolve("manifests/small-1gi-x1-773981"))) {
+            Path pvc = manifests.filter(f -> f.toString().endsWith(".pvc.yaml")).findFirst().orElseThrow();
+            assertThat(Files.readString(pvc)).contains("volumeMode: " + expected + "\n");
+        }
     }
 
     @Test

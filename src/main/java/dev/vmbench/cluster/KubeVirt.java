@@ -23,6 +23,10 @@ public final class KubeVirt {
     public static final ResourceDefinitionContext DATA_SOURCE = context("cdi.kubevirt.io", "v1beta1",
             "DataSource", "datasources");
 
+    /** CDI's view of a StorageClass (same name): the access and volume modes it recommends. Cluster-scoped. */
+    public static final ResourceDefinitionContext STORAGE_PROFILE = new ResourceDefinitionContext.Builder()
+            .withGroup("cdi.kubevirt.io").withVersion("v1beta1").withKind("StorageProfile")
+            .withPlural("storageprofiles").withNamespaced(false).build();
     public static final ResourceDefinitionContext KUBEVIRT = context("kubevirt.io", "v1", "KubeVirt", "kubevirts");
     /** CDI's own configuration resource; cluster-scoped. */
     public static final ResourceDefinitionContext CDI = new ResourceDefinitionContext.Builder()
@@ -31,7 +35,7 @@ public final class KubeVirt {
 
     /** Every type the embedded cluster must serve. */
     public static final List<ResourceDefinitionContext> ALL = List.of(VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE,
-            DATA_VOLUME, DATA_SOURCE, KUBEVIRT, CDI);
+            DATA_VOLUME, DATA_SOURCE, STORAGE_PROFILE, KUBEVIRT, CDI);
 
     private KubeVirt() {
     }

@@ -90,7 +90,7 @@ public final class VmGroupProvisioner {
         scope.put("memory", spec.vmSize().memory());
         scope.put("pool", spec.pool());
         scope.put("pvcSize", spec.pvcSize());
-        scope.put("volumeMode", config.volumeMode());
+        scope.put("volumeMode", config.volumeMode().orElseGet(() -> profiledVolumeMode(spec.pool())));
         scope.put("user", config.sshUser());
         scope.put("authorizedKey", identity.authorizedKey());
         scope.put("hostKeyPrivateLines", hostKey.openSshPrivateLines());
@@ -178,6 +178,24 @@ public final class VmGroupProvisioner {
             throw e instanceof ProvisioningException p ? p
                     : new ProvisioningException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The volume mode CDI's StorageProfile recommends for {@code pool} (its first claim property set), as CDI's
+     * own {@code storage} API would choose it; Filesystem, the Kubernetes default, when the profile says nothing.
+     */
+    @SuppressWarnings("unchecked")
+    String profiledVolumeMode(String pool) {
+        GenericKubernetesResource profile = client.genericKubernetesResources(KubeVirt.STORAGE_PROFILE).withName(pool)
+                .get();
+        Object status = profile == null ? null : profile.getAdditionalProperties().get("status");
+        if (status instanceof Map<?, ?> s && s.get("claimPropertySets") instanceof List<?> sets && !sets.isEmpty()
+                && sets.get(0) instanceof Map<?, ?> first && first.get("volumeMode") != null) {
+            return first.get("volumeMode").toString();
+        }
+        LOG.info("StorageProfile {} recommends no volume mode; the data disks use Filesystem "
+                + "(set -Dvmbench.volumeMode to choose)", pool);
+        return "Filesystem";
     }
 
     /** Deletes everything of this run (all groups), for Ctrl+C; returns what could not be deleted. */

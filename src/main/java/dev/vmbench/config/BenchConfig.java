@@ -38,7 +38,7 @@ public record BenchConfig(
         String dataSourceNamespace,
         String dataSourceName,
         String rootDiskSize,
-        String volumeMode,
+        Optional<String> volumeMode,
         String sshUser,
         CleanupMode cleanup,
         Duration readyTimeout,
@@ -153,10 +153,10 @@ public record BenchConfig(
                 dataSource[0],
                 dataSource[1],
                 r.one(ROOT_DISK_SIZE, BenchConfig::quantity),
-                r.one(VOLUME_MODE, text -> switch (text) {
-                    case "Filesystem", "Block" -> text;
+                r.raw(VOLUME_MODE.name()).map(text -> r.one(VOLUME_MODE, value -> switch (value) {
+                    case "Filesystem", "Block" -> value;
                     default -> throw new IllegalArgumentException("must be Filesystem or Block (case matters)");
-                }),
+                })),
                 r.one(SSH_USER, text -> {
                     if (!text.matches("[a-z_][a-z0-9_-]{0,31}")) {
                         throw new IllegalArgumentException("is not a Linux user name");

@@ -54,8 +54,8 @@ public final class BenchProperties {
             "NAMESPACE/NAME of the CDI DataSource the root disks are cloned from");
     public static final Key ROOT_DISK_SIZE = new Key("vmbench.rootDiskSize", "30Gi", "1Gi", "40Gi",
             "size of each VM's cloned root disk");
-    public static final Key VOLUME_MODE = new Key("vmbench.volumeMode", "Filesystem", "Filesystem", "Block",
-            "volumeMode of the data-disk PVC: Filesystem or Block");
+    public static final Key VOLUME_MODE = new Key("vmbench.volumeMode", "", "", "Block",
+            "volumeMode of the data-disk PVC: Filesystem or Block; by default the StorageClass's CDI StorageProfile's");
     public static final Key SSH_USER = new Key("vmbench.sshUser", "vmbench", "vmbench", "fedora",
             "user cloud-init creates and the harness logs in as");
     public static final Key CLEANUP = new Key("vmbench.cleanup", "always", "always", "on-success",

@@ -92,6 +92,9 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
         installed(KubeVirt.CDI, null, "CDI", Map.of("observedVersion", "embedded"));
+        // CDI recommends Block for the sandbox class, as it does for most CSI block storage
+        installed(KubeVirt.STORAGE_PROFILE, null, "StorageProfile", STORAGE_CLASS, Map.of("claimPropertySets",
+                List.of(Map.of("accessModes", List.of("ReadWriteOnce"), "volumeMode", "Block"))));
         admin.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName(STORAGE_CLASS).endMetadata().withProvisioner("sandbox.vmbench.dev")
                 .withVolumeBindingMode("Immediate").build()).create();
@@ -108,10 +111,15 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     private void installed(ResourceDefinitionContext type, String namespace, String kind, Map<String, Object> status) {
+        installed(type, namespace, kind, kind.toLowerCase(), status);
+    }
+
+    private void installed(ResourceDefinitionContext type, String namespace, String kind, String name,
+            Map<String, Object> status) {
         GenericKubernetesResource resource = new GenericKubernetesResource();
         resource.setApiVersion(type.getGroup() + "/" + type.getVersion());
         resource.setKind(kind);
-        resource.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(kind.toLowerCase())
+        resource.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name)
                 .withNamespace(namespace).build());
         var resources = admin.genericKubernetesResources(type);
         GenericKubernetesResource created = namespace == null ? resources.resource(resource).create()

@@ -93,7 +93,7 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         env.put("cluster", config.embedded() ? "embedded" : "kubeconfig");
         env.put("storage classes", String.join(", ", config.pools()));
         env.put("data source", config.dataSourceNamespace() + "/" + config.dataSourceName());
-        env.put("volume mode", config.volumeMode());
+        env.put("volume mode", config.volumeMode().orElse("from the StorageClass's StorageProfile"));
         env.put("groups", String.valueOf(groups.size()));
         env.put("permutations", permutations.stream().map(FioPermutation::toString).toList().toString());
         env.put("runtime", config.runtime().toSeconds() + "s + ramp " + config.ramp().toSeconds() + "s");
