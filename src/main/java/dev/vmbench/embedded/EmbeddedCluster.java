@@ -84,6 +84,38 @@ public final class EmbeddedCluster implements AutoCloseable {
         return admin.getConfiguration();
     }
 
+    /**
+     * Writes a kubeconfig for this cluster, so another JVM can reach it as it would a real cluster (the
+     * {@code -Dpool} path). Returns {@code file}.
+     */
+    public Path writeKubeconfig(Path file) {
+        String kubeconfig = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: vmbench-embedded
+                    cluster:
+                      server: %s
+                users:
+                  - name: vmbench
+                    user:
+                      token: embedded
+                contexts:
+                  - name: vmbench-embedded
+                    context:
+                      cluster: vmbench-embedded
+                      user: vmbench
+                      namespace: default
+                current-context: vmbench-embedded
+                """.formatted(admin.getMasterUrl());
+        try {
+            java.nio.file.Files.writeString(file, kubeconfig);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot write a kubeconfig to " + file, e);
+        }
+    }
+
     private void seed(String dataSourceNamespace, String dataSourceName) {
         for (int i = 0; i < 3; i++) {
             admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
