@@ -2,49 +2,240 @@ package dev.vmbench.cluster;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Waits for a VM to report Ready by watching it (no polling), and fails at once when KubeVirt reports a
- * state it does not leave by itself.
+ * Waits until every VM of a group reports Ready, by watching the group's VirtualMachines, DataVolumes and VMIs
+ * (no polling; a one-second tick only judges deadlines). Fails at once on states KubeVirt does not leave by
+ * itself; tolerates DataVolumeError and ErrorPvcNotFound for a grace period; fails a clone whose progress stops
+ * moving. Records per VM when its clone finished, its VMI was scheduled, and it became Ready.
  */
 final class Readiness {
 
     /** VM printableStatus values that need a human: failing fast beats waiting out the deadline. */
     static final Set<String> TERMINAL = Set.of("ErrorUnschedulable", "ErrImagePull", "ImagePullBackOff",
-            "CrashLoopBackOff", "ErrorPvcNotFound", "ErrorDataVolumeNotFound", "DataVolumeError");
+            "CrashLoopBackOff", "ErrorDataVolumeNotFound");
+    /** States a healthy cluster passes through now and then (a retried import, a PVC bound a moment late). */
+    static final Set<String> TRANSIENT = Set.of("DataVolumeError", "ErrorPvcNotFound");
 
-    private Readiness() {
+    private final Map<String, Vm> vms = new LinkedHashMap<>();
+    private final CompletableFuture<Void> outcome = new CompletableFuture<>();
+    private final String namespace;
+    private final Duration grace;
+    private final Duration stallAfter;
+    private final long start = System.nanoTime();
+
+    /** What is known of one VM; times in ms since the wait began, -1 until seen. */
+    private static final class Vm {
+        final String name;
+        final String rootDisk;
+        volatile GenericKubernetesResource vm;
+        volatile GenericKubernetesResource dataVolume;
+        volatile GenericKubernetesResource vmi;
+        long transientSince = -1;
+        String progress = "";
+        long progressSince;
+        long cloned = -1;
+        long scheduled = -1;
+        long ready = -1;
+
+        Vm(String name, String rootDisk) {
+            this.name = name;
+            this.rootDisk = rootDisk;
+        }
     }
 
-    static void awaitRunning(KubernetesClient client, String namespace, String vm, Duration timeout) {
-        AtomicReference<GenericKubernetesResource> last = new AtomicReference<>();
+    private Readiness(String namespace, Map<String, String> vmToRootDisk, Duration grace, Duration stallAfter) {
+        this.namespace = namespace;
+        this.grace = grace;
+        this.stallAfter = stallAfter;
+        vmToRootDisk.forEach((vm, disk) -> vms.put(vm, new Vm(vm, disk)));
+    }
+
+    /**
+     * Blocks until every VM of {@code vmToRootDisk} is Ready, and returns per VM the phase times in ms
+     * ({@code clone}, {@code schedule}, {@code boot}).
+     *
+     * @throws ProvisioningException naming the VM, the state and the fix
+     */
+    static Map<String, Map<String, Long>> awaitGroup(KubernetesClient client, String namespace,
+            Map<String, String> selector, Map<String, String> vmToRootDisk, Duration timeout, Duration grace,
+            Duration stallAfter) {
+        Readiness readiness = new Readiness(namespace, vmToRootDisk, grace, stallAfter);
+        List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+        ScheduledExecutorService tick = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vmbench-readiness");
+            t.setDaemon(true);
+            return t;
+        });
         try {
-            KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withName(vm).waitUntilCondition(o -> {
-                if (o == null) {
-                    return false;
+            informers.add(readiness.watch(client, KubeVirt.VIRTUAL_MACHINE, selector, (vm, o) -> vm.vm = o,
+                    o -> o.getMetadata().getName()));
+            informers.add(readiness.watch(client, KubeVirt.DATA_VOLUME, selector, (vm, o) -> vm.dataVolume = o,
+                    o -> readiness.vmOfRootDisk(o.getMetadata().getName())));
+            informers.add(readiness.watch(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, selector, (vm, o) -> vm.vmi = o,
+                    o -> o.getMetadata().getName()));
+            tick.scheduleAtFixedRate(readiness::judge, 1, 1, TimeUnit.SECONDS);
+            readiness.outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return readiness.phases();
+        } catch (TimeoutException e) {
+            throw new ProvisioningException("The VMs of the group were not Ready within " + timeout.toSeconds()
+                    + "s: " + readiness.describeAll() + ". Fix: see the attached diagnostics; raise "
+                    + "-Dvmbench.readyTimeout if the clone is merely slow.");
+        } catch (ExecutionException e) {
+            throw (ProvisioningException) e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProvisioningException("Interrupted while waiting for the VMs of the group");
+        } finally {
+            tick.shutdownNow();
+            informers.forEach(SharedIndexInformer::close);
+        }
+    }
+
+    private SharedIndexInformer<GenericKubernetesResource> watch(KubernetesClient client,
+            io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext type, Map<String, String> selector,
+            java.util.function.BiConsumer<Vm, GenericKubernetesResource> store,
+            java.util.function.Function<GenericKubernetesResource, String> owner) {
+        return KubeVirt.in(client, type, namespace).withLabels(selector).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource o) {
+                seen(o);
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                seen(after);
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource o, boolean unknown) {
+                seen(o);
+            }
+
+            private void seen(GenericKubernetesResource o) {
+                Vm vm = vms.get(Objects.toString(owner.apply(o), ""));
+                if (vm != null) {
+                    store.accept(vm, o);
+                    judge();
                 }
-                last.set(o);
-                return ready(o) || TERMINAL.contains(printableStatus(o));
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            throw new ProvisioningException("VM " + namespace + "/" + vm + " was not Ready within "
-                    + timeout.toSeconds() + "s; its last status was [" + describe(last.get()) + "]. Fix: see the "
-                    + "attached diagnostics; raise -Dvmbench.readyTimeout if the clone is merely slow.");
+            }
+        });
+    }
+
+    private String vmOfRootDisk(String dataVolume) {
+        return vms.values().stream().filter(v -> v.rootDisk.equals(dataVolume)).map(v -> v.name).findFirst()
+                .orElse(null);
+    }
+
+    /** Decides, from what was last seen, whether the group is ready, failed, or still on its way. */
+    private synchronized void judge() {
+        if (outcome.isDone()) {
+            return;
         }
-        GenericKubernetesResource seen = last.get();
-        if (!ready(seen)) {
-            throw new ProvisioningException("VM " + namespace + "/" + vm + " failed: [" + describe(seen)
-                    + "], a state KubeVirt does not leave by itself. Fix: see the attached diagnostics "
-                    + "(events, DataVolume and VMI status).");
+        long now = (System.nanoTime() - start) / 1_000_000;
+        boolean allReady = true;
+        for (Vm v : vms.values()) {
+            String printable = printableStatus(v.vm);
+            String dvPhase = String.valueOf(status(v.dataVolume).getOrDefault("phase", ""));
+            String vmiPhase = String.valueOf(status(v.vmi).getOrDefault("phase", ""));
+            if (v.cloned < 0 && dvPhase.equals("Succeeded")) {
+                v.cloned = now;
+            }
+            if (v.scheduled < 0 && (vmiPhase.equals("Scheduled") || vmiPhase.equals("Running"))) {
+                v.scheduled = now;
+            }
+            if (TERMINAL.contains(printable)) {
+                fail("VM " + namespace + "/" + v.name + " failed: [" + describe(v.vm) + "], a state KubeVirt does not "
+                        + "leave by itself. Fix: see the attached diagnostics (events, DataVolume and VMI status).");
+                return;
+            }
+            if (dvPhase.equals("Failed")) {
+                fail("DataVolume " + namespace + "/" + v.rootDisk + " of VM " + v.name + " failed: ["
+                        + conditions(v.dataVolume) + "]. Fix: check the DataSource and the cloning StorageClass (the "
+                        + "attached diagnostics hold the DataVolume and its events).");
+                return;
+            }
+            if (vmiPhase.equals("Failed")) {
+                fail("VMI " + namespace + "/" + v.name + " failed: [" + conditions(v.vmi) + "]. Fix: see the virt-launcher "
+                        + "pod in the attached diagnostics.");
+                return;
+            }
+            if (TRANSIENT.contains(printable)) {
+                if (v.transientSince < 0) {
+                    v.transientSince = now;
+                } else if (now - v.transientSince > grace.toMillis()) {
+                    fail("VM " + namespace + "/" + v.name + " stayed in [" + describe(v.vm) + "] for more than "
+                            + grace.toSeconds() + "s (vmbench.transientGrace). Fix: see the attached diagnostics.");
+                    return;
+                }
+            } else {
+                v.transientSince = -1;
+            }
+            String progress = String.valueOf(status(v.dataVolume).getOrDefault("progress", ""));
+            if (dvPhase.endsWith("InProgress")) {
+                if (!progress.equals(v.progress)) {
+                    v.progress = progress;
+                    v.progressSince = now;
+                } else if (now - v.progressSince > stallAfter.toMillis()) {
+                    fail("The clone of DataVolume " + namespace + "/" + v.rootDisk + " (VM " + v.name + ") stalled at "
+                            + progress + " for more than " + stallAfter.toSeconds() + "s (vmbench.cloneStallTimeout). Fix: "
+                            + "check the CDI clone pods and the source PVC (attached diagnostics).");
+                    return;
+                }
+            }
+            if (ready(v.vm)) {
+                if (v.ready < 0) {
+                    v.ready = now;
+                }
+            } else {
+                allReady = false;
+            }
         }
+        if (allReady) {
+            outcome.complete(null);
+        }
+    }
+
+    private void fail(String message) {
+        outcome.completeExceptionally(new ProvisioningException(message));
+    }
+
+    private synchronized Map<String, Map<String, Long>> phases() {
+        Map<String, Map<String, Long>> phases = new LinkedHashMap<>();
+        for (Vm v : vms.values()) {
+            Map<String, Long> times = new LinkedHashMap<>();
+            long cloned = v.cloned < 0 ? 0 : v.cloned;
+            long scheduled = v.scheduled < 0 ? cloned : v.scheduled;
+            times.put("clone", cloned);
+            times.put("schedule", Math.max(0, scheduled - cloned));
+            times.put("boot", Math.max(0, v.ready - scheduled));
+            phases.put(v.name, times);
+        }
+        return phases;
+    }
+
+    private synchronized String describeAll() {
+        List<String> states = new ArrayList<>();
+        vms.values().forEach(v -> states.add(v.name + " [" + describe(v.vm) + "; DataVolume "
+                + status(v.dataVolume).getOrDefault("phase", "not seen") + " "
+                + status(v.dataVolume).getOrDefault("progress", "") + "]"));
+        return String.join(", ", states);
     }
 
     static boolean ready(GenericKubernetesResource vm) {
@@ -52,32 +243,32 @@ final class Readiness {
     }
 
     static String printableStatus(GenericKubernetesResource vm) {
-        return String.valueOf(status(vm).getOrDefault("printableStatus", "Unknown"));
+        return vm == null ? "not seen" : String.valueOf(status(vm).getOrDefault("printableStatus", "Unknown"));
     }
 
-    /** {@code ErrorUnschedulable: 0/3 nodes are available…} from printableStatus and the failing condition. */
+    /** {@code ErrorUnschedulable: PodScheduled Unschedulable — 0/3 nodes are available…}. */
     static String describe(GenericKubernetesResource vm) {
-        if (vm == null) {
-            return "not found";
-        }
-        StringBuilder text = new StringBuilder(printableStatus(vm));
-        Object conditions = status(vm).get("conditions");
-        if (conditions instanceof List<?> list) {
+        String conditions = conditions(vm);
+        return printableStatus(vm) + (conditions.isEmpty() ? "" : ": " + conditions);
+    }
+
+    private static String conditions(GenericKubernetesResource resource) {
+        List<String> failing = new ArrayList<>();
+        if (status(resource).get("conditions") instanceof List<?> list) {
             for (Object c : list) {
                 if (c instanceof Map<?, ?> condition && "False".equals(condition.get("status"))
                         && condition.get("message") != null) {
-                    text.append(": ").append(condition.get("type")).append(" ")
-                            .append(Objects.toString(condition.get("reason"), "")).append(" — ")
-                            .append(condition.get("message"));
+                    failing.add(condition.get("type") + " " + Objects.toString(condition.get("reason"), "") + " — "
+                            + condition.get("message"));
                 }
             }
         }
-        return text.toString();
+        return String.join("; ", failing);
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> status(GenericKubernetesResource vm) {
-        Object status = vm.getAdditionalProperties().get("status");
+    private static Map<String, Object> status(GenericKubernetesResource resource) {
+        Object status = resource == null ? null : resource.getAdditionalProperties().get("status");
         return status instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
     }
 }

@@ -134,10 +134,10 @@ public final class VmGroupProvisioner {
                 return null;
             });
             long t1 = System.nanoTime();
-            Parallel.each(pool, vms, vm -> {
-                Readiness.awaitRunning(client, config.namespace(), vm.names().vm(), config.readyTimeout());
-                return null;
-            });
+            Map<String, String> rootDisks = new LinkedHashMap<>();
+            vms.forEach(vm -> rootDisks.put(vm.names().vm(), vm.names().rootDisk()));
+            Map<String, Map<String, Long>> vmPhases = Readiness.awaitGroup(client, config.namespace(), selector,
+                    rootDisks, config.readyTimeout(), config.transientGrace(), config.cloneStallTimeout());
             long t2 = System.nanoTime();
             Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
             List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
@@ -157,6 +157,7 @@ public final class VmGroupProvisioner {
             phases.put("create", (t1 - t0) / 1_000_000);
             phases.put("ready", (t2 - t1) / 1_000_000);
             phases.put("ssh", (t3 - t2) / 1_000_000);
+            vmPhases.forEach((vm, times) -> times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms)));
             events.onProvisioned(spec, sysinfo, phases);
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,

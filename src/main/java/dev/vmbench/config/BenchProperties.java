@@ -62,6 +62,10 @@ public final class BenchProperties {
             "when groups are deleted: always, on-success (keep failed groups), never");
     public static final Key READY_TIMEOUT = new Key("vmbench.readyTimeout", "15m", "2m", "30m",
             "how long a group may take from create to SSH ready");
+    public static final Key TRANSIENT_GRACE = new Key("vmbench.transientGrace", "2m", "3s", "5m",
+            "how long a VM may stay in DataVolumeError or ErrorPvcNotFound before that counts as a failure");
+    public static final Key CLONE_STALL_TIMEOUT = new Key("vmbench.cloneStallTimeout", "5m", "5s", "10m",
+            "how long a root-disk clone's progress may stand still before it counts as stalled");
     public static final Key THRESHOLDS = new Key("vmbench.thresholds", "test-profiles/thresholds.yaml",
             "test-profiles/thresholds.yaml", "my-gates.yaml", "thresholds file");
     public static final Key THRESHOLD = new Key("vmbench.threshold.<key>", "", "", "-Dvmbench.threshold.max-clat-p99=20ms",
@@ -93,7 +97,7 @@ public final class BenchProperties {
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
-            READY_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
+            READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, EMBEDDED_FAULTS);
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */

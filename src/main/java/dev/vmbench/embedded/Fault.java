@@ -13,6 +13,12 @@ public enum Fault {
     UNSCHEDULABLE,
     /** The root-disk clone fails: DataVolume phase Failed, VM printableStatus DataVolumeError. */
     DATA_VOLUME_FAILED,
+    /** The root-disk clone reports DataVolumeError for 1.5 s, then recovers (a retried clone). */
+    DATA_VOLUME_ERROR_TRANSIENT,
+    /** The root-disk clone stops at 45 % and never moves again. */
+    CLONE_STALLS,
+    /** The data PVC is not found for 1.5 s (ErrorPvcNotFound), then appears. */
+    PVC_LATE,
     /** fio exits non-zero in every guest, printing a message on stderr. */
     FIO_FAILS,
     /** fio never finishes (until stopped). */

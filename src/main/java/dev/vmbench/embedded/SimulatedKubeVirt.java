@@ -53,6 +53,8 @@ final class SimulatedKubeVirt implements AutoCloseable {
     });
     private final Map<String, SandboxGuest> guests = new ConcurrentHashMap<>();
     private final Map<String, String> launcherPods = new ConcurrentHashMap<>();
+    /** VMs a delaying fault has already held back once. */
+    private final java.util.Set<String> delayed = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger addresses = new java.util.concurrent.atomic.AtomicInteger();
     private final int sshPort;
     private SharedIndexInformer<GenericKubernetesResource> informer;
@@ -149,7 +151,16 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 event(ns, "DataVolume", dv, "Error", "Unable to clone: source DataSource PVC is not readable");
                 return;
             }
+            if (faults.contains(Fault.DATA_VOLUME_ERROR_TRANSIENT) && delayed.add(ns + "/" + name + "/dv")) {
+                vmStatus(ns, name, "DataVolumeError", false, condition("Failure", "False", "DataVolumeError",
+                        "DataVolume " + dv + ": clone pod restarted (1 of 3 retries)"));
+                steps.schedule(() -> step(ns, name, () -> cloneRootDisk(ns, name)), 1500, TimeUnit.MILLISECONDS);
+                return;
+            }
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "45.00%"));
+            if (faults.contains(Fault.CLONE_STALLS)) {
+                return;
+            }
             // CDI gives the PVC of a DataVolume the DataVolume's labels
             client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
                     .withMetadata(owned(vm, dv, stringMap(meta.get("labels"))))
@@ -169,11 +180,13 @@ final class SimulatedKubeVirt implements AutoCloseable {
             String dv = String.valueOf(map(template.get("metadata")).get("name"));
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
         }
-        String missing = missingClaim(ns, vm);
+        String missing = faults.contains(Fault.PVC_LATE) && delayed.add(ns + "/" + name + "/pvc")
+                ? dataClaim(vm) : missingClaim(ns, vm);
         if (missing != null) {
             vmStatus(ns, name, "ErrorPvcNotFound", false, condition("Failure", "False", "FailedPvcNotFound",
                     "PVC " + ns + "/" + missing + " does not exist"));
-            steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)), 200, TimeUnit.MILLISECONDS);
+            steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)),
+                    faults.contains(Fault.PVC_LATE) ? 1500 : 200, TimeUnit.MILLISECONDS);
             return;
         }
         vmStatus(ns, name, "Starting", false, null);
@@ -273,6 +286,16 @@ final class SimulatedKubeVirt implements AutoCloseable {
 
     private GenericKubernetesResource vm(String ns, String name) {
         return KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(name).get();
+    }
+
+    private String dataClaim(GenericKubernetesResource vm) {
+        for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+            Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+            if (claim != null) {
+                return claim.toString();
+            }
+        }
+        return null;
     }
 
     private String missingClaim(String ns, GenericKubernetesResource vm) {

@@ -1,0 +1,74 @@
+package dev.vmbench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult;
+
+/** Provisioning through KubeVirt's real phases on the embedded cluster: what is waited out, and what fails fast. */
+class ReadinessSuiteTest {
+
+    @TempDir
+    Path dir;
+
+    private SuiteRun run(String... settings) {
+        Map<String, String> all = new HashMap<>(Map.of("vmbench.profiles", "db-oltp", "vmbench.concurrency", "1"));
+        for (int i = 0; i < settings.length; i += 2) {
+            all.put(settings[i], settings[i + 1]);
+        }
+        return SuiteRun.of(StorageBenchmarkIT.class, dir, all);
+    }
+
+    private static String failure(SuiteRun run) {
+        return run.test("db-oltp native").getThrowable().orElseThrow().getMessage();
+    }
+
+    @Test
+    void aFailedCloneFailsAtOnceNamingTheDataVolume() {
+        assertThat(failure(run("vmbench.embedded.faults", "data-volume-failed"))).matches("(?s)VM group .* could not "
+                + "be provisioned: DataVolume vmbench/vmb-\\S+-0-root of VM vmb-\\S+-0 failed: \\[Running Error — Unable "
+                + "to clone: source DataSource PVC is not readable\\]\\. Fix: check the DataSource and the cloning "
+                + "StorageClass.*");
+    }
+
+    @Test
+    void aTransientDataVolumeErrorIsWaitedOut() {
+        assertThat(run("vmbench.embedded.faults", "data-volume-error-transient").test("db-oltp native").getStatus())
+                .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    }
+
+    @Test
+    void aPvcThatAppearsLateIsWaitedOutWithinTheGrace() {
+        assertThat(run("vmbench.embedded.faults", "pvc-late").test("db-oltp native").getStatus())
+                .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    }
+
+    @Test
+    void aPvcMissingLongerThanTheGraceFails() {
+        assertThat(failure(run("vmbench.embedded.faults", "pvc-late", "vmbench.transientGrace", "0s")))
+                .containsPattern("VM vmbench/vmb-\\S+-0 stayed in \\[ErrorPvcNotFound: Failure FailedPvcNotFound — PVC "
+                        + "vmbench/vmb-\\S+-0-data does not exist\\] for more than 0s \\(vmbench.transientGrace\\)");
+    }
+
+    @Test
+    void aCloneThatStopsMovingIsReportedAsStalled() {
+        assertThat(failure(run("vmbench.embedded.faults", "clone-stalls", "vmbench.cloneStallTimeout", "2s")))
+                .containsPattern("The clone of DataVolume vmbench/vmb-\\S+-0-root \\(VM vmb-\\S+-0\\) stalled at 45.00% "
+                        + "for more than 2s \\(vmbench.cloneStallTimeout\\)");
+    }
+
+    @Test
+    void eachVmsPhaseTimesAreRecorded() throws IOException {
+        SuiteRun run = run("vmbench.concurrency", "2");
+
+        String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
+        assertThat(provisioned).containsPattern("vmb-\\S+-0 clone=\\d+").containsPattern("vmb-\\S+-1 schedule=\\d+")
+                .containsPattern("vmb-\\S+-1 boot=\\d+").containsPattern("ssh=\\d+");
+    }
+}
