@@ -36,6 +36,7 @@ public final class Preflight {
                             + ". Fix: pass one of them with -Dpool=<name>.");
                 }
             }
+            rootDiskClass(client, config).ifPresent(problems::add);
             served(client, config.namespace(), KubeVirt.VIRTUAL_MACHINE, "KubeVirt", problems);
             served(client, config.namespace(), KubeVirt.DATA_VOLUME, "CDI (Containerized Data Importer)", problems);
             if (client.namespaces().withName(config.namespace()).get() == null
@@ -80,6 +81,38 @@ public final class Preflight {
             throw new ProvisioningException("Preflight found " + problems.size() + " problem(s):\n  - "
                     + String.join("\n  - ", problems));
         }
+    }
+
+    /**
+     * The root disks are clones of an unencrypted golden image: a class that encrypts volumes cannot take them
+     * as fast clones, and the guests would not boot from a volume they cannot read. Refused, explicit or default.
+     */
+    static java.util.Optional<String> rootDiskClass(KubernetesClient client, BenchConfig config) {
+        List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
+        java.util.Optional<StorageClass> root = config.rootStorageClass().isPresent()
+                ? classes.stream().filter(c -> c.getMetadata().getName().equals(config.rootStorageClass().get())).findFirst()
+                : defaultClass(classes, "storageclass.kubevirt.io/is-default-virt-class")
+                        .or(() -> defaultClass(classes, "storageclass.kubernetes.io/is-default-class"));
+        if (config.rootStorageClass().isPresent() && root.isEmpty()) {
+            return java.util.Optional.of("Root-disk StorageClass [" + config.rootStorageClass().get() + "] does not "
+                    + "exist. Fix: set -Dvmbench.rootStorageClass to one of " + classes.stream()
+                    .map(c -> c.getMetadata().getName()).sorted().toList() + ".");
+        }
+        return root.flatMap(sc -> {
+            Map<String, String> parameters = sc.getParameters() == null ? Map.of() : sc.getParameters();
+            return parameters.entrySet().stream()
+                    .filter(p -> (p.getKey().toLowerCase().contains("encrypt") || p.getKey().equalsIgnoreCase("kmsKeyId"))
+                            && !p.getValue().isBlank() && !p.getValue().equalsIgnoreCase("false"))
+                    .findFirst().map(p -> "Root-disk StorageClass [" + sc.getMetadata().getName() + "] encrypts volumes ("
+                            + p.getKey() + "=" + p.getValue() + "): the root disks are clones of an unencrypted golden "
+                            + "image and cannot be placed there. Fix: set -Dvmbench.rootStorageClass to an unencrypted "
+                            + "class (the class under test is only used for the data disks).");
+        });
+    }
+
+    private static java.util.Optional<StorageClass> defaultClass(List<StorageClass> classes, String annotation) {
+        return classes.stream().filter(c -> c.getMetadata().getAnnotations() != null
+                && "true".equals(c.getMetadata().getAnnotations().get(annotation))).findFirst();
     }
 
     private static void served(KubernetesClient client, String namespace, ResourceDefinitionContext type, String product,

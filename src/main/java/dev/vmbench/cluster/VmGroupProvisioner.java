@@ -86,6 +86,7 @@ public final class VmGroupProvisioner {
         scope.put("dataSourceNamespace", config.dataSourceNamespace());
         scope.put("dataSourceName", config.dataSourceName());
         scope.put("rootDiskSize", config.rootDiskSize());
+        config.rootStorageClass().ifPresent(sc -> scope.put("rootStorageClass", sc));
         scope.put("cpus", spec.vmSize().cpus());
         scope.put("memory", spec.vmSize().memory());
         scope.put("pool", spec.pool());
@@ -197,6 +198,33 @@ public final class VmGroupProvisioner {
         LOG.info("StorageProfile {} recommends no volume mode; the data disks use Filesystem "
                 + "(set -Dvmbench.volumeMode to choose)", pool);
         return "Filesystem";
+    }
+
+    /**
+     * Deletes what earlier vmbench runs left in the namespace (anything labelled managed-by=vmbench with another
+     * run id) and returns what it found, as {@code kind name (run)}.
+     */
+    public List<String> sweepEarlierRuns() {
+        String ns = config.namespace();
+        List<String> found = new ArrayList<>();
+        java.util.Set<String> runs = new java.util.TreeSet<>();
+        java.util.function.Consumer<io.fabric8.kubernetes.api.model.HasMetadata> note = r -> {
+            String run = r.getMetadata().getLabels().getOrDefault(Labels.RUN, "?");
+            if (!run.equals(runId)) {
+                found.add(r.getKind() + " " + r.getMetadata().getName() + " (run " + run + ")");
+                runs.add(run);
+            }
+        };
+        Map<String, String> managed = Map.of(Labels.MANAGED_BY, Labels.MANAGER);
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withLabels(managed).list().getItems().forEach(note);
+        KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withLabels(managed).list().getItems().forEach(note);
+        client.persistentVolumeClaims().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
+        client.secrets().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
+        for (String run : runs) {
+            Cleanup.deleteLabelled(client, ns, Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.RUN, run),
+                    Duration.ofMinutes(5));
+        }
+        return found;
     }
 
     /** Deletes everything of this run (all groups), for Ctrl+C; returns what could not be deleted. */

@@ -56,6 +56,8 @@ public record BenchConfig(
         Optional<Path> baseline,
         double baselineThroughputDrop,
         double baselineLatencyRise,
+        boolean sweep,
+        Optional<String> rootStorageClass,
         List<String> embeddedFaults) {
 
     /** The StorageClass the embedded cluster serves. */
@@ -185,15 +187,18 @@ public record BenchConfig(
                     }
                     return port;
                 }),
-                r.one(KEEP_KEYS, text -> switch (text) {
-                    case "true" -> true;
-                    case "false" -> false;
-                    default -> throw new IllegalArgumentException("must be true or false");
-                }),
+                r.one(KEEP_KEYS, BenchConfig::bool),
                 r.one(FIO_TIMEOUT_MARGIN, BenchConfig::duration),
                 r.raw(BASELINE.name()).map(Path::of),
                 r.one(BASELINE_THROUGHPUT_DROP, BenchConfig::percent),
                 r.one(BASELINE_LATENCY_RISE, BenchConfig::percent),
+                r.one(SWEEP, BenchConfig::bool),
+                r.raw(ROOT_STORAGE_CLASS.name()).map(text -> r.one(ROOT_STORAGE_CLASS, value -> {
+                    if (!DNS_SUBDOMAIN.matcher(value).matches()) {
+                        throw new IllegalArgumentException("is not a StorageClass name (lower-case DNS subdomain)");
+                    }
+                    return value;
+                })),
                 faults(r, embedded));
     }
 
@@ -204,6 +209,14 @@ public record BenchConfig(
                     + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
         }
         return faults;
+    }
+
+    private static boolean bool(String text) {
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        };
     }
 
     /** Parses {@code 10%} (or {@code 10}) as 0.10. */

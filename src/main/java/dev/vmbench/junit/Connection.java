@@ -83,6 +83,12 @@ final class Connection implements AutoCloseable {
         }
         VmGroupProvisioner provisioner = new VmGroupProvisioner(client, tunnelClient, config, settings.templates(), ssh,
                 identity, settings.runId(), settings.jobs());
+        if (config.sweep()) {
+            List<String> swept = provisioner.sweepEarlierRuns();
+            LOG.info("Swept {} leftover resource(s) of earlier runs from {}{}", swept.size(), config.namespace(),
+                    swept.isEmpty() ? "" : ": " + swept);
+            settings.results().writeSwept(swept);
+        }
         return new Connection(embedded, client, tunnelClient, ssh, provisioner);
     }
 

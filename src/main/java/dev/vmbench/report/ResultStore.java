@@ -79,6 +79,11 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".json"), raw);
     }
 
+    /** What a sweep of earlier runs deleted, one resource a line ({@code swept.txt}). */
+    public synchronized void writeSwept(List<String> swept) {
+        write(dir.resolve("swept.txt"), swept.isEmpty() ? "" : String.join("\n", swept) + "\n");
+    }
+
     public synchronized void writeJob(VmGroupSpec group, FioPermutation permutation, String job) {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve("job.fio"), job);
     }

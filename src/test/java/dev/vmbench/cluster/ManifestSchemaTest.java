@@ -35,7 +35,8 @@ class ManifestSchemaTest {
 
     private static VmGroupProvisioner.Rendered render(String size, String volumeMode) {
         BenchConfig config = BenchConfig.from(key -> Optional.ofNullable(Map.of("pool", "ocs-storagecluster-ceph-rbd",
-                "vmbench.volumeMode", volumeMode).get(key)), name -> null, List.of());
+                "vmbench.volumeMode", volumeMode, "vmbench.rootStorageClass", "ocs-virt").get(key)), name -> null,
+                List.of());
         VmGroupProvisioner provisioner = new VmGroupProvisioner(null, null, config, Templates.in(Path.of("templates")),
                 null, IDENTITY, "20261123-081549-24e0", null);
         return provisioner.render(new VmGroupSpec("ocs-storagecluster-ceph-rbd", VmSize.parse(size), "50Gi", 4), 3);
@@ -57,6 +58,7 @@ class ManifestSchemaTest {
         assertThat(template.at("/domain/devices/disks/1/dedicatedIOThread").asBoolean()).isTrue();
         assertThat(template.at("/domain/resources/requests")).isEqualTo(template.at("/domain/resources/limits"));
         assertThat(manifest.at("/spec/dataVolumeTemplates/0/spec/sourceRef/name").asText()).isEqualTo("fedora");
+        assertThat(manifest.at("/spec/dataVolumeTemplates/0/spec/storage/storageClassName").asText()).isEqualTo("ocs-virt");
         assertThat(manifest.at("/metadata/labels/vmbench.dev~1run").asText()).isEqualTo("20261123-081549-24e0");
         assertThat(manifest.at("/metadata/name").asText()).hasSizeLessThanOrEqualTo(63)
                 .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").endsWith("-3");

@@ -35,6 +35,47 @@ class PreflightTest {
     }
 
     @Test
+    void anEncryptingRootDiskClassIsRefusedEvenAsTheDefault() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                    .withNewMetadata().withName("rbd-encrypted")
+                    .addToAnnotations("storageclass.kubevirt.io/is-default-virt-class", "true").endMetadata()
+                    .withProvisioner("rbd.csi.ceph.com").addToParameters("encrypted", "true").build()).create();
+
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora"))))
+                    .hasMessage("Preflight found 1 problem(s):\n  - Root-disk StorageClass [rbd-encrypted] encrypts "
+                            + "volumes (encrypted=true): the root disks are clones of an unencrypted golden image and "
+                            + "cannot be placed there. Fix: set -Dvmbench.rootStorageClass to an unencrypted class (the "
+                            + "class under test is only used for the data disks).");
+            assertThatCode(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora", "vmbench.rootStorageClass", EmbeddedCluster.STORAGE_CLASS))))
+                    .doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void aSweepDeletesWhatEarlierRunsLeftAndNothingOfThisRun() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            for (String run : List.of("20261101-000000-dead", "20261123-120000-this")) {
+                client.secrets().inNamespace("vmbench").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata().withName("left-" + run.substring(run.length() - 4))
+                        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, run).endMetadata()
+                        .build()).create();
+            }
+            VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
+                    EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
+
+            org.assertj.core.api.Assertions.assertThat(provisioner.sweepEarlierRuns())
+                    .containsExactly("Secret left-dead (run 20261101-000000-dead)");
+            org.assertj.core.api.Assertions.assertThat(client.secrets().inNamespace("vmbench").list().getItems())
+                    .extracting(secret -> secret.getMetadata().getName()).containsExactly("left-this");
+        }
+    }
+
+    @Test
     void everyProblemIsListedWithItsFix() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222,
                 List.of(Fault.FORBIDDEN_PORTFORWARD));
