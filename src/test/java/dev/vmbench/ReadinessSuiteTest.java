@@ -64,6 +64,31 @@ class ReadinessSuiteTest {
     }
 
     @Test
+    void aVmiReplacedWhileFioRunsInvalidatesThatResult() throws IOException {
+        SuiteRun run = run("vmbench.embedded.faults", "vmi-recreated", "vmbench.profiles", "random-rw",
+                "vmbench.blockSizes", "4k,64k");
+
+        assertThat(run.test("random-rw 4k").getThrowable().orElseThrow().getMessage()).containsPattern(
+                "The VMI of VM vmb-\\S+-0 \\(uid \\S+ → \\S+\\) was replaced during random-rw 4k: the VM restarted, so "
+                        + "this result is not valid");
+        // the next permutation runs on the new instance
+        assertThat(run.test("random-rw 64k").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        assertThat(Files.readString(run.runDir().resolve("results.csv"))).doesNotContain(",4k,").contains(",64k,");
+    }
+
+    @Test
+    void diagnosticsHoldTheLauncherPodAndTheSerialConsole() throws IOException {
+        SuiteRun run = run("vmbench.embedded.faults", "fio-fails");
+
+        try (var files = Files.list(run.runDir().resolve("small-1gi-x1-773981/diagnostics"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList())
+                    .anyMatch(name -> name.matches("pod-virt-launcher-vmb-\\S+-0-\\w+\\.yaml"))
+                    .anyMatch(name -> name.matches("console-vmb-\\S+-0\\.log"))
+                    .anyMatch(name -> name.matches("vmb-\\S+-0-guest-diagnose\\.txt"));
+        }
+    }
+
+    @Test
     void eachVmsPhaseTimesAreRecorded() throws IOException {
         SuiteRun run = run("vmbench.concurrency", "2");
 

@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Evidence about a group that failed: its VMs, VMIs, DataVolumes and PVCs as YAML and the namespace's
- * events about them. Secrets are never read.
+ * Evidence about a group that failed: its VMs, VMIs, DataVolumes, PVCs and virt-launcher pods as YAML, each
+ * guest's serial console log, and the namespace's events about them. Secrets are never read.
  */
 final class Diagnostics {
 
@@ -28,6 +28,14 @@ final class Diagnostics {
             dump(evidence, "vmi", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, namespace).withLabels(selector).list().getItems());
             dump(evidence, "dv", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems());
             dump(evidence, "pvc", client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems());
+            // KubeVirt gives the virt-launcher pod the VMI's labels; its guest-console-log container is the serial
+            // console (logSerialConsole)
+            for (io.fabric8.kubernetes.api.model.Pod pod : client.pods().inNamespace(namespace).withLabels(selector)
+                    .list().getItems()) {
+                evidence.put("pod-" + pod.getMetadata().getName() + ".yaml", Serialization.asYaml(pod));
+                evidence.put("console-" + pod.getMetadata().getLabels().getOrDefault("vm.kubevirt.io/name",
+                        pod.getMetadata().getName()) + ".log", console(client, namespace, pod.getMetadata().getName()));
+            }
             Set<String> names = evidence.keySet().stream().map(k -> k.substring(k.indexOf('-') + 1))
                     .map(k -> k.replaceFirst("\\.yaml$", "")).collect(Collectors.toSet());
             List<Event> events = client.v1().events().inNamespace(namespace).list().getItems().stream()
@@ -42,6 +50,16 @@ final class Diagnostics {
             evidence.put("diagnostics-error.txt", "Could not read the cluster: " + e.getMessage());
         }
         return evidence;
+    }
+
+    private static String console(KubernetesClient client, String namespace, String pod) {
+        try {
+            String log = client.pods().inNamespace(namespace).withName(pod).inContainer("guest-console-log")
+                    .tailingLines(300).getLog();
+            return log == null || log.isEmpty() ? "(the serial console printed nothing)" : log;
+        } catch (KubernetesClientException e) {
+            return "serial console unavailable: HTTP " + e.getCode() + " " + e.getMessage();
+        }
     }
 
     private static void dump(Map<String, String> evidence, String kind, List<? extends HasMetadata> items) {

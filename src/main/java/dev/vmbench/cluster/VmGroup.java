@@ -11,6 +11,7 @@ import dev.vmbench.guest.GuestTimeoutException;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.profile.FioJobs;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,11 +43,14 @@ public final class VmGroup implements AutoCloseable {
     private final FioJobs jobs;
     private final GroupEvents events;
     private final CleanupMode cleanup;
+    private final Map<String, String> instanceUids;
     private volatile boolean failed;
     private volatile boolean closed;
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
             List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup) {
+        this.instanceUids = new java.util.concurrent.ConcurrentHashMap<>();
+        guests.forEach(g -> instanceUids.put(g.name(), instanceUid(client, namespace, g.name())));
         this.spec = spec;
         this.client = client;
         this.namespace = namespace;
@@ -108,6 +112,7 @@ public final class VmGroup implements AutoCloseable {
             return collected;
         });
         requireAll(statuses, GuestStatus::succeeded, "running " + permutation);
+        requireSameInstances(permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
         raw.forEach((vm, text) -> metrics.addAll(FioOutput.parse(vm, text).metrics()));
@@ -157,6 +162,32 @@ public final class VmGroup implements AutoCloseable {
         }
     }
 
+    private static String instanceUid(KubernetesClient client, String namespace, String vm) {
+        GenericKubernetesResource vmi = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, namespace).withName(vm).get();
+        return vmi == null ? "none" : vmi.getMetadata().getUid();
+    }
+
+    /**
+     * A VMI with a new UID means the VM restarted while fio ran (a crash, an eviction): what was measured is not
+     * the storage's steady state. The raw output stays on disk; the permutation breaks instead of passing.
+     */
+    private void requireSameInstances(FioPermutation permutation) {
+        List<String> replaced = new ArrayList<>();
+        for (GuestVm g : guests) {
+            String now = instanceUid(client, namespace, g.name());
+            String before = instanceUids.put(g.name(), now);
+            if (!now.equals(before)) {
+                replaced.add(g.name() + " (uid " + before + " → " + now + ")");
+            }
+        }
+        if (!replaced.isEmpty()) {
+            collectEvidence();
+            throw new GuestException("The VMI of VM " + String.join(", ", replaced) + " was replaced during "
+                    + permutation + ": the VM restarted, so this result is not valid and was not recorded as one (its "
+                    + "raw output is kept). Fix: see the VM's events in the attached diagnostics.");
+        }
+    }
+
     private int reconnects() {
         return guests.stream().mapToInt(g -> g.agent().reconnects()).sum();
     }
@@ -171,7 +202,7 @@ public final class VmGroup implements AutoCloseable {
     }
 
     private Map<String, String> collectEvidence() {
-        Map<String, String> evidence = new LinkedHashMap<>();
+        Map<String, String> evidence = new LinkedHashMap<>(Diagnostics.collect(client, namespace, selector));
         for (GuestVm g : guests) {
             evidence.put(g.name() + "-guest-diagnose.txt", g.agent().diagnose());
         }

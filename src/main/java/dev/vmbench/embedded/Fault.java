@@ -31,6 +31,8 @@ public enum Fault {
     SSH_DROPS,
     /** The run's identity may not use the VMI portforward subresource (an RBAC gap preflight must name). */
     FORBIDDEN_PORTFORWARD,
+    /** Once fio starts measuring, the VMI fails and KubeVirt replaces it (a new UID): that run is not valid. */
+    VMI_RECREATED,
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES;
 

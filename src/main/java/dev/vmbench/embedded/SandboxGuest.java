@@ -60,7 +60,9 @@ final class SandboxGuest implements AutoCloseable {
      * Materialises cloud-init's files under {@code root} and starts sshd on {@code host:port} (a loopback
      * address of this guest's own), or on a free port of that address if {@code port} is taken.
      */
-    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults, String host, int port) {
+    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults, String host, int port,
+            Runnable onMeasure) {
+        java.util.concurrent.atomic.AtomicBoolean measured = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             JsonNode cloudConfig = YAML.readTree(userData);
             writeFiles(root, cloudConfig.path("write_files"));
@@ -98,6 +100,9 @@ final class SandboxGuest implements AutoCloseable {
             server.setCommandFactory((channel, command) -> {
                 if (command.contains("vmbench-guest wait") && measuring(root) && dropped.compareAndSet(false, true)) {
                     dropSoon(channel, vm);
+                }
+                if (command.contains("start --at") && measured.compareAndSet(false, true)) {
+                    onMeasure.run();
                 }
                 return new BashCommand(root, command);
             });

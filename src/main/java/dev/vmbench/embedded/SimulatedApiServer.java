@@ -59,6 +59,11 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(request);
         }
+        if (request.getPath().matches("/api/v1/namespaces/[^/]+/pods/[^/]+/log\\?.*container=guest-console-log.*")) {
+            // a sandbox has no serial console; say so the way a quiet console would
+            return new MockResponse().setResponseCode(200).setBody("[sandbox guest: no serial console; see the guest "
+                    + "diagnostics]\n");
+        }
         if (admissionDenies && "POST".equals(request.getMethod()) && request.getPath().contains("/virtualmachines")) {
             return status(422, "Invalid", "admission webhook 'virtualmachine-validator.kubevirt.io' denied the "
                     + "request: spec.template.spec.domain.devices.blockMultiQueue is not allowed by the cluster policy");

@@ -226,8 +226,11 @@ final class SimulatedKubeVirt implements AutoCloseable {
             vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
         };
         Runnable sshUp = () -> {
+            Runnable onMeasure = faults.contains(Fault.VMI_RECREATED)
+                    ? () -> steps.schedule(() -> step(ns, name, () -> recreateVmi(ns, name)), 200, TimeUnit.MILLISECONDS)
+                    : () -> { };
             SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData(ns, vm),
-                    faults, ip, sshPort);
+                    faults, ip, sshPort, onMeasure);
             SandboxGuest previous = guests.put(ns + "/" + name, guest);
             if (previous != null) {
                 previous.close();
@@ -243,11 +246,32 @@ final class SimulatedKubeVirt implements AutoCloseable {
         }
     }
 
+    /** The VMI fails and KubeVirt starts a new one (new UID) for the same VM, as after a node or qemu crash. */
+    private void recreateVmi(String ns, String name) {
+        GenericKubernetesResource old = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).get();
+        if (old == null) {
+            return;
+        }
+        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed"));
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).delete();
+        GenericKubernetesResource fresh = new GenericKubernetesResource();
+        fresh.setApiVersion(old.getApiVersion());
+        fresh.setKind(old.getKind());
+        fresh.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns)
+                .withLabels(old.getMetadata().getLabels()).withOwnerReferences(old.getMetadata().getOwnerReferences())
+                .build());
+        fresh.setAdditionalProperty("spec", old.getAdditionalProperties().get("spec"));
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).resource(fresh).create();
+        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, map(old.getAdditionalProperties().get("status")));
+        LOG.info("Embedded VMI {}/{} failed and was recreated (fault vmi-recreated)", ns, name);
+    }
+
     private String launcherPod(String ns, String vmi) {
         GenericKubernetesResource instance = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(vmi).get();
         String pod = "virt-launcher-" + vmi + "-" + Long.toString(System.nanoTime() % 60466176, 36);
         client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(ns)
+                .addToLabels(instance.getMetadata().getLabels() == null ? Map.of() : instance.getMetadata().getLabels())
                 .addToLabels("kubevirt.io", "virt-launcher").addToLabels("vm.kubevirt.io/name", vmi)
                 .addToLabels("kubevirt.io/created-by", instance.getMetadata().getUid())
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
