@@ -33,8 +33,37 @@ class ReadinessSuiteTest {
     void aFailedCloneFailsAtOnceNamingTheDataVolume() {
         assertThat(failure(run("vmbench.embedded.faults", "data-volume-failed"))).matches("(?s)VM group .* could not "
                 + "be provisioned: DataVolume vmbench/vmb-\\S+-0-root of VM vmb-\\S+-0 failed: \\[Running Error — Unable "
-                + "to clone: source DataSource PVC is not readable\\]\\. Fix: check the DataSource and the cloning "
+                + "to clone: source DataSource PVC is not readable\\] after 0 restart\\(s\\)\\. Fix: check the DataSource and the cloning "
                 + "StorageClass.*");
+    }
+
+    @Test
+    void aCrashLoopingLauncherFailsAtOnce() {
+        assertThat(failure(run("vmbench.embedded.faults", "crash-loop"))).containsPattern("VM vmbench/vmb-\\S+-0 failed: "
+                + "\\[CrashLoopBackOff: Ready CrashLoopBackOff — virt-launcher pod restarted 5 times: back-off 2m40s "
+                + "restarting failed container compute\\], a state KubeVirt does not leave by itself");
+    }
+
+    @Test
+    void aFailedVmiFailsAtOnce() {
+        assertThat(failure(run("vmbench.embedded.faults", "vmi-failed"))).containsPattern("VMI vmbench/vmb-\\S+-0 failed: "
+                + "\\[Ready GuestFailed — qemu exited: could not open disk image\\]. Fix: see the virt-launcher pod");
+    }
+
+    @Test
+    void onSuccessKeepsAFailedGroupAndSaysHowToDeleteIt() throws IOException {
+        SuiteRun run = run("vmbench.cleanup", "on-success", "vmbench.threshold.min-iops", "1000M");
+
+        assertThat(Files.readString(run.runDir().resolve("kept.txt"))).matches("embedded-local small 1Gi x1: kubectl "
+                + "delete vm,dv,pvc,secret -n vmbench -l vmbench.dev/(run|group)=\\S+,vmbench.dev/(run|group)=\\S+\n");
+    }
+
+    @Test
+    void alwaysDeletesEvenAFailedGroup() {
+        SuiteRun run = run("vmbench.threshold.min-iops", "1000M");
+
+        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
+        assertThat(run.runDir().resolve("kept.txt")).doesNotExist();
     }
 
     @Test
@@ -94,6 +123,6 @@ class ReadinessSuiteTest {
 
         String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
         assertThat(provisioned).containsPattern("vmb-\\S+-0 clone=\\d+").containsPattern("vmb-\\S+-1 schedule=\\d+")
-                .containsPattern("vmb-\\S+-1 boot=\\d+").containsPattern("ssh=\\d+");
+                .containsPattern("vmb-\\S+-1 boot=\\d+").containsPattern("vmb-\\S+-0 ssh=\\d+");
     }
 }

@@ -19,6 +19,9 @@ public interface GroupEvents extends FioRunListener {
     /** Something failed: name → text of every piece of evidence collected. */
     void onDiagnostics(VmGroupSpec group, Map<String, String> evidence);
 
+    /** The group's resources were kept (cleanup mode); {@code command} deletes them. */
+    void onKept(VmGroupSpec group, String command);
+
     /** The fio job file a permutation runs, as installed on every VM. */
     void onJob(VmGroupSpec group, dev.vmbench.matrix.FioPermutation permutation, String job);
 

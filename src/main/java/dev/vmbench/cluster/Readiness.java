@@ -167,7 +167,8 @@ final class Readiness {
             }
             if (dvPhase.equals("Failed")) {
                 fail("DataVolume " + namespace + "/" + v.rootDisk + " of VM " + v.name + " failed: ["
-                        + conditions(v.dataVolume) + "]. Fix: check the DataSource and the cloning StorageClass (the "
+                        + conditions(v.dataVolume) + "] after " + status(v.dataVolume).getOrDefault("restartCount", 0)
+                        + " restart(s). Fix: check the DataSource and the cloning StorageClass (the "
                         + "attached diagnostics hold the DataVolume and its events).");
                 return;
             }
@@ -234,7 +235,8 @@ final class Readiness {
         List<String> states = new ArrayList<>();
         vms.values().forEach(v -> states.add(v.name + " [" + describe(v.vm) + "; DataVolume "
                 + status(v.dataVolume).getOrDefault("phase", "not seen") + " "
-                + status(v.dataVolume).getOrDefault("progress", "") + "]"));
+                + status(v.dataVolume).getOrDefault("progress", "") + ", restarts "
+                + status(v.dataVolume).getOrDefault("restartCount", 0) + "]"));
         return String.join(", ", states);
     }
 

@@ -239,6 +239,7 @@ public final class VmGroup implements AutoCloseable {
         if (keep) {
             LOG.warn("Kept VM group {} (cleanup={}{}). Delete it with: {}", spec, cleanup.spelling(),
                     failed ? ", a test failed" : "", Cleanup.deleteCommand(namespace, selector));
+            events.onKept(spec, Cleanup.deleteCommand(namespace, selector));
             return;
         }
         List<String> problems = Cleanup.deleteLabelled(client, namespace, selector, Duration.ofMinutes(5));

@@ -141,8 +141,10 @@ public final class VmGroupProvisioner {
                     rootDisks, config.readyTimeout(), config.transientGrace(), config.cloneStallTimeout());
             long t2 = System.nanoTime();
             Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
+            Map<String, Long> sshReady = new java.util.concurrent.ConcurrentHashMap<>();
             List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
                 GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
+                sshReady.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
                 synchronized (guests) {
                     guests.add(g);
                 }
@@ -158,7 +160,10 @@ public final class VmGroupProvisioner {
             phases.put("create", (t1 - t0) / 1_000_000);
             phases.put("ready", (t2 - t1) / 1_000_000);
             phases.put("ssh", (t3 - t2) / 1_000_000);
-            vmPhases.forEach((vm, times) -> times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms)));
+            vmPhases.forEach((vm, times) -> {
+                times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms));
+                phases.put(vm + " ssh", sshReady.getOrDefault(vm, -1L));
+            });
             events.onProvisioned(spec, sysinfo, phases);
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
@@ -176,6 +181,7 @@ public final class VmGroupProvisioner {
             } else {
                 LOG.warn("Kept the failed VM group {} (cleanup={}). Delete it with: {}", spec,
                         config.cleanup().spelling(), Cleanup.deleteCommand(config.namespace(), selector));
+                events.onKept(spec, Cleanup.deleteCommand(config.namespace(), selector));
             }
             throw e instanceof ProvisioningException p ? p
                     : new ProvisioningException(e.getMessage(), e);

@@ -65,15 +65,17 @@ public final class EmbeddedCluster implements AutoCloseable {
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
         SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi) -> control[0].sshd(ns, vmi),
                 (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults.contains(Fault.FORBIDDEN_PORTFORWARD),
-                faults.contains(Fault.ADMISSION_DENIES));
+                faults.contains(Fault.ADMISSION_DENIES), faults.contains(Fault.NO_KUBEVIRT));
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort);
         EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0]);
-        cluster.seed(dataSourceNamespace, dataSourceName);
-        control[0].start();
+        cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
+        if (!faults.contains(Fault.NO_KUBEVIRT)) {
+            control[0].start();
+        }
         LOG.info("Embedded cluster serving on {} (StorageClass {}, faults {})", admin.getMasterUrl(), STORAGE_CLASS,
                 faults);
         return cluster;
@@ -116,13 +118,15 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
     }
 
-    private void seed(String dataSourceNamespace, String dataSourceName) {
+    private void seed(String dataSourceNamespace, String dataSourceName, boolean withKubeVirt) {
         for (int i = 0; i < 3; i++) {
             admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
                     .withName("embedded-worker-" + i).addToLabels("node.kubernetes.io/instance-type", "sandbox")
                     .addToLabels("node-role.kubernetes.io/worker", "").endMetadata().build()).create();
         }
-        installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
+        if (withKubeVirt) {
+            installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
+        }
         installed(KubeVirt.CDI, null, "CDI", Map.of("observedVersion", "embedded"));
         // CDI recommends Block for the sandbox class, as it does for most CSI block storage
         installed(KubeVirt.STORAGE_PROFILE, null, "StorageProfile", STORAGE_CLASS, Map.of("claimPropertySets",

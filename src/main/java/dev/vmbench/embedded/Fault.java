@@ -13,6 +13,12 @@ public enum Fault {
     UNSCHEDULABLE,
     /** The root-disk clone fails: DataVolume phase Failed, VM printableStatus DataVolumeError. */
     DATA_VOLUME_FAILED,
+    /** virt-launcher keeps crashing: VM printableStatus CrashLoopBackOff. */
+    CRASH_LOOP,
+    /** The VMI fails while booting: VMI phase Failed. */
+    VMI_FAILED,
+    /** KubeVirt is not installed: its resource types are not served (404). */
+    NO_KUBEVIRT,
     /** The root-disk clone reports DataVolumeError for 1.5 s, then recovers (a retried clone). */
     DATA_VOLUME_ERROR_TRANSIENT,
     /** The root-disk clone stops at 45 % and never moves again. */

@@ -40,13 +40,15 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private final int guestPort;
     private final boolean portForwardForbidden;
     private final boolean admissionDenies;
+    private final boolean noKubeVirt;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
             BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
             BiFunction<String, String, Optional<InetSocketAddress>> podSsh, boolean portForwardForbidden,
-            boolean admissionDenies) {
+            boolean admissionDenies, boolean noKubeVirt) {
         super(types);
+        this.noKubeVirt = noKubeVirt;
         this.admissionDenies = admissionDenies;
         this.portForwardForbidden = portForwardForbidden;
         this.guestPort = guestPort;
@@ -63,6 +65,9 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             // a sandbox has no serial console; say so the way a quiet console would
             return new MockResponse().setResponseCode(200).setBody("[sandbox guest: no serial console; see the guest "
                     + "diagnostics]\n");
+        }
+        if (noKubeVirt && request.getPath().startsWith("/apis/kubevirt.io/")) {
+            return status(404, "NotFound", "the server could not find the requested resource");
         }
         if (admissionDenies && "POST".equals(request.getMethod()) && request.getPath().contains("/virtualmachines")) {
             return status(422, "Invalid", "admission webhook 'virtualmachine-validator.kubevirt.io' denied the "

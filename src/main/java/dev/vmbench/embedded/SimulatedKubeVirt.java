@@ -206,6 +206,16 @@ final class SimulatedKubeVirt implements AutoCloseable {
             event(ns, "VirtualMachineInstance", name, "FailedScheduling", why);
             return;
         }
+        if (faults.contains(Fault.CRASH_LOOP)) {
+            vmStatus(ns, name, "CrashLoopBackOff", false, condition("Ready", "False", "CrashLoopBackOff",
+                    "virt-launcher pod restarted 5 times: back-off 2m40s restarting failed container compute"));
+            return;
+        }
+        if (faults.contains(Fault.VMI_FAILED)) {
+            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed", "conditions",
+                    List.of(condition("Ready", "False", "GuestFailed", "qemu exited: could not open disk image"))));
+            return;
+        }
         later(ns, name, () -> boot(ns, name));
     }
 

@@ -56,6 +56,11 @@ final class GroupRecorder implements GroupEvents {
     }
 
     @Override
+    public void onKept(VmGroupSpec group, String command) {
+        results.writeKept(group, command);
+    }
+
+    @Override
     public void onJob(VmGroupSpec group, FioPermutation permutation, String job) {
         results.writeJob(group, permutation, job);
         AllureReport.text("fio job", job);

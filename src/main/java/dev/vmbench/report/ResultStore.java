@@ -79,6 +79,11 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".json"), raw);
     }
 
+    /** A group left in the cluster (cleanup mode), with the command that deletes it ({@code kept.txt}). */
+    public synchronized void writeKept(VmGroupSpec group, String command) {
+        append(dir.resolve("kept.txt"), null, group + ": " + command);
+    }
+
     /** What a sweep of earlier runs deleted, one resource a line ({@code swept.txt}). */
     public synchronized void writeSwept(List<String> swept) {
         write(dir.resolve("swept.txt"), swept.isEmpty() ? "" : String.join("\n", swept) + "\n");

@@ -76,6 +76,34 @@ class PreflightTest {
     }
 
     @Test
+    void aClusterWithoutKubeVirtIsNamed() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of(Fault.NO_KUBEVIRT));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora"))))
+                    .hasMessage("Preflight found 1 problem(s):\n  - virtualmachines.kubevirt.io/v1 is not served, so "
+                            + "KubeVirt is not installed (or too old). Fix: install OpenShift Virtualization / KubeVirt, "
+                            + "or point KUBECONFIG at a cluster that has it.");
+        }
+    }
+
+    @Test
+    void anUnreachableApiSaysToCheckTheKubeconfig() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client
+                .ConfigBuilder().withMasterUrl("http://127.0.0.1:" + closedPort).withRequestRetryBackoffLimit(0)
+                .build()).build()) {
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", "gold"))))
+                    .hasMessageStartingWith("Preflight found 1 problem(s):\n  - The Kubernetes API at http://127.0.0.1:"
+                            + closedPort + "/ did not answer: ")
+                    .hasMessageEndingWith(". Fix: check the kubeconfig (KUBECONFIG) and that you are logged in.");
+        }
+    }
+
+    @Test
     void everyProblemIsListedWithItsFix() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222,
                 List.of(Fault.FORBIDDEN_PORTFORWARD));

@@ -19,6 +19,14 @@ class BenchPropertiesTest {
     }
 
     @Test
+    void theReadmeNamesEveryFaultTheEmbeddedClusterActsOut() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        for (dev.vmbench.embedded.Fault fault : dev.vmbench.embedded.Fault.values()) {
+            assertThat(readme).contains("`" + fault.spelling() + "`");
+        }
+    }
+
+    @Test
     void environmentNamesFollowTheKey() {
         assertThat(BenchProperties.RUNTIME.env()).isEqualTo("VMBENCH_RUNTIME");
         assertThat(BenchProperties.EMBEDDED_FAULTS.env()).isEqualTo("VMBENCH_EMBEDDED_FAULTS");
