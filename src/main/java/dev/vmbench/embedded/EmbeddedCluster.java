@@ -64,8 +64,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
         SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi) -> control[0].sshd(ns, vmi),
-                (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults.contains(Fault.FORBIDDEN_PORTFORWARD),
-                faults.contains(Fault.ADMISSION_DENIES), faults.contains(Fault.NO_KUBEVIRT));
+                (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);

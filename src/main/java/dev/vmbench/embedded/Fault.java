@@ -39,6 +39,8 @@ public enum Fault {
     FORBIDDEN_PORTFORWARD,
     /** Once fio starts measuring, the VMI fails and KubeVirt replaces it (a new UID): that run is not valid. */
     VMI_RECREATED,
+    /** The run's identity may not create namespaces (and the run's namespace does not exist yet). */
+    NAMESPACE_FORBIDDEN,
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES;
 

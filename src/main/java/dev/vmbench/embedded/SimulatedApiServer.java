@@ -41,16 +41,18 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private final boolean portForwardForbidden;
     private final boolean admissionDenies;
     private final boolean noKubeVirt;
+    private final boolean namespaceForbidden;
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
             BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
-            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, boolean portForwardForbidden,
-            boolean admissionDenies, boolean noKubeVirt) {
+            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults) {
         super(types);
-        this.noKubeVirt = noKubeVirt;
-        this.admissionDenies = admissionDenies;
-        this.portForwardForbidden = portForwardForbidden;
+        this.namespaceForbidden = faults.contains(Fault.NAMESPACE_FORBIDDEN);
+        this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
+        this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
+        this.portForwardForbidden = faults.contains(Fault.FORBIDDEN_PORTFORWARD);
         this.guestPort = guestPort;
         this.vmiSsh = vmiSsh;
         this.podSsh = podSsh;
@@ -117,7 +119,9 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                     (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request.getUtf8Body());
             com.fasterxml.jackson.databind.JsonNode attributes = review.path("spec").path("resourceAttributes");
             boolean denied = portForwardForbidden && "portforward".equals(attributes.path("subresource").asText())
-                    && "virtualmachineinstances".equals(attributes.path("resource").asText());
+                    && "virtualmachineinstances".equals(attributes.path("resource").asText())
+                    || namespaceForbidden && "namespaces".equals(attributes.path("resource").asText())
+                    && "create".equals(attributes.path("verb").asText());
             review.putObject("status").put("allowed", !denied);
             return new MockResponse().setResponseCode(201).setBody(JSON.writeValueAsString(review));
         } catch (IOException e) {

@@ -88,6 +88,19 @@ class PreflightTest {
     }
 
     @Test
+    void aMissingNamespaceThatMayNotBeCreatedIsNamed() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222,
+                List.of(Fault.NAMESPACE_FORBIDDEN));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora", "vmbench.namespace", "storage-qa"))))
+                    .hasMessage("Preflight found 1 problem(s):\n  - Namespace [storage-qa] does not exist and this "
+                            + "identity may not create it. Fix: create it (oc new-project storage-qa) or set "
+                            + "-Dvmbench.namespace to one you may use.");
+        }
+    }
+
+    @Test
     void anUnreachableApiSaysToCheckTheKubeconfig() throws Exception {
         int closedPort;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
