@@ -2,7 +2,8 @@ package dev.vmbench.fio;
 
 /**
  * What one VM measured for one fio job section in one direction ({@code read}, {@code write} or
- * {@code trim}). Latencies are completion latencies in nanoseconds; {@code bandwidthBytes} is bytes/s.
+ * {@code trim}). Latencies are completion latencies in nanoseconds; {@code bandwidthBytes} is bytes/s; CPU is
+ * the job's user and system CPU in percent (fio reports it per job section, so both directions carry it).
  */
 public record FioMetrics(
         String vm,
@@ -14,13 +15,16 @@ public record FioMetrics(
         double clatMeanNs,
         double clatStddevNs,
         double clatP50Ns,
+        double clatP90Ns,
         double clatP95Ns,
         double clatP99Ns,
         double clatP999Ns,
         double clatMaxNs,
         double latMeanNs,
         long runtimeMs,
-        int errors) {
+        int errors,
+        double cpuUserPercent,
+        double cpuSystemPercent) {
 
     /** {@code vm-0 rand-read read}: where a number came from. */
     public String where() {

@@ -69,13 +69,16 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
                         clat.path("mean").asDouble(),
                         clat.path("stddev").asDouble(),
                         percentile(pct, "50.000000"),
+                        percentile(pct, "90.000000"),
                         percentile(pct, "95.000000"),
                         percentile(pct, "99.000000"),
                         percentile(pct, "99.900000"),
                         clat.path("max").asDouble(),
                         d.path("lat_ns").path("mean").asDouble(),
                         d.path("runtime").asLong(),
-                        job.path("error").asInt(0)));
+                        job.path("error").asInt(0),
+                        job.path("usr_cpu").asDouble(),
+                        job.path("sys_cpu").asDouble()));
             }
         }
         return rows;

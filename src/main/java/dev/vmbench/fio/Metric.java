@@ -11,6 +11,7 @@ public enum Metric {
     BW("bw"),
     CLAT_MEAN("clat-mean"),
     CLAT_P50("clat-p50"),
+    CLAT_P90("clat-p90"),
     CLAT_P95("clat-p95"),
     CLAT_P99("clat-p99"),
     CLAT_P99_9("clat-p99.9");
@@ -35,6 +36,7 @@ public enum Metric {
             case BW -> m.bandwidthBytes();
             case CLAT_MEAN -> m.clatMeanNs();
             case CLAT_P50 -> m.clatP50Ns();
+            case CLAT_P90 -> m.clatP90Ns();
             case CLAT_P95 -> m.clatP95Ns();
             case CLAT_P99 -> m.clatP99Ns();
             case CLAT_P99_9 -> m.clatP999Ns();

@@ -18,14 +18,14 @@ import java.util.regex.Pattern;
  * The gates of a run, from a thresholds file ({@code test-profiles/thresholds.yaml}) plus
  * {@code -Dvmbench.threshold.<key>} overrides. Later wins: {@code defaults} → {@code pools.<StorageClass>}
  * → {@code profiles.<profile>} → overrides. Keys are {@code min-iops}, {@code min-bw} and
- * {@code max-clat-mean|p50|p95|p99|p99.9}; values take units ({@code 20k}, {@code 150MiB/s},
+ * {@code max-clat-mean|p50|p90|p95|p99|p99.9}; values take units ({@code 20k}, {@code 150MiB/s},
  * {@code 5ms}, {@code 800us}).
  */
 public final class Thresholds {
 
     /** Every key a thresholds file or override may use. */
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
-            "max-clat-p95", "max-clat-p99", "max-clat-p99.9");
+            "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9");
 
     private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z/]*)");
     private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles");

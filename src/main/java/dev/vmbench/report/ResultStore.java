@@ -31,8 +31,8 @@ import java.util.Map;
 public final class ResultStore {
 
     static final String RESULTS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,vm,job,direction,"
-            + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p95_ns,clat_p99_ns,clat_p99_9_ns,"
-            + "clat_max_ns,lat_mean_ns,runtime_ms,errors";
+            + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p90_ns,clat_p95_ns,clat_p99_ns,"
+            + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct";
     static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
             + "prefill_ms,start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects";
 
@@ -111,8 +111,9 @@ public final class ResultStore {
         for (FioMetrics m : run.metrics()) {
             append(dir.resolve("results.csv"), RESULTS_HEADER, dims + "," + csv(m.vm(), m.job(), m.direction(), m.ios(),
                     num(m.iops()), num(m.bandwidthBytes()), num(m.clatMeanNs()), num(m.clatStddevNs()),
-                    num(m.clatP50Ns()), num(m.clatP95Ns()), num(m.clatP99Ns()), num(m.clatP999Ns()),
-                    num(m.clatMaxNs()), num(m.latMeanNs()), m.runtimeMs(), m.errors()));
+                    num(m.clatP50Ns()), num(m.clatP90Ns()), num(m.clatP95Ns()), num(m.clatP99Ns()),
+                    num(m.clatP999Ns()), num(m.clatMaxNs()), num(m.latMeanNs()), m.runtimeMs(), m.errors(),
+                    num(m.cpuUserPercent()), num(m.cpuSystemPercent())));
         }
         RunTimings t = run.timings();
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),

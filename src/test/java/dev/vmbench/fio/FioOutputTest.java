@@ -61,6 +61,23 @@ class FioOutputTest {
     }
 
     @Test
+    void jsonPlusWithLatencyBinsParsesLikeJson() throws IOException {
+        // when: --output-format=json+ adds clat_ns.bins to every direction
+        List<FioMetrics> rows = FioOutput.parse("vm-0", fixture("json-plus-bins.json")).metrics();
+
+        // then
+        assertThat(rows).singleElement().satisfies(m -> {
+            assertThat(m.where()).isEqualTo("vm-0 randread-jplus read");
+            assertThat(m.ios()).isEqualTo(48095);
+            assertThat(m.iops()).isCloseTo(48046.953047, within(1e-6));
+            assertThat(m.clatP90Ns()).isEqualTo(85504);
+            assertThat(m.clatP99Ns()).isEqualTo(248832);
+            assertThat(m.cpuUserPercent()).isEqualTo(8.3);
+            assertThat(m.cpuSystemPercent()).isEqualTo(63.8);
+        });
+    }
+
+    @Test
     void notesBeforeTheJsonAreSkipped() throws IOException {
         // given
         String raw = fixture("note-before-json.txt");

@@ -31,8 +31,8 @@ class BaselineTest {
     private static FioRun run(double iopsPerVm, double p99Ns) {
         Duration d = Duration.ofMillis(1);
         List<FioMetrics> metrics = List.of(
-                new FioMetrics("vm-0", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, p99Ns, 0, 0, 0, 1000, 0),
-                new FioMetrics("vm-1", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, p99Ns / 2, 0, 0, 0, 1000, 0));
+                new FioMetrics("vm-0", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns, 0, 0, 0, 1000, 0, 0, 0),
+                new FioMetrics("vm-1", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns / 2, 0, 0, 0, 1000, 0, 0, 0));
         return new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"), metrics,
                 new RunTimings(d, d, d, d, d, d, 0));
     }

@@ -86,7 +86,7 @@ class ThresholdsTest {
 
         assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]. Fix: use one of min-iops, "
-                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p95, max-clat-p99, max-clat-p99.9.");
+                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, max-clat-p99, max-clat-p99.9.");
     }
 
     @Test
