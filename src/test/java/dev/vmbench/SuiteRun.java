@@ -35,7 +35,8 @@ public record SuiteRun(Map<String, TestExecutionResult> tests, Path resultsDir, 
         Path results = dir.resolve("results");
         Path allure = dir.resolve("allure-results");
         Map<String, String> parameters = new HashMap<>(settings);
-        parameters.put("vmbench.resultsDir", results.toString());
+        parameters.putIfAbsent("vmbench.resultsDir", results.toString());
+        results = Path.of(parameters.get("vmbench.resultsDir"));
         parameters.put("vmbench.fileSize", parameters.getOrDefault("vmbench.fileSize", "16MiB"));
         parameters.put("vmbench.runtime", parameters.getOrDefault("vmbench.runtime", "1s"));
         Map<String, TestExecutionResult> tests = new java.util.LinkedHashMap<>();

@@ -56,6 +56,7 @@ public record BenchConfig(
         Optional<Path> baseline,
         double baselineThroughputDrop,
         double baselineLatencyRise,
+        Optional<String> resume,
         boolean sweep,
         Optional<String> rootStorageClass,
         List<String> embeddedFaults) {
@@ -192,6 +193,13 @@ public record BenchConfig(
                 r.raw(BASELINE.name()).map(Path::of),
                 r.one(BASELINE_THROUGHPUT_DROP, BenchConfig::percent),
                 r.one(BASELINE_LATENCY_RISE, BenchConfig::percent),
+                r.raw(RESUME.name()).map(text -> r.one(RESUME, value -> {
+                    if (!value.matches("[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")) {
+                        throw new IllegalArgumentException("is not a run id (the name of a folder under "
+                                + "target/vmbench, like 20261123-081549-24e0)");
+                    }
+                    return value;
+                })),
                 r.one(SWEEP, BenchConfig::bool),
                 r.raw(ROOT_STORAGE_CLASS.name()).map(text -> r.one(ROOT_STORAGE_CLASS, value -> {
                     if (!DNS_SUBDOMAIN.matcher(value).matches()) {

@@ -92,6 +92,9 @@ public final class BenchProperties {
             "largest fall in total IOPS per job section and direction that is not a regression");
     public static final Key BASELINE_LATENCY_RISE = new Key("vmbench.baselineLatencyRise", "20%", "20%", "50%",
             "largest rise in worst-VM p99 latency that is not a regression");
+    public static final Key RESUME = new Key("vmbench.resume", "", "", "20261123-081549-24e0",
+            "continue an interrupted run: its folder is reused and permutations it finished (passed or failed) are "
+                    + "skipped; a group with none left is not provisioned");
     public static final Key SWEEP = new Key("vmbench.sweep", "false", "false", "true",
             "before the run, delete what earlier runs left in the namespace (by label), and report it");
     public static final Key ROOT_STORAGE_CLASS = new Key("vmbench.rootStorageClass", "", "", "ocs-storagecluster-ceph-rbd-virtualization",
@@ -102,7 +105,7 @@ public final class BenchProperties {
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, SWEEP,
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EMBEDDED_FAULTS);
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */

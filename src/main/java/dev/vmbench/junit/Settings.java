@@ -48,10 +48,21 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                 config.concurrency());
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),
                 name -> profiles.get(name).takesBlockSize());
-        String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
-        ResultStore results = ResultStore.create(config.resultsDir(), runId);
-        results.writePlan(plan(runId, config, groups, permutations));
+        String runId = config.resume().orElseGet(() -> LocalDateTime.now().format(DateTimeFormatter.ofPattern(
+                "yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2)));
+        ResultStore results;
+        if (config.resume().isPresent()) {
+            results = ResultStore.resume(config.resultsDir(), runId);
+            java.util.Set<String> finished = results.finished();
+            // a group with nothing left to run is not provisioned at all
+            groups = groups.stream().filter(g -> permutations.stream()
+                    .anyMatch(p -> !finished.contains(g.slug() + "/" + p.slug()))).toList();
+            LOG.info("Resuming run {}: {} permutation(s) already finished; {} group(s) left", runId, finished.size(),
+                    groups.size());
+        } else {
+            results = ResultStore.create(config.resultsDir(), runId);
+            results.writePlan(plan(runId, config, groups, permutations));
+        }
         AllureReport.categories(Path.of("allure/categories.json"));
         RunEnvironment environment = new RunEnvironment();
         environment.putAll(environment(runId, config, groups, permutations));
@@ -63,6 +74,11 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         }
         return new Settings(runId, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
                 results, environment);
+    }
+
+    /** Whether an earlier session of this (resumed) run already judged this permutation of this group. */
+    boolean finished(VmGroupSpec group, FioPermutation permutation) {
+        return config.resume().isPresent() && results.finished().contains(group.slug() + "/" + permutation.slug());
     }
 
     @Override

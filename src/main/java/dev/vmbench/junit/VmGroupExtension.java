@@ -7,6 +7,8 @@ import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.profile.Thresholds;
 import dev.vmbench.report.AllureReport;
 import java.lang.reflect.Method;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -20,7 +22,30 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
-final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher {
+final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher, ExecutionCondition {
+
+    /**
+     * On a resumed run, a permutation already judged is skipped. The n-th invocation of a {@link FioMatrixSource}
+     * test is the n-th permutation of the settings; the group is the test instance's.
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String id = context.getUniqueId();
+        String last = id.substring(id.lastIndexOf("/[") + 2);
+        boolean matrixInvocation = last.startsWith("test-template-invocation:#") && context.getTestMethod()
+                .map(m -> m.isAnnotationPresent(FioMatrixSource.class)).orElse(false);
+        if (!matrixInvocation || context.getTestInstance().isEmpty()) {
+            return ConditionEvaluationResult.enabled("not a permutation of a resumed run");
+        }
+        Settings settings = BenchStore.settings(context);
+        int index = Integer.parseInt(last.substring("test-template-invocation:#".length(), last.length() - 1)) - 1;
+        FioPermutation permutation = settings.permutations().get(index);
+        VmGroupSpec spec = BenchStore.spec(context);
+        return settings.finished(spec, permutation)
+                ? ConditionEvaluationResult.disabled(spec + " / " + permutation + " finished in an earlier session of "
+                        + "run " + settings.runId())
+                : ConditionEvaluationResult.enabled("still to run");
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {

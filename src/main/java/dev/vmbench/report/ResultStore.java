@@ -160,7 +160,8 @@ public final class ResultStore {
 
     /** Records a test's verdict in {@code checkpoint}: one line per finished permutation. */
     public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome) {
-        append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome);
+        append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome + " pool="
+                + group.pool());
         ranking.outcome(group.pool(), outcome);
     }
 
@@ -213,9 +214,55 @@ public final class ResultStore {
         }
     }
 
-    /** Lines of a file of this run, for tests and tools. */
+    /**
+     * Reopens an earlier run's folder to continue it: later results are appended, and what it finished is
+     * known through {@link #finished()}.
+     *
+     * @throws IllegalArgumentException if there is no such run
+     */
+    public static ResultStore resume(Path resultsDir, String runId) {
+        Path dir = resultsDir.resolve(runId);
+        if (!Files.isRegularFile(dir.resolve("plan.json"))) {
+            throw new IllegalArgumentException("Run [" + runId + "] cannot be resumed: " + dir.toAbsolutePath()
+                    + " holds no plan.json. Fix: give -Dvmbench.resume the name of a run folder under "
+                    + resultsDir.toAbsolutePath() + ".");
+        }
+        ResultStore store = new ResultStore(runId, dir);
+        try {
+            if (Files.isRegularFile(dir.resolve("summary.json"))) {
+                JSON.readTree(dir.resolve("summary.json").toFile()).forEach(store.summary::add);
+            }
+            for (String line : store.lines("checkpoint")) {
+                String[] parts = line.split(" ");
+                if (parts.length >= 3) {
+                    store.ranking.outcome(parts[2].replaceFirst("^pool=", ""), parts[1]);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalArgumentException("Run [" + runId + "] cannot be resumed: its summary.json or checkpoint "
+                    + "is unreadable (" + e.getMessage() + "). Fix: start a new run.", e);
+        }
+        return store;
+    }
+
+    /** The permutations this run already judged — passed or failed — as {@code group-slug/permutation-slug}. */
+    public synchronized java.util.Set<String> finished() {
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (String line : lines("checkpoint")) {
+            String[] parts = line.split(" ");
+            if (parts.length >= 2 && (parts[1].equals("passed") || parts[1].equals("failed"))) {
+                done.add(parts[0]);
+            }
+        }
+        return done;
+    }
+
+    /** Lines of a file of this run (none if it does not exist yet), for tests and tools. */
     public List<String> lines(String name) {
         try {
+            if (!Files.exists(dir.resolve(name))) {
+                return List.of();
+            }
             return Files.readAllLines(dir.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
