@@ -99,6 +99,19 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void aSelectionRunsOnlyWhatItNamesAndProvisionsNoOtherGroup() throws IOException {
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw,db-oltp",
+                "vmbench.blockSizes", "4k", "vmbench.concurrency", "1,2", "vmbench.filter", "*:*:*:2",
+                "vmbench.exclude", "*:*:*:*:db-oltp"));
+
+        assertThat(run.tests().values()).hasSize(1).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
+        assertThat(Files.readAllLines(run.runDir().resolve("provisioning.log"))).singleElement().asString()
+                .contains("(embedded-local small 1Gi x2)");
+        assertThat(run.testResults()).extracting(r -> r.path("status").asText()).containsExactlyInAnyOrder("passed",
+                "skipped");
+    }
+
+    @Test
     void aThresholdThatCannotBeMetFailsTheTestNamingMetricLimitMeasuredValueAndVm() {
         // when
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",

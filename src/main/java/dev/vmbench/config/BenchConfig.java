@@ -56,6 +56,7 @@ public record BenchConfig(
         Optional<Path> baseline,
         double baselineThroughputDrop,
         double baselineLatencyRise,
+        dev.vmbench.matrix.Selection selection,
         Optional<String> resume,
         boolean sweep,
         Optional<String> rootStorageClass,
@@ -99,6 +100,15 @@ public record BenchConfig(
         });
         boolean embedded = pools.isEmpty();
         r.embedded = embedded;
+        String preset = r.text(PRESET);
+        if (embedded && !preset.isEmpty()) {
+            throw new ConfigException(PRESET, preset, "sizes a real cluster's matrix, and no pool is set, so the "
+                    + "embedded cluster runs its own small one; set -Dpool or remove it");
+        }
+        if (!embedded && !BenchProperties.PRESETS.containsKey(preset)) {
+            throw new ConfigException(PRESET, preset, "is not a preset: use quick, gate, rank or full");
+        }
+        r.preset = BenchProperties.PRESETS.getOrDefault(preset, Map.of());
         List<String> pvcSizes = r.list(PVC_SIZES, BenchConfig::quantity);
         long fileSize = r.one(BenchProperties.FILE_SIZE, BenchConfig::fileSize);
         for (String pvc : pvcSizes) {
@@ -193,6 +203,7 @@ public record BenchConfig(
                 r.raw(BASELINE.name()).map(Path::of),
                 r.one(BASELINE_THROUGHPUT_DROP, BenchConfig::percent),
                 r.one(BASELINE_LATENCY_RISE, BenchConfig::percent),
+                new dev.vmbench.matrix.Selection(r.list(FILTER, text -> text), r.list(EXCLUDE, text -> text)),
                 r.raw(RESUME.name()).map(text -> r.one(RESUME, value -> {
                     if (!value.matches("[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")) {
                         throw new IllegalArgumentException("is not a run id (the name of a folder under "
@@ -310,6 +321,7 @@ public record BenchConfig(
         private final Function<String, Optional<String>> parameters;
         private final Function<String, String> environment;
         private boolean embedded;
+        private Map<Key, String> preset = Map.of();
 
         Reader(Function<String, Optional<String>> parameters, Function<String, String> environment) {
             this.parameters = parameters;
@@ -321,7 +333,7 @@ public record BenchConfig(
         }
 
         String text(Key key) {
-            return raw(key.name()).orElse(key.defaultFor(embedded));
+            return raw(key.name()).orElse(preset.getOrDefault(key, key.defaultFor(embedded)));
         }
 
         <T> T one(Key key, Function<String, T> parser) {
@@ -351,7 +363,7 @@ public record BenchConfig(
                             (text.contains(",") ? "has item [" + item.trim() + "] that " : "") + e.getMessage());
                 }
             }
-            if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS) {
+            if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS && key != FILTER && key != EXCLUDE) {
                 throw new ConfigException(key, text, "is empty: it needs at least one value");
             }
             return values;

@@ -92,6 +92,12 @@ public final class BenchProperties {
             "largest fall in total IOPS per job section and direction that is not a regression");
     public static final Key BASELINE_LATENCY_RISE = new Key("vmbench.baselineLatencyRise", "20%", "20%", "50%",
             "largest rise in worst-VM p99 latency that is not a regression");
+    public static final Key FILTER = new Key("vmbench.filter", "", "", "*:*:*:8:db-*",
+            "run only tests matching one of these globs (pool:size:pvc:concurrency:profile:bs, comma-separated)");
+    public static final Key EXCLUDE = new Key("vmbench.exclude", "", "", "*:*:*:*:*:1m",
+            "skip tests matching any of these globs (same form as vmbench.filter)");
+    public static final Key PRESET = new Key("vmbench.preset", "gate", "", "quick",
+            "a real cluster's matrix: quick, gate (the defaults), rank, full (the original suite's matrix)");
     public static final Key RESUME = new Key("vmbench.resume", "", "", "20261123-081549-24e0",
             "continue an interrupted run: its folder is reused and permutations it finished (passed or failed) are "
                     + "skipped; a group with none left is not provisioned");
@@ -105,8 +111,17 @@ public final class BenchProperties {
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, RESUME, SWEEP,
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EMBEDDED_FAULTS);
+
+    /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */
+    static final java.util.Map<String, java.util.Map<Key, String>> PRESETS = java.util.Map.of(
+            "quick", java.util.Map.of(CONCURRENCY, "1", PROFILES, "random-rw,sequential-rw", BLOCK_SIZES, "4k,1m",
+                    RUNTIME, "30s", RAMP, "5s"),
+            "gate", java.util.Map.of(),
+            "rank", java.util.Map.of(CONCURRENCY, "1,4,8"),
+            "full", java.util.Map.of(VM_SIZES, "small,medium,large", PVC_SIZES, "50Gi,200Gi", CONCURRENCY, "1,4,8,16",
+                    BLOCK_SIZES, "4k,16k,64k,256k,1m", RUNTIME, "120s", RAMP, "15s"));
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
     public static final String THRESHOLD_PREFIX = "vmbench.threshold.";

@@ -50,6 +50,9 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                 name -> profiles.get(name).takesBlockSize());
         String runId = config.resume().orElseGet(() -> LocalDateTime.now().format(DateTimeFormatter.ofPattern(
                 "yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2)));
+        // a group none of whose tests is selected is not provisioned
+        groups = groups.stream().filter(g -> permutations.stream().anyMatch(p -> config.selection().selects(g, p)))
+                .toList();
         ResultStore results;
         if (config.resume().isPresent()) {
             results = ResultStore.resume(config.resultsDir(), runId);
@@ -76,9 +79,16 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                 results, environment);
     }
 
-    /** Whether an earlier session of this (resumed) run already judged this permutation of this group. */
-    boolean finished(VmGroupSpec group, FioPermutation permutation) {
-        return config.resume().isPresent() && results.finished().contains(group.slug() + "/" + permutation.slug());
+    /** Why this test of the matrix does not run, or empty if it does: excluded, or finished in an earlier session. */
+    java.util.Optional<String> skipped(VmGroupSpec group, FioPermutation permutation) {
+        if (!config.selection().selects(group, permutation)) {
+            return java.util.Optional.of(group + " / " + permutation + " is not selected by vmbench.filter "
+                    + config.selection().filter() + " / vmbench.exclude " + config.selection().exclude());
+        }
+        if (config.resume().isPresent() && results.finished().contains(group.slug() + "/" + permutation.slug())) {
+            return java.util.Optional.of(group + " / " + permutation + " finished in an earlier session of run " + runId);
+        }
+        return java.util.Optional.empty();
     }
 
     @Override

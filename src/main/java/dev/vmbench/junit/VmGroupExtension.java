@@ -25,8 +25,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher, ExecutionCondition {
 
     /**
-     * On a resumed run, a permutation already judged is skipped. The n-th invocation of a {@link FioMatrixSource}
-     * test is the n-th permutation of the settings; the group is the test instance's.
+     * Skips a permutation the selection leaves out, or that a resumed run already judged. The n-th invocation of
+     * a {@link FioMatrixSource} test is the n-th permutation of the settings; the group is the test instance's.
      */
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -35,16 +35,14 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         boolean matrixInvocation = last.startsWith("test-template-invocation:#") && context.getTestMethod()
                 .map(m -> m.isAnnotationPresent(FioMatrixSource.class)).orElse(false);
         if (!matrixInvocation || context.getTestInstance().isEmpty()) {
-            return ConditionEvaluationResult.enabled("not a permutation of a resumed run");
+            return ConditionEvaluationResult.enabled("not a permutation of the matrix");
         }
         Settings settings = BenchStore.settings(context);
         int index = Integer.parseInt(last.substring("test-template-invocation:#".length(), last.length() - 1)) - 1;
         FioPermutation permutation = settings.permutations().get(index);
         VmGroupSpec spec = BenchStore.spec(context);
-        return settings.finished(spec, permutation)
-                ? ConditionEvaluationResult.disabled(spec + " / " + permutation + " finished in an earlier session of "
-                        + "run " + settings.runId())
-                : ConditionEvaluationResult.enabled("still to run");
+        return settings.skipped(spec, permutation).map(ConditionEvaluationResult::disabled)
+                .orElse(ConditionEvaluationResult.enabled("selected and still to run"));
     }
 
     @Override

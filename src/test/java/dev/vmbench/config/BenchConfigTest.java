@@ -87,6 +87,28 @@ class BenchConfigTest {
     }
 
     @Test
+    void aPresetSetsTheMatrixAndAnExplicitSettingStillWins() {
+        BenchConfig quick = parse("pool", "gold", "vmbench.preset", "quick", "vmbench.blockSizes", "8k");
+
+        assertThat(quick.concurrency()).containsExactly(1);
+        assertThat(quick.profiles()).containsExactly("random-rw", "sequential-rw");
+        assertThat(quick.runtime()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(quick.blockSizes()).containsExactly(BlockSize.parse("8k"));
+        assertThat(parse("pool", "gold", "vmbench.preset", "full").concurrency()).containsExactly(1, 4, 8, 16);
+    }
+
+    @Test
+    void presetsAreForRealClustersAndMustExist() {
+        assertThatThrownBy(() -> parse("vmbench.preset", "full")).hasMessage("Setting vmbench.preset (env "
+                + "VMBENCH_PRESET) = [full] sizes a real cluster's matrix, and no pool is set, so the embedded cluster "
+                + "runs its own small one; set -Dpool or remove it. Fix: set -Dvmbench.preset=<value> or "
+                + "VMBENCH_PRESET=<value>; e.g. quick.");
+        assertThatThrownBy(() -> parse("pool", "gold", "vmbench.preset", "huge")).hasMessage("Setting vmbench.preset "
+                + "(env VMBENCH_PRESET) = [huge] is not a preset: use quick, gate, rank or full. Fix: set "
+                + "-Dvmbench.preset=<value> or VMBENCH_PRESET=<value>; e.g. quick.");
+    }
+
+    @Test
     void aTestFileThatDoesNotFitThePvcIsRefused() {
         assertThatThrownBy(() -> parse("vmbench.pvcSizes", "1Gi,100Mi", "vmbench.fileSize", "512MiB"))
                 .isInstanceOf(ConfigException.class)
