@@ -151,6 +151,13 @@ class EmbeddedSuiteTest {
                 .containsPattern("rand-read read IOPS \\d+ vs \\d+ \\(-[1-9]\\d\\.\\d %, allowed -10 %\\)");
         assertThat(run.testResults()).singleElement().satisfies(r -> assertThat(Categories.of(r))
                 .containsExactly("Regression against baseline (slower than an earlier run)"));
+        // and a comparison report with the deltas of every metric
+        assertThat(Files.readString(run.runDir().resolve("comparison.md")))
+                .contains("| permutation | job direction | IOPS | MiB/s | worst p99 (ms) |")
+                .containsPattern("\\| embedded-local small 1Gi x1 / random-rw 4k \\| rand-read read \\| \\d+ vs \\d+ "
+                        + "\\(-\\d+\\.\\d %\\) \\| [\\d.]+ vs [\\d.]+ \\([+-]\\d+\\.\\d %\\) \\| [\\d.]+ vs [\\d.]+");
+        assertThat(run.runDir().resolve("comparison.html")).exists();
+        assertThat(SuiteRun.attachmentNames(run.runSummary())).anyMatch(n -> n.startsWith("comparison with Baseline["));
     }
 
     @Test

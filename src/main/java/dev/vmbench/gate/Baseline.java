@@ -63,7 +63,8 @@ public final class Baseline {
             Map<String, double[]> jobs = new HashMap<>();
             for (JsonNode job : entry.path("jobs")) {
                 jobs.put(job.path("job").asText() + " " + job.path("direction").asText(),
-                        new double[] {job.path("iops").asDouble(), job.path("worstClatP99Ns").asDouble()});
+                        new double[] {job.path("iops").asDouble(), job.path("worstClatP99Ns").asDouble(),
+                            job.path("bandwidthBytes").asDouble()});
             }
             permutations.put(entry.path("group").asText() + " / " + entry.path("permutation").asText(), jobs);
         }
@@ -94,6 +95,34 @@ public final class Baseline {
             }
         }
         return found;
+    }
+
+    /**
+     * This run next to the baseline, one row per permutation × job section × direction both ran:
+     * {@code [permutation, job direction, iops now, iops then, bw now, bw then, p99 now, p99 then]}.
+     */
+    public List<String[]> compare(List<FioRun> runs) {
+        List<String[]> rows = new ArrayList<>();
+        for (FioRun run : runs) {
+            Map<String, double[]> before = permutations.get(run.group() + " / " + run.permutation());
+            if (before == null) {
+                continue;
+            }
+            for (GroupMetrics now : GroupMetrics.of(run)) {
+                double[] then = before.get(now.key());
+                if (then != null) {
+                    rows.add(new String[] {run.group() + " / " + run.permutation(), now.key(),
+                        delta(now.iops(), then[0], "%.0f"), delta(now.bandwidthBytes() / 1048576, then[2] / 1048576, "%.1f"),
+                        delta(now.worstClatP99Ns() / 1e6, then[1] / 1e6, "%.2f")});
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static String delta(double now, double then, String format) {
+        String change = then == 0 ? "n/a" : String.format(Locale.ROOT, "%+.1f %%", (now - then) / then * 100);
+        return String.format(Locale.ROOT, format + " vs " + format + " (%s)", now, then, change);
     }
 
     public boolean isNone() {

@@ -94,7 +94,10 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
     @Override
     public void close() {
         environment.write();
-        AllureReport.runSummary(runId, results.writeSummaryPage(), results.allPassed());
+        java.util.Map<String, String> pages = baseline.isNone() ? java.util.Map.of() : java.util.Map.of(
+                "comparison with " + baseline, results.writeComparison(baseline.toString(),
+                        baseline.compare(results.runs())));
+        AllureReport.runSummary(runId, results.writeSummaryPage(), results.allPassed(), pages);
         LOG.info("vmbench run {} finished: summary in {}", runId, results.dir().resolve("summary.html"));
     }
 

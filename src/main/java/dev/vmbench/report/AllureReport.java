@@ -132,6 +132,11 @@ public final class AllureReport {
      * attachments, and reviewers should find the ranking next to the tests.
      */
     public static void runSummary(String runId, String html, boolean allPassed) {
+        runSummary(runId, html, allPassed, Map.of());
+    }
+
+    /** The run summary, with further pages attached to it (e.g. the comparison with a baseline). */
+    public static void runSummary(String runId, String html, boolean allPassed, Map<String, String> morePages) {
         io.qameta.allure.AllureLifecycle lifecycle = Allure.getLifecycle();
         String uuid = java.util.UUID.randomUUID().toString();
         io.qameta.allure.model.TestResult result = new io.qameta.allure.model.TestResult()
@@ -142,6 +147,8 @@ public final class AllureReport {
         lifecycle.scheduleTestCase(result);
         lifecycle.startTestCase(uuid);
         lifecycle.addAttachment("run summary", "text/html", ".html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        morePages.forEach((name, page) -> lifecycle.addAttachment(name, "text/html", ".html",
+                page.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         lifecycle.stopTestCase(uuid);
         lifecycle.writeTestCase(uuid);
     }

@@ -42,6 +42,7 @@ public final class ResultStore {
     private final Path dir;
     private final ArrayNode summary = JSON.createArrayNode();
     private final RunSummary ranking = new RunSummary();
+    private final List<FioRun> runs = new java.util.ArrayList<>();
 
     private ResultStore(String runId, Path dir) {
         this.runId = runId;
@@ -140,6 +141,40 @@ public final class ResultStore {
         }
         write(dir.resolve("summary.json"), json(summary));
         ranking.add(run);
+        runs.add(run);
+    }
+
+    /** The runs recorded in this session, in order. */
+    public synchronized List<FioRun> runs() {
+        return List.copyOf(runs);
+    }
+
+    /**
+     * Writes {@code comparison.md} and {@code comparison.html}: per permutation × job × direction, this run's IOPS,
+     * bandwidth (MiB/s) and worst p99 (ms) against the baseline's, with the change. Returns the HTML.
+     */
+    public synchronized String writeComparison(String baseline, List<String[]> rows) {
+        StringBuilder md = new StringBuilder("# vmbench run " + runId + " compared with " + baseline + "\n\n"
+                + "| permutation | job direction | IOPS | MiB/s | worst p99 (ms) |\n|---|---|---|---|---|\n");
+        StringBuilder html = new StringBuilder("<html><head><meta charset='utf-8'><title>vmbench comparison</title>"
+                + "</head><body style='font-family:sans-serif'><h2>Run " + runId + " compared with "
+                + Charts.escape(baseline) + "</h2><table border='1' cellpadding='4' style='border-collapse:collapse'>"
+                + "<tr><th>permutation</th><th>job direction</th><th>IOPS</th><th>MiB/s</th><th>worst p99 (ms)</th></tr>");
+        for (String[] row : rows) {
+            md.append("| ").append(String.join(" | ", row)).append(" |\n");
+            html.append("<tr>");
+            for (String cell : row) {
+                html.append("<td>").append(Charts.escape(cell)).append("</td>");
+            }
+            html.append("</tr>");
+        }
+        if (rows.isEmpty()) {
+            md.append("\n(no permutation of this run was in the baseline)\n");
+        }
+        html.append("</table></body></html>");
+        write(dir.resolve("comparison.md"), md.toString());
+        write(dir.resolve("comparison.html"), html.toString());
+        return html.toString();
     }
 
     /** A group's chart page, once its results are complete. */
