@@ -70,6 +70,19 @@ public final class VmGroupProvisioner {
             String dataDisk, String virtualMachine) {
     }
 
+    /**
+     * Renders every manifest of every VM of {@code spec} (Secret redacted) for a dry run, touching no cluster: the
+     * data disks' volume mode is the configured one, or Filesystem when the StorageProfile would decide.
+     */
+    public void renderInto(VmGroupSpec spec, java.util.function.BiConsumer<String, String> sink) {
+        for (int i = 0; i < spec.concurrency(); i++) {
+            Rendered vm = render(spec, i);
+            sink.accept(vm.names().cloudInitSecret() + ".secret.yaml", vm.redactedSecret());
+            sink.accept(vm.names().dataDisk() + ".pvc.yaml", vm.dataDisk());
+            sink.accept(vm.names().vm() + ".vm.yaml", vm.virtualMachine());
+        }
+    }
+
     /** Renders every manifest of VM {@code index} of {@code spec} without touching the cluster. */
     Rendered render(VmGroupSpec spec, int index) {
         ResourceNames names = ResourceNames.of(runId, spec, index);
@@ -91,7 +104,8 @@ public final class VmGroupProvisioner {
         scope.put("memory", spec.vmSize().memory());
         scope.put("pool", spec.pool());
         scope.put("pvcSize", spec.pvcSize());
-        scope.put("volumeMode", config.volumeMode().orElseGet(() -> profiledVolumeMode(spec.pool())));
+        scope.put("volumeMode", config.volumeMode().orElseGet(() -> client == null ? "Filesystem"
+                : profiledVolumeMode(spec.pool())));
         scope.put("user", config.sshUser());
         scope.put("authorizedKey", identity.authorizedKey());
         scope.put("hostKeyPrivateLines", hostKey.openSshPrivateLines());

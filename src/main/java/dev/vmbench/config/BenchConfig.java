@@ -57,6 +57,7 @@ public record BenchConfig(
         double baselineThroughputDrop,
         double baselineLatencyRise,
         dev.vmbench.matrix.Selection selection,
+        boolean dryRun,
         Optional<String> resume,
         boolean sweep,
         Optional<String> rootStorageClass,
@@ -204,6 +205,7 @@ public record BenchConfig(
                 r.one(BASELINE_THROUGHPUT_DROP, BenchConfig::percent),
                 r.one(BASELINE_LATENCY_RISE, BenchConfig::percent),
                 new dev.vmbench.matrix.Selection(r.list(FILTER, text -> text), r.list(EXCLUDE, text -> text)),
+                r.one(DRY_RUN, BenchConfig::bool),
                 r.raw(RESUME.name()).map(text -> r.one(RESUME, value -> {
                     if (!value.matches("[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")) {
                         throw new IllegalArgumentException("is not a run id (the name of a folder under "

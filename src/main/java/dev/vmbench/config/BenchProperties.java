@@ -98,6 +98,8 @@ public final class BenchProperties {
             "skip tests matching any of these globs (same form as vmbench.filter)");
     public static final Key PRESET = new Key("vmbench.preset", "gate", "", "quick",
             "a real cluster's matrix: quick, gate (the defaults), rank, full (the original suite's matrix)");
+    public static final Key DRY_RUN = new Key("vmbench.dryRun", "false", "false", "true",
+            "print the plan (groups, tests, VMs, PVC capacity, ETA) and write the manifests; create nothing");
     public static final Key RESUME = new Key("vmbench.resume", "", "", "20261123-081549-24e0",
             "continue an interrupted run: its folder is reused and permutations it finished (passed or failed) are "
                     + "skipped; a group with none left is not provisioned");
@@ -111,7 +113,7 @@ public final class BenchProperties {
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, RESUME, SWEEP,
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EMBEDDED_FAULTS);
 
     /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */

@@ -66,6 +66,9 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
             results = ResultStore.create(config.resultsDir(), runId);
             results.writePlan(plan(runId, config, groups, permutations));
         }
+        if (config.dryRun()) {
+            dryRun(runId, config, templates, jobs, groups, permutations, results);
+        }
         AllureReport.categories(Path.of("allure/categories.json"));
         RunEnvironment environment = new RunEnvironment();
         environment.putAll(environment(runId, config, groups, permutations));
@@ -81,6 +84,10 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
 
     /** Why this test of the matrix does not run, or empty if it does: excluded, or finished in an earlier session. */
     java.util.Optional<String> skipped(VmGroupSpec group, FioPermutation permutation) {
+        if (config.dryRun()) {
+            return java.util.Optional.of("dry run: " + group + " / " + permutation + " is planned, not run (see "
+                    + results.dir().resolve("plan.txt") + ")");
+        }
         if (!config.selection().selects(group, permutation)) {
             return java.util.Optional.of(group + " / " + permutation + " is not selected by vmbench.filter "
                     + config.selection().filter() + " / vmbench.exclude " + config.selection().exclude());
@@ -99,6 +106,43 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                         baseline.compare(results.runs())));
         AllureReport.runSummary(runId, results.writeSummaryPage(), results.allPassed(), pages);
         LOG.info("vmbench run {} finished: summary in {}", runId, results.dir().resolve("summary.html"));
+    }
+
+    /**
+     * Prints and writes the plan ({@code plan.txt}) and renders every group's manifests into the results folder
+     * (Secret data redacted), touching no cluster. Every test is then skipped ({@link #skipped}).
+     */
+    private static void dryRun(String runId, BenchConfig config, Templates templates, FioJobs jobs,
+            List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results) {
+        dev.vmbench.cluster.VmGroupProvisioner renderer = new dev.vmbench.cluster.VmGroupProvisioner(null, null, config,
+                templates, null, dev.vmbench.guest.SshIdentity.generate(), runId, jobs);
+        StringBuilder plan = new StringBuilder("vmbench dry run " + runId + ": nothing is created\n");
+        java.time.Duration total = java.time.Duration.ZERO;
+        int tests = 0;
+        int vms = 0;
+        for (VmGroupSpec group : groups) {
+            renderer.renderInto(group, (name, yaml) -> results.writeManifest(group, name, yaml));
+            List<FioPermutation> selected = permutations.stream().filter(p -> config.selection().selects(group, p))
+                    .toList();
+            java.time.Duration fio = selected.stream().map(jobs::expected).reduce(java.time.Duration.ZERO,
+                    java.time.Duration::plus);
+            plan.append(String.format(java.util.Locale.ROOT, "  group %s: %d VM(s), %d test(s), data PVCs %d x %s, fio %s%n",
+                    group, group.concurrency(), selected.size(), group.concurrency(), group.pvcSize(), minutes(fio)));
+            selected.forEach(p -> plan.append("    ").append(p).append(" (").append(minutes(jobs.expected(p)))
+                    .append(")\n"));
+            total = total.plus(fio);
+            tests += selected.size();
+            vms = Math.max(vms, group.concurrency());
+        }
+        plan.append(String.format(java.util.Locale.ROOT, "%d group(s), %d test(s), at most %d VM(s) at once; fio time %s "
+                + "plus provisioning (minutes per group on a real cluster); manifests in %s%n", groups.size(), tests, vms,
+                minutes(total), results.dir().resolve("manifests")));
+        LOG.info("{}", plan);
+        results.writePlanText(plan.toString());
+    }
+
+    private static String minutes(java.time.Duration d) {
+        return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s" : d.toSeconds() + " s";
     }
 
     private static Map<String, Object> plan(String runId, BenchConfig config, List<VmGroupSpec> groups,

@@ -47,12 +47,31 @@ public final class FioJobs {
     }
 
     /**
-     * How long a measuring fio run may take before it counts as hung: every section back to back
-     * (runtime + ramp), plus the configured margin.
+     * How long a measuring fio run may take before it counts as hung: its phases back to back (runtime + ramp
+     * each), plus the configured margin.
      */
     public Duration budget(FioPermutation permutation) {
-        long sections = Math.max(1, SECTION.matcher(profiles.get(permutation.profile()).sections()).results().count());
-        return runtime.plus(ramp).multipliedBy(sections).plus(margin);
+        return expected(permutation).plus(margin);
+    }
+
+    /**
+     * How many times fio's clock restarts: sections run together unless a later one is marked {@code stonewall}
+     * (or {@code wait_for_previous}), which waits for everything before it.
+     */
+    static long phases(String sections) {
+        String[] bodies = SECTION.split(sections);
+        long phases = 1;
+        for (int i = 2; i < bodies.length; i++) {
+            if (bodies[i].lines().map(String::trim).anyMatch(l -> l.equals("stonewall") || l.equals("wait_for_previous"))) {
+                phases++;
+            }
+        }
+        return phases;
+    }
+
+    /** How long the permutation's fio runs when nothing goes wrong: its phases back to back. */
+    public Duration expected(FioPermutation permutation) {
+        return runtime.plus(ramp).multipliedBy(phases(profiles.get(permutation.profile()).sections()));
     }
 
     /** How long laying out the test file may take: its size at a slow disk's pace, plus the margin. */

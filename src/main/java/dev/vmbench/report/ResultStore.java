@@ -72,6 +72,10 @@ public final class ResultStore {
         write(dir.resolve("plan.json"), json(plan));
     }
 
+    public synchronized void writePlanText(String plan) {
+        write(dir.resolve("plan.txt"), plan);
+    }
+
     public synchronized void writeManifest(VmGroupSpec group, String name, String yaml) {
         write(dir.resolve("manifests").resolve(group.slug()).resolve(name), yaml);
     }

@@ -43,6 +43,15 @@ class ProfileLibraryTest {
     }
 
     @Test
+    void sectionsRunTogetherUnlessALaterOneIsStonewalled() {
+        assertThat(FioJobs.phases(SHIPPED.get("random-rw").sections())).isEqualTo(2);
+        assertThat(FioJobs.phases(SHIPPED.get("sequential-rw").sections())).isEqualTo(2);
+        assertThat(FioJobs.phases(SHIPPED.get("db-oltp").sections())).as("pages and redo log together").isEqualTo(1);
+        assertThat(FioJobs.phases(SHIPPED.get("data-pipeline").sections())).isEqualTo(1);
+        assertThat(FioJobs.phases("[a]\nrw=read\n[b]\nrw=write\nwait_for_previous\n[c]\nrw=read\n")).isEqualTo(2);
+    }
+
+    @Test
     void anUnknownProfileListsTheKnownOnes() {
         assertThatThrownBy(() -> SHIPPED.select(List.of("random-rw", "randomrw")))
                 .hasMessage("Profile [randomrw] is not in test-profiles/profiles. Fix: use one of app-server, "

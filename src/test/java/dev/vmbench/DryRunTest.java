@@ -1,0 +1,56 @@
+package dev.vmbench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A dry run plans and renders, and creates nothing. */
+class DryRunTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDryRunPrintsThePlanWritesTheManifestsAndCreatesNothing() throws IOException {
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.dryRun", "true",
+                "vmbench.profiles", "random-rw,db-oltp", "vmbench.blockSizes", "4k,64k", "vmbench.concurrency", "1,2",
+                "vmbench.runtime", "30s", "vmbench.ramp", "5s"));
+
+        // then: no test ran, none failed
+        assertThat(run.tests()).isEmpty();
+        assertThat(run.testResults()).hasSize(6).allSatisfy(r -> assertThat(r.path("status").asText()).isEqualTo("skipped"));
+        // the plan, with fio time from each profile's sections: random-rw has 2, db-oltp 1 (35 s each)
+        String plan = Files.readString(run.runDir().resolve("plan.txt"));
+        assertThat(plan).contains("nothing is created",
+                "group embedded-local small 1Gi x1: 1 VM(s), 3 test(s), data PVCs 1 x 1Gi, fio 2 min 55 s",
+                "group embedded-local small 1Gi x2: 2 VM(s), 3 test(s), data PVCs 2 x 1Gi, fio 2 min 55 s",
+                "    random-rw 4k (1 min 10 s)", "    db-oltp native (35 s)",
+                "2 group(s), 6 test(s), at most 2 VM(s) at once; fio time 5 min 50 s");
+        // manifests of all three VMs, Secret data redacted
+        try (Stream<Path> files = Files.walk(run.runDir().resolve("manifests"))) {
+            assertThat(files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()))
+                    .hasSize(9).anyMatch(n -> n.endsWith("-0.vm.yaml")).anyMatch(n -> n.endsWith("-1-data.pvc.yaml"));
+        }
+        try (Stream<Path> secrets = Files.walk(run.runDir().resolve("manifests"))) {
+            assertThat(secrets.filter(f -> f.toString().endsWith(".secret.yaml")).map(DryRunTest::read))
+                    .allMatch(text -> text.contains("userdata: REDACTED"));
+        }
+        // and nothing was provisioned: no group, not even the embedded cluster
+        assertThat(run.runDir().resolve("provisioning.log")).doesNotExist();
+        assertThat(Path.of("target/vmbench-embedded").resolve(run.runDir().getFileName())).doesNotExist();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
