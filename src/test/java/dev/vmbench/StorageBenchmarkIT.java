@@ -31,7 +31,7 @@ class StorageBenchmarkIT {
     @FioMatrixSource
     void meetsThresholds(FioPermutation permutation, VmGroup vms, Thresholds thresholds, Baseline baseline) {
         FioRun run = vms.run(permutation);
-        FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()))
+        FioRunAssert.assertThat(run).meets(thresholds.of(group, permutation))
                 .doesNotRegressFrom(baseline);
     }
 }

@@ -14,7 +14,9 @@ public enum Metric {
     CLAT_P90("clat-p90"),
     CLAT_P95("clat-p95"),
     CLAT_P99("clat-p99"),
-    CLAT_P99_9("clat-p99.9");
+    CLAT_P99_9("clat-p99.9"),
+    /** Fairness: the coefficient of variation of IOPS across a group's VMs (0 = all equal). Group-level. */
+    IOPS_CV("iops-cv");
 
     private final String spelling;
 
@@ -27,7 +29,12 @@ public enum Metric {
     }
 
     public boolean isLatency() {
-        return this != IOPS && this != BW;
+        return this != IOPS && this != BW && this != IOPS_CV;
+    }
+
+    /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
+    public boolean isGroupLevel() {
+        return this == IOPS_CV;
     }
 
     public double of(FioMetrics m) {
@@ -40,6 +47,7 @@ public enum Metric {
             case CLAT_P95 -> m.clatP95Ns();
             case CLAT_P99 -> m.clatP99Ns();
             case CLAT_P99_9 -> m.clatP999Ns();
+            case IOPS_CV -> Double.NaN;
         };
     }
 
@@ -47,6 +55,9 @@ public enum Metric {
     public String format(double value) {
         if (this == IOPS) {
             return String.format(Locale.ROOT, "%.0f IOPS", value);
+        }
+        if (this == IOPS_CV) {
+            return String.format(Locale.ROOT, "%.1f %%", value * 100);
         }
         if (this == BW) {
             return String.format(Locale.ROOT, "%.1f MiB/s", value / (1024 * 1024));

@@ -2,7 +2,9 @@ package dev.vmbench.gate;
 
 import dev.vmbench.fio.FioMetrics;
 import dev.vmbench.fio.FioRun;
+import dev.vmbench.fio.GroupMetrics;
 import dev.vmbench.profile.Limit;
+import dev.vmbench.profile.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.AbstractAssert;
@@ -13,7 +15,7 @@ import org.assertj.core.api.AbstractAssert;
  * to the exceptions of a broken cluster or harness.
  *
  * <pre>{@code
- * FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()))
+ * FioRunAssert.assertThat(run).meets(thresholds.of(group, permutation))
  *         .doesNotRegressFrom(baseline);
  * }</pre>
  */
@@ -27,15 +29,36 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         return new FioRunAssert(actual);
     }
 
-    /** Fails listing every breach as {@code metric measured vs limit (key from origin) on VM job direction}. */
+    /** The same limits for every job section. */
     public FioRunAssert meets(List<Limit> limits) {
+        return meets(Limits.uniform(limits));
+    }
+
+    /**
+     * Fails listing every breach as {@code metric measured vs limit (key from origin) on VM job direction}; a
+     * group-level limit (fairness) is judged once per job section × direction over all VMs.
+     */
+    public FioRunAssert meets(Limits limits) {
         isNotNull();
         if (actual.metrics().isEmpty()) {
             failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
         }
         List<String> breaches = new ArrayList<>();
+        for (GroupMetrics g : GroupMetrics.of(actual)) {
+            for (Limit limit : limits.forJob(g.job())) {
+                if (limit.metric() == dev.vmbench.fio.Metric.IOPS_CV && !limit.accepts(g.iopsCv())) {
+                    breaches.add(String.format("%s %s is above the maximum %s (%s %s from %s) across %d VMs job %s %s",
+                            limit.metric().spelling(), limit.metric().format(g.iopsCv()),
+                            limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(), g.vms(),
+                            g.job(), g.direction()));
+                }
+            }
+        }
         for (FioMetrics m : actual.metrics()) {
-            for (Limit limit : limits) {
+            for (Limit limit : limits.forJob(m.job())) {
+                if (limit.metric().isGroupLevel()) {
+                    continue;
+                }
                 double measured = limit.metric().of(m);
                 if (!limit.accepts(measured)) {
                     breaches.add(String.format("%s %s %s %s (%s %s from %s) on VM %s job %s %s",

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  *     @ParameterizedTest(name = "{0}")
  *     @FioMatrixSource
- *     void meetsThresholds(FioPermutation permutation, VmGroup vms, Thresholds thresholds) {
+ *     void meetsThresholds(FioPermutation permutation, VmGroup vms, Thresholds thresholds, Baseline baseline) {
  *         FioRun run = vms.run(permutation);
- *         FioRunAssert.assertThat(run).meets(thresholds.of(group.pool(), permutation.profile()));
+ *         FioRunAssert.assertThat(run).meets(thresholds.of(group, permutation)).doesNotRegressFrom(baseline);
  *     }
  * }
  * }</pre>

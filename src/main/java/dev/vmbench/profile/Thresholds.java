@@ -17,29 +17,35 @@ import java.util.regex.Pattern;
 /**
  * The gates of a run, from a thresholds file ({@code test-profiles/thresholds.yaml}) plus
  * {@code -Dvmbench.threshold.<key>} overrides. Later wins: {@code defaults} → {@code pools.<StorageClass>}
- * → {@code profiles.<profile>} → overrides. Keys are {@code min-iops}, {@code min-bw} and
- * {@code max-clat-mean|p50|p90|p95|p99|p99.9}; values take units ({@code 20k}, {@code 150MiB/s},
- * {@code 5ms}, {@code 800us}).
+ * → {@code profiles.<profile>} → {@code blockSizes.<bs>} → {@code jobs.<section>} (that section only) →
+ * overrides. Keys are {@code min-iops}, {@code min-bw}, {@code max-clat-mean|p50|p90|p95|p99|p99.9} and
+ * {@code max-iops-cv} (fairness across VMs); values take units ({@code 20k}, {@code 150MiB/s}, {@code 5ms},
+ * {@code 800us}, {@code 20%}).
  */
 public final class Thresholds {
 
     /** Every key a thresholds file or override may use. */
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
-            "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9");
+            "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-iops-cv");
 
     private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z/]*)");
-    private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles");
+    private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles", "blockSizes", "jobs");
 
     private final Map<String, Limit> defaults;
     private final Map<String, Map<String, Limit>> pools;
     private final Map<String, Map<String, Limit>> profiles;
+    private final Map<String, Map<String, Limit>> blockSizes;
+    private final Map<String, Map<String, Limit>> jobs;
     private final Map<String, Limit> overrides;
 
     private Thresholds(Map<String, Limit> defaults, Map<String, Map<String, Limit>> pools,
-            Map<String, Map<String, Limit>> profiles, Map<String, Limit> overrides) {
+            Map<String, Map<String, Limit>> profiles, Map<String, Map<String, Limit>> blockSizes,
+            Map<String, Map<String, Limit>> jobs, Map<String, Limit> overrides) {
         this.defaults = defaults;
         this.pools = pools;
         this.profiles = profiles;
+        this.blockSizes = blockSizes;
+        this.jobs = jobs;
         this.overrides = overrides;
     }
 
@@ -56,10 +62,12 @@ public final class Thresholds {
         Map<String, Limit> defaults = new LinkedHashMap<>();
         Map<String, Map<String, Limit>> pools = new LinkedHashMap<>();
         Map<String, Map<String, Limit>> profiles = new LinkedHashMap<>();
+        Map<String, Map<String, Limit>> blockSizes = new LinkedHashMap<>();
+        Map<String, Map<String, Limit>> jobs = new LinkedHashMap<>();
         String name = file.getFileName().toString();
         try (JsonParser p = new YAMLFactory().createParser(file.toFile())) {
             if (p.nextToken() == null) {
-                return new Thresholds(defaults, pools, profiles, parseOverrides(overrides));
+                return new Thresholds(defaults, pools, profiles, blockSizes, jobs, parseOverrides(overrides));
             }
             expect(p, JsonToken.START_OBJECT, name, "the file must be a map with defaults, pools and profiles");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -70,6 +78,8 @@ public final class Thresholds {
                     case "defaults" -> defaults.putAll(readLimits(p, name, "defaults"));
                     case "pools" -> pools.putAll(readNamed(p, name, "pools"));
                     case "profiles" -> profiles.putAll(readNamed(p, name, "profiles"));
+                    case "blockSizes" -> blockSizes.putAll(readNamed(p, name, "blockSizes"));
+                    case "jobs" -> jobs.putAll(readNamed(p, name, "jobs"));
                     default -> throw new IllegalArgumentException(name + ":" + line + ": unknown section ["
                             + section + "]. Fix: use " + String.join(", ", SECTIONS) + ".");
                 }
@@ -78,16 +88,26 @@ public final class Thresholds {
             throw new IllegalArgumentException(name + ": is not valid YAML: " + e.getMessage().lines().findFirst()
                     .orElse("") + ". Fix: correct the YAML syntax.", e);
         }
-        return new Thresholds(defaults, pools, profiles, parseOverrides(overrides));
+        return new Thresholds(defaults, pools, profiles, blockSizes, jobs, parseOverrides(overrides));
     }
 
-    /** The limits one test must meet, each key resolved by precedence. */
-    public List<Limit> of(String pool, String profile) {
+    /**
+     * The limits one test must meet, each key resolved by precedence: defaults → pools → profiles →
+     * blockSizes → (per job section) jobs → {@code -Dvmbench.threshold.*}.
+     */
+    public Limits of(dev.vmbench.matrix.VmGroupSpec group, dev.vmbench.matrix.FioPermutation permutation) {
         Map<String, Limit> merged = new LinkedHashMap<>(defaults);
-        merged.putAll(pools.getOrDefault(pool, Map.of()));
-        merged.putAll(profiles.getOrDefault(profile, Map.of()));
+        merged.putAll(pools.getOrDefault(group.pool(), Map.of()));
+        merged.putAll(profiles.getOrDefault(permutation.profile(), Map.of()));
+        merged.putAll(blockSizes.getOrDefault(permutation.blockSize().toString(), Map.of()));
+        Map<String, List<Limit>> byJob = new LinkedHashMap<>();
+        jobs.forEach((job, limits) -> {
+            Map<String, Limit> own = new LinkedHashMap<>(limits);
+            own.putAll(overrides);
+            byJob.put(job, List.copyOf(own.values()));
+        });
         merged.putAll(overrides);
-        return List.copyOf(merged.values());
+        return new Limits(List.copyOf(merged.values()), byJob);
     }
 
     private static Map<String, Limit> parseOverrides(Map<String, String> overrides) {
@@ -141,6 +161,15 @@ public final class Thresholds {
                     + String.join(", ", KEYS) + ".");
         }
         Metric metric = Metric.bySpelling(key.substring(4));
+        if (metric == Metric.IOPS_CV) {
+            Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
+            if (!pct.matches()) {
+                throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a spread. Fix: "
+                        + "write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
+            }
+            double value = Double.parseDouble(pct.group(1)) / (pct.group(2).isEmpty() ? 1 : 100);
+            return new Limit(key, metric, false, value, written.trim(), origin);
+        }
         boolean minimum = key.startsWith("min-");
         Matcher m = NUMBER.matcher(written.trim());
         Double value = m.matches() ? scale(metric, Double.parseDouble(m.group(1)), m.group(2)) : null;
@@ -191,6 +220,7 @@ public final class Thresholds {
     @Override
     public String toString() {
         return "Thresholds[defaults " + defaults.values() + ", pools " + pools.keySet() + ", profiles "
-                + profiles.keySet() + ", overrides " + overrides.values() + "]";
+                + profiles.keySet() + ", blockSizes " + blockSizes.keySet() + ", jobs " + jobs.keySet()
+                + ", overrides " + overrides.values() + "]";
     }
 }

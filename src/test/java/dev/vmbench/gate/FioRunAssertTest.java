@@ -64,6 +64,18 @@ class FioRunAssertTest {
     }
 
     @Test
+    void unfairnessAcrossVmsIsABreachOfTheGroup() {
+        Limit fair = new Limit("max-iops-cv", Metric.IOPS_CV, false, 0.2, "20%", "thresholds.yaml:4");
+
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run(metrics("vm-0", 9000, 1), metrics("vm-1", 3000, 1)))
+                .meets(List.of(fair)))
+                .hasMessageEndingWith("  - iops-cv 50.0 % is above the maximum 20.0 % (max-iops-cv 20% from "
+                        + "thresholds.yaml:4) across 2 VMs job rand-read read");
+        assertThatCode(() -> FioRunAssert.assertThat(run(metrics("vm-0", 9000, 1), metrics("vm-1", 8000, 1)))
+                .meets(List.of(fair))).doesNotThrowAnyException();
+    }
+
+    @Test
     void aRunWithoutIoFails() {
         assertThatThrownBy(() -> FioRunAssert.assertThat(run()).meets(List.of(MIN_IOPS)))
                 .isInstanceOf(AssertionError.class)

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmbench.fio.Metric;
+import dev.vmbench.matrix.BlockSize;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
+import dev.vmbench.matrix.VmSize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +42,46 @@ class ThresholdsTest {
 
         Thresholds thresholds = Thresholds.load(file, Map.of("min-iops", "20k"));
 
-        assertThat(thresholds.of("silver", "random-rw")).extracting(Limit::toString)
+        assertThat(thresholds.of(group("silver"), RANDOM_4K).all()).extracting(Limit::toString)
                 .containsExactly("min-iops 20k", "max-clat-p99 1s");
-        assertThat(thresholds.of("gold", "random-rw")).extracting(Limit::toString)
+        assertThat(thresholds.of(group("gold"), RANDOM_4K).all()).extracting(Limit::toString)
                 .containsExactly("min-iops 20k", "max-clat-p99 10ms");
-        assertThat(thresholds.of("gold", "db-oltp")).extracting(Limit::origin)
+        assertThat(thresholds.of(group("gold"), DB).all()).extracting(Limit::origin)
                 .containsExactly("-Dvmbench.threshold.min-iops", "thresholds.yaml:9 (profiles.db-oltp)");
+    }
+
+    private static final FioPermutation RANDOM_4K = new FioPermutation("random-rw", BlockSize.parse("4k"));
+    private static final FioPermutation DB = new FioPermutation("db-oltp", BlockSize.NATIVE);
+
+    private static VmGroupSpec group(String pool) {
+        return new VmGroupSpec(pool, VmSize.parse("small"), "50Gi", 4);
+    }
+
+    @Test
+    void blockSizesAndJobSectionsRefineTheLimitsAndFairnessIsAGate() throws IOException {
+        Path file = file("""
+                defaults:
+                  max-clat-p99: 10ms
+                  max-iops-cv: 25%
+                blockSizes:
+                  1m:
+                    max-clat-p99: 50ms
+                jobs:
+                  redo-log:
+                    max-clat-p99: 2ms
+                """);
+
+        Thresholds thresholds = Thresholds.load(file, Map.of());
+
+        assertThat(thresholds.of(group("gold"), new FioPermutation("random-rw", BlockSize.parse("1m"))).all())
+                .extracting(Limit::toString).containsExactly("max-clat-p99 50ms", "max-iops-cv 25%");
+        Limits db = thresholds.of(group("gold"), DB);
+        assertThat(db.forJob("db-pages")).extracting(Limit::toString).containsExactly("max-clat-p99 10ms", "max-iops-cv 25%");
+        assertThat(db.forJob("redo-log")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
+        assertThat(db.forJob("redo-log#2")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
+        assertThat(Thresholds.limit("max-iops-cv", "0.3", "t").value()).isEqualTo(0.3);
+        assertThatThrownBy(() -> Thresholds.limit("max-iops-cv", "even", "t")).hasMessage("t: max-iops-cv = [even] is "
+                + "not a spread. Fix: write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -86,7 +124,8 @@ class ThresholdsTest {
 
         assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]. Fix: use one of min-iops, "
-                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, max-clat-p99, max-clat-p99.9.");
+                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, max-clat-p99, max-clat-p99.9, "
+                        + "max-iops-cv.");
     }
 
     @Test
@@ -94,7 +133,8 @@ class ThresholdsTest {
         Path file = file("default:\n  min-iops: 5\n");
 
         assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
-                .hasMessage("thresholds.yaml:1: unknown section [default]. Fix: use defaults, pools, profiles.");
+                .hasMessage("thresholds.yaml:1: unknown section [default]. Fix: use defaults, pools, profiles, "
+                        + "blockSizes, jobs.");
     }
 
     @Test
@@ -116,7 +156,7 @@ class ThresholdsTest {
     @Test
     void theShippedThresholdsFileLoads() {
         Thresholds shipped = Thresholds.load(Path.of("test-profiles/thresholds.yaml"), Map.of());
-        assertThat(shipped.of("any", "db-oltp")).extracting(Limit::toString)
+        assertThat(shipped.of(group("any"), DB).all()).extracting(Limit::toString)
                 .contains("max-clat-p99 500ms", "min-iops 20");
     }
 }
