@@ -31,7 +31,8 @@ class DryRunTest {
                 "group embedded-local small 1Gi x1: 1 VM(s), 3 test(s), data PVCs 1 x 1Gi, fio 2 min 55 s",
                 "group embedded-local small 1Gi x2: 2 VM(s), 3 test(s), data PVCs 2 x 1Gi, fio 2 min 55 s",
                 "    random-rw 4k (1 min 10 s)", "    db-oltp native (35 s)",
-                "2 group(s), 6 test(s), at most 2 VM(s) at once; fio time 5 min 50 s");
+                "2 group(s), 6 test(s), at most 2 VM(s) at once, data PVC capacity 3Gi in all (groups run one after "
+                        + "another, so at most 2Gi at once); fio time 5 min 50 s");
         // manifests of all three VMs, Secret data redacted
         try (Stream<Path> files = Files.walk(run.runDir().resolve("manifests"))) {
             assertThat(files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()))

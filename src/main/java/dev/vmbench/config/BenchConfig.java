@@ -286,6 +286,11 @@ public record BenchConfig(
         return text;
     }
 
+    /** The bytes of a Kubernetes storage quantity this class accepted, e.g. {@code 50Gi}. */
+    public static long bytes(String quantity) {
+        return quantityBytes(quantity);
+    }
+
     static long quantityBytes(String quantity) {
         Matcher m = QUANTITY.matcher(quantity);
         if (!m.matches()) {

@@ -134,11 +134,19 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
             tests += selected.size();
             vms = Math.max(vms, group.concurrency());
         }
-        plan.append(String.format(java.util.Locale.ROOT, "%d group(s), %d test(s), at most %d VM(s) at once; fio time %s "
-                + "plus provisioning (minutes per group on a real cluster); manifests in %s%n", groups.size(), tests, vms,
-                minutes(total), results.dir().resolve("manifests")));
+        plan.append(String.format(java.util.Locale.ROOT, "%d group(s), %d test(s), at most %d VM(s) at once, data PVC "
+                + "capacity %s in all (groups run one after another, so at most %s at once); fio time %s plus "
+                + "provisioning (minutes per group on a real cluster); manifests in %s%n", groups.size(), tests, vms,
+                capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).sum()),
+                capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).max()
+                        .orElse(0)), minutes(total), results.dir().resolve("manifests")));
         LOG.info("{}", plan);
         results.writePlanText(plan.toString());
+    }
+
+    private static String capacity(long bytes) {
+        return bytes >= (1L << 40) ? String.format(java.util.Locale.ROOT, "%.1fTi", bytes / (double) (1L << 40))
+                : String.format(java.util.Locale.ROOT, "%.0fGi", bytes / (double) (1L << 30));
     }
 
     private static String minutes(java.time.Duration d) {
