@@ -151,10 +151,6 @@ final class SandboxGuest implements AutoCloseable {
         Files.setPosixFilePermissions(fio, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    Path root() {
-        return root;
-    }
-
     private static KeyPair hostKey(String openSshPrivate) throws IOException, java.security.GeneralSecurityException {
         try (InputStream in = new ByteArrayInputStream(openSshPrivate.getBytes(StandardCharsets.US_ASCII))) {
             for (KeyPair pair : SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName("host"), in, null)) {

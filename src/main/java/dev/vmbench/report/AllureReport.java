@@ -54,10 +54,6 @@ public final class AllureReport {
         Allure.addAttachment(name, "text/plain", text, ".txt");
     }
 
-    public static void yaml(String name, String text) {
-        Allure.addAttachment(name, "text/yaml", text, ".yaml");
-    }
-
     /** A compact HTML table of every VM × job × direction, and the timings. */
     public static void metricsTable(FioRun run) {
         StringBuilder html = new StringBuilder("<html><body><table border='1' cellpadding='4' "

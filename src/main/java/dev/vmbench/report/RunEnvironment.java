@@ -24,8 +24,4 @@ public final class RunEnvironment {
     public synchronized void put(String key, String value) {
         putAll(Map.of(key, value));
     }
-
-    public synchronized Map<String, String> facts() {
-        return Map.copyOf(facts);
-    }
 }
