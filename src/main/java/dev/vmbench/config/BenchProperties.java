@@ -18,8 +18,7 @@ public final class BenchProperties {
     /** One setting. {@code embeddedDefault} applies when no StorageClass is given (the embedded cluster). */
     public record Key(String name, String defaultValue, String embeddedDefault, String example, String meaning) {
         public String env() {
-            String bare = name.startsWith("vmbench.") ? name.substring("vmbench.".length()) : name;
-            return "VMBENCH_" + bare.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            return envName(name);
         }
 
         String defaultFor(boolean embedded) {
@@ -142,10 +141,63 @@ public final class BenchProperties {
             value = parameters.apply("vmbench.pool");
         }
         if (value.isEmpty()) {
-            String bare = name.startsWith("vmbench.") ? name.substring("vmbench.".length()) : name;
-            value = Optional.ofNullable(environment.apply(
-                    "VMBENCH_" + bare.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_')));
+            value = Optional.ofNullable(environment.apply(envName(name)));
         }
         return value.map(String::trim);
+    }
+
+    /** {@code vmbench.fileSize} → {@code VMBENCH_FILESIZE}: dots and dashes become underscores. */
+    static String envName(String name) {
+        String bare = name.startsWith("vmbench.") ? name.substring("vmbench.".length()) : name;
+        return "VMBENCH_" + bare.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /**
+     * Refuses a {@code vmbench.*} system property or {@code VMBENCH_*} environment variable that is no setting:
+     * a misspelt key would otherwise be ignored and the run would use the default without a word.
+     *
+     * @param given the names set (system properties and environment variables)
+     * @param thresholdKeys the keys {@code vmbench.threshold.<key>} may name
+     * @throws ConfigException naming the unknown setting and the closest known one
+     */
+    public static void requireKnown(java.util.Collection<String> given, List<String> thresholdKeys) {
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        for (Key key : ALL) {
+            if (key != THRESHOLD) {
+                known.add(key.name());
+            }
+        }
+        known.add("vmbench.pool");
+        thresholdKeys.forEach(k -> known.add(THRESHOLD_PREFIX + k));
+        java.util.Map<String, String> byEnv = new java.util.HashMap<>();
+        known.forEach(k -> byEnv.put(envName(k), k));
+        for (String name : given) {
+            boolean ours = name.startsWith("vmbench.") || name.startsWith("VMBENCH_");
+            if (ours && !known.contains(name) && !byEnv.containsKey(name)) {
+                String nearest = known.stream().min(java.util.Comparator.comparingInt(k -> distance(
+                        name.startsWith("VMBENCH_") ? envName(k) : k, name))).orElseThrow();
+                throw new ConfigException("Setting [" + name + "] is not one vmbench reads, so it would be ignored. "
+                        + "Fix: remove it, or use " + (name.startsWith("VMBENCH_") ? envName(nearest) : nearest)
+                        + " if that is what you meant (every setting is in the README's Settings table).");
+            }
+        }
+    }
+
+    /** Edit distance, to suggest the setting a typo meant. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int[] current = new int[b.length() + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                current[j] = Math.min(Math.min(current[j - 1], previous[j]) + 1,
+                        previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            previous = current;
+        }
+        return previous[b.length()];
     }
 }

@@ -35,6 +35,9 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
     static Settings load(ExtensionContext root) {
+        java.util.Set<String> given = new java.util.HashSet<>(System.getProperties().stringPropertyNames());
+        given.addAll(System.getenv().keySet());
+        dev.vmbench.config.BenchProperties.requireKnown(given, Thresholds.KEYS);
         BenchConfig config = BenchConfig.from(root::getConfigurationParameter, System::getenv, Thresholds.KEYS);
         ProfileLibrary profiles = ProfileLibrary.load(config.profileDir());
         profiles.select(config.profiles());
