@@ -42,9 +42,10 @@ class DryRunTest {
             assertThat(secrets.filter(f -> f.toString().endsWith(".secret.yaml")).map(DryRunTest::read))
                     .allMatch(text -> text.contains("userdata: REDACTED"));
         }
-        // and nothing was provisioned: no group, not even the embedded cluster
+        // and nothing was provisioned: no group, and no cluster was even asked about itself
         assertThat(run.runDir().resolve("provisioning.log")).doesNotExist();
-        assertThat(Path.of("target/vmbench-embedded").resolve(run.runDir().getFileName())).doesNotExist();
+        assertThat(Files.readString(run.allureDir().resolve("environment.properties")))
+                .contains("run=" + run.runDir().getFileName()).doesNotContain("kubevirt=", "nodes=");
     }
 
     private static String read(Path file) {

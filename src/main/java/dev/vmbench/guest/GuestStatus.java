@@ -18,7 +18,9 @@ public record GuestStatus(String state, String exit, double started, double fini
             }
         }
         if (!fields.containsKey("state")) {
-            throw new GuestException("The guest's status line has no state: [" + line.trim() + "]");
+            throw new GuestException("The guest's status line has no state: [" + line.trim() + "]. Fix: the guest runs "
+                    + "a vmbench-guest other than the one this harness installs through cloud-init; see the guest "
+                    + "diagnostics.");
         }
         return new GuestStatus(fields.get("state"), fields.getOrDefault("exit", "-"),
                 epoch(fields.get("started")), epoch(fields.get("finished")));

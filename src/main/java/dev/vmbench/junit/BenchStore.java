@@ -73,12 +73,20 @@ final class BenchStore {
 
     private static Optional<ExtensionContext> classInvocation(ExtensionContext context) {
         for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
-            String id = c.get().getUniqueId();
-            String last = id.substring(id.lastIndexOf("/[") + 2);
-            if (last.startsWith(CLASS_INVOCATION + ":")) {
+            if (lastSegment(c.get(), CLASS_INVOCATION).isPresent()) {
                 return c;
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The value of the context's own unique-id segment if it is of {@code type}: {@code #3} for
+     * {@code [test-template-invocation:#3]}. Invocation contexts say which invocation they are only there.
+     */
+    static Optional<String> lastSegment(ExtensionContext context, String type) {
+        String id = context.getUniqueId();
+        String last = id.substring(id.lastIndexOf("/[") + 2, id.length() - 1);
+        return last.startsWith(type + ":") ? Optional.of(last.substring(type.length() + 1)) : Optional.empty();
     }
 }

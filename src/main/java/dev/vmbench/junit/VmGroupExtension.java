@@ -7,6 +7,7 @@ import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.profile.Thresholds;
 import dev.vmbench.report.AllureReport;
 import java.lang.reflect.Method;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -30,15 +31,14 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
      */
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        String id = context.getUniqueId();
-        String last = id.substring(id.lastIndexOf("/[") + 2);
-        boolean matrixInvocation = last.startsWith("test-template-invocation:#") && context.getTestMethod()
+        Optional<String> invocation = BenchStore.lastSegment(context, "test-template-invocation");
+        boolean matrixInvocation = invocation.isPresent() && context.getTestMethod()
                 .map(m -> m.isAnnotationPresent(FioMatrixSource.class)).orElse(false);
         if (!matrixInvocation || context.getTestInstance().isEmpty()) {
             return ConditionEvaluationResult.enabled("not a permutation of the matrix");
         }
         Settings settings = BenchStore.settings(context);
-        int index = Integer.parseInt(last.substring("test-template-invocation:#".length(), last.length() - 1)) - 1;
+        int index = Integer.parseInt(invocation.get().replace("#", "")) - 1;
         FioPermutation permutation = settings.permutations().get(index);
         VmGroupSpec spec = BenchStore.spec(context);
         return settings.skipped(spec, permutation).map(ConditionEvaluationResult::disabled)

@@ -35,8 +35,14 @@ public final class FioJobs {
 
     public String render(FioPermutation permutation) {
         FioProfile profile = profiles.get(permutation.profile());
-        String sections = templates.renderText(profile.name() + ".fio", profile.sections(),
-                Map.of("bs", permutation.blockSize().toString()));
+        String sections;
+        try {
+            sections = templates.renderText(profile.name() + ".fio", profile.sections(),
+                    Map.of("bs", permutation.blockSize().toString()));
+        } catch (com.github.mustachejava.MustacheException e) {
+            throw new IllegalArgumentException("Profile [" + profile.name() + ".fio] is not a valid template: "
+                    + e.getMessage() + ". Fix: the only placeholder a profile may use is {{bs}}.", e);
+        }
         return templates.render("fio-job.fio.mustache", Map.of(
                 "profile", profile.name(),
                 "blockSize", permutation.blockSize().toString(),

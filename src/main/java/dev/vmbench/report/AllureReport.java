@@ -100,10 +100,11 @@ public final class AllureReport {
      * writer so they land wherever Allure writes.
      */
     public static void categories(Path categories) {
-        try {
-            if (Files.isRegularFile(categories)) {
-                Allure.getLifecycle().writeAttachment("categories.json", Files.newInputStream(categories));
-            }
+        if (!Files.isRegularFile(categories)) {
+            return;
+        }
+        try (java.io.InputStream in = Files.newInputStream(categories)) {
+            Allure.getLifecycle().writeAttachment("categories.json", in);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + categories.toAbsolutePath(), e);
         }

@@ -60,6 +60,17 @@ class ProfileLibraryTest {
     }
 
     @Test
+    void aBrokenProfileTemplateNamesTheProfile(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("broken.fio"), "; unclosed section\n[r]\nrw=read\nbs={{#bs}}\n");
+        FioJobs jobs = new FioJobs(ProfileLibrary.load(dir), Templates.in(Path.of("templates")), Duration.ofSeconds(1),
+                Duration.ZERO, 1L << 20, Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> jobs.render(new FioPermutation("broken", BlockSize.parse("4k"))))
+                .hasMessageStartingWith("Profile [broken.fio] is not a valid template: ")
+                .hasMessageEndingWith(". Fix: the only placeholder a profile may use is {{bs}}.");
+    }
+
+    @Test
     void aProfileMayNotSetWhatTheSharedGlobalOwns(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("greedy.fio"), "; writes too much\n[big]\nrw=write\nsize=500g\n");
 
