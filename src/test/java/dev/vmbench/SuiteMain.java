@@ -17,5 +17,6 @@ public final class SuiteMain {
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectClass(StorageBenchmarkIT.class)).build(), summary);
         summary.getSummary().printTo(new java.io.PrintWriter(System.out, true));
+        summary.getSummary().printFailuresTo(new java.io.PrintWriter(System.out, true), 5);
     }
 }

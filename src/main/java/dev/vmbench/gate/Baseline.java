@@ -54,12 +54,17 @@ public final class Baseline {
             throw new IllegalArgumentException("Baseline [" + file + "] is not valid JSON: "
                     + e.getMessage().lines().findFirst().orElse("") + ". Fix: use a summary.json written by vmbench.");
         }
-        if (!summary.isArray()) {
-            throw new IllegalArgumentException("Baseline [" + file + "] is not a vmbench summary (expected a list of "
-                    + "permutations). Fix: use a summary.json written by vmbench.");
+        // summary.json holds {"run", "status", "permutations": [...]}; early versions held the list alone
+        JsonNode entries = summary.isArray() ? summary : summary.path("permutations");
+        if (!entries.isArray()) {
+            throw new IllegalArgumentException("Baseline [" + file + "] is not a vmbench summary (expected "
+                    + "\"permutations\"). Fix: use a summary.json written by vmbench.");
         }
         Map<String, Map<String, double[]>> permutations = new HashMap<>();
-        for (JsonNode entry : summary) {
+        for (JsonNode entry : entries) {
+            if (!entry.has("jobs")) {
+                continue; // a permutation that broke or was skipped measured nothing to compare with
+            }
             Map<String, double[]> jobs = new HashMap<>();
             for (JsonNode job : entry.path("jobs")) {
                 jobs.put(job.path("job").asText() + " " + job.path("direction").asText(),

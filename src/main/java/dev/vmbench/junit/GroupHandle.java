@@ -13,22 +13,23 @@ final class GroupHandle implements AutoCloseable {
     private final VmGroupSpec spec;
     private final VmGroup group;
     private final RuntimeException failure;
+    private final GroupRecorder recorder;
     private boolean reported;
 
-    private GroupHandle(VmGroupSpec spec, VmGroup group, RuntimeException failure) {
+    private GroupHandle(VmGroupSpec spec, VmGroup group, RuntimeException failure, GroupRecorder recorder) {
         this.spec = spec;
         this.group = group;
         this.failure = failure;
+        this.recorder = recorder;
     }
 
     /** Connects (once per run) and provisions; either failure is kept as this group's outcome. */
     static GroupHandle provision(VmGroupSpec spec, Settings settings, java.util.function.Supplier<Connection> connect) {
+        GroupRecorder recorder = new GroupRecorder(settings.results(), settings.environment());
         try {
-            return new GroupHandle(spec, connect.get().provisioner().provision(spec, new GroupRecorder(settings.results(),
-                    settings.environment(), settings.permutations().size())),
-                    null);
+            return new GroupHandle(spec, connect.get().provisioner().provision(spec, recorder), null, recorder);
         } catch (RuntimeException e) {
-            return new GroupHandle(spec, null, e);
+            return new GroupHandle(spec, null, e, recorder);
         }
     }
 
@@ -36,12 +37,20 @@ final class GroupHandle implements AutoCloseable {
         if (failure == null) {
             return group;
         }
+        if (failure instanceof org.opentest4j.TestAbortedException notRun) {
+            throw notRun;
+        }
         String message = reported
                 ? "VM group " + spec + " failed to provision for an earlier test, so this one did not run: "
                         + failure.getMessage()
                 : "VM group " + spec + " could not be provisioned: " + failure.getMessage();
         reported = true;
         throw new ParameterResolutionException(message, failure);
+    }
+
+    /** Draws the group's charts from what ran so far (called after the group's last test of the session). */
+    void drawCharts() {
+        recorder.drawCharts();
     }
 
     void markFailed() {

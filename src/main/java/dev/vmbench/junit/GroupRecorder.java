@@ -13,20 +13,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sends what a group reports to the results folder first (nothing lost) and then to the Allure report; when
- * the group's last permutation is in, attaches the group's charts to that test.
+ * Sends what a group reports to the results folder first (nothing lost) and then to the Allure report, and
+ * draws the group's charts from whatever ran (see {@link #drawCharts}).
  */
 final class GroupRecorder implements GroupEvents {
 
     private final ResultStore results;
     private final RunEnvironment environment;
-    private final int permutations;
     private final List<FioRun> runs = new ArrayList<>();
 
-    GroupRecorder(ResultStore results, RunEnvironment environment, int permutations) {
+    GroupRecorder(ResultStore results, RunEnvironment environment) {
         this.results = results;
         this.environment = environment;
-        this.permutations = permutations;
     }
 
     @Override
@@ -76,10 +74,20 @@ final class GroupRecorder implements GroupEvents {
         results.writeRun(run);
         AllureReport.metricsTable(run);
         runs.add(run);
-        if (runs.size() == permutations) {
-            String chart = Charts.group(run.group().toString(), runs);
-            results.writeChart(run.group(), chart);
-            AllureReport.html("charts of group " + run.group(), chart);
+    }
+
+    /**
+     * Writes the group's chart page from the permutations that ran — all of them, or what a filter, a resume or
+     * a broken permutation left — and attaches it to the current test (the group's last). Nothing ran, nothing
+     * drawn.
+     */
+    synchronized void drawCharts() {
+        if (runs.isEmpty()) {
+            return;
         }
+        VmGroupSpec group = runs.get(0).group();
+        String chart = Charts.group(group.toString(), runs);
+        results.writeChart(group, chart);
+        AllureReport.html("charts of group " + group + " (" + runs.size() + " permutation(s))", chart);
     }
 }

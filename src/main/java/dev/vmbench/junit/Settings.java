@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Everything a run reads once — settings, profiles, thresholds, templates, the plan — and what it writes for
  * the whole run: its results folder and report environment. Closing it (the run is over) writes the summary.
  */
-record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Baseline baseline,
+record Settings(String runId, String session, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Baseline baseline,
         Templates templates, FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations,
         ResultStore results, RunEnvironment environment) implements AutoCloseable {
 
@@ -41,7 +41,8 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         BenchConfig config = BenchConfig.from(root::getConfigurationParameter, System::getenv, Thresholds.KEYS);
         ProfileLibrary profiles = ProfileLibrary.load(config.profileDir());
         profiles.select(config.profiles());
-        Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides());
+        Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides(),
+                Thresholds.Names.of(profiles));
         Baseline baseline = config.baseline().map(path -> Baseline.load(path, config.baselineThroughputDrop(),
                 config.baselineLatencyRise())).orElse(Baseline.NONE);
         Templates templates = Templates.in(config.templateDir());
@@ -52,13 +53,15 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),
                 name -> profiles.get(name).takesBlockSize());
         String runId = config.resume().orElseGet(() -> LocalDateTime.now().format(DateTimeFormatter.ofPattern(
-                "yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2)));
+                "yyyyMMdd-HHmmss")) + "-" + newToken());
         // a group none of whose tests is selected is not provisioned
         groups = groups.stream().filter(g -> permutations.stream().anyMatch(p -> config.selection().selects(g, p)))
                 .toList();
         ResultStore results;
+        Map<String, String> planned = plannedSettings(config, profiles, templates);
         if (config.resume().isPresent()) {
             results = ResultStore.resume(config.resultsDir(), runId);
+            requireSamePlan(runId, results.plannedSettings(), planned);
             java.util.Set<String> finished = results.finished();
             // a group with nothing left to run is not provisioned at all
             groups = groups.stream().filter(g -> permutations.stream()
@@ -67,7 +70,15 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
                     groups.size());
         } else {
             results = ResultStore.create(config.resultsDir(), runId);
-            results.writePlan(plan(runId, config, groups, permutations));
+            results.writePlan(plan(runId, config, groups, permutations, planned));
+        }
+        // the report shows this run: what earlier runs (earlier JVMs) left in Allure's folder goes, history/ stays
+        Path allureResults = AllureReport.resultsDirectory();
+        int stale = AllureReport.removeEarlierResults(allureResults, java.time.Instant.ofEpochMilli(
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()));
+        if (stale > 0) {
+            LOG.info("Removed {} Allure result file(s) of earlier runs from {} (history/ kept for trends)", stale,
+                    allureResults);
         }
         if (config.dryRun()) {
             dryRun(runId, config, templates, jobs, groups, permutations, results);
@@ -81,8 +92,14 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         if (!baseline.isNone()) {
             environment.put("baseline", baseline.toString());
         }
-        return new Settings(runId, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
+        // a resumed run names its resources afresh: a hard-killed earlier session may have left its own behind
+        String session = config.resume().isPresent() ? runId + "-" + newToken() : runId;
+        return new Settings(runId, session, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
                 results, environment);
+    }
+
+    private static String newToken() {
+        return HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
     }
 
     /** Why this test of the matrix does not run, or empty if it does: excluded, or finished in an earlier session. */
@@ -101,14 +118,20 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         return java.util.Optional.empty();
     }
 
+    /** The last permutation {@code group} runs in this session (selected, not finished before), if any. */
+    java.util.Optional<FioPermutation> lastToRun(VmGroupSpec group) {
+        return permutations.stream().filter(p -> skipped(group, p).isEmpty()).reduce((a, b) -> b);
+    }
+
     @Override
     public void close() {
         environment.write();
         java.util.Map<String, String> pages = baseline.isNone() ? java.util.Map.of() : java.util.Map.of(
                 "comparison with " + baseline, results.writeComparison(baseline.toString(),
                         baseline.compare(results.runs())));
-        AllureReport.runSummary(runId, results.writeSummaryPage(), results.allPassed(), pages);
-        LOG.info("vmbench run {} finished: summary in {}", runId, results.dir().resolve("summary.html"));
+        AllureReport.runSummary(runId, results.writeSummaryPage(), results.status(), pages);
+        LOG.info("vmbench run {} finished, {}: summary in {}", runId, results.status(),
+                results.dir().resolve("summary.html"));
     }
 
     /**
@@ -156,8 +179,87 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s" : d.toSeconds() + " s";
     }
 
+    /**
+     * What decides what a run measures, as settings names and values (files by their content's digest): a
+     * resumed run must measure the same, so {@link #requireSamePlan} compares these with {@code plan.json}.
+     * Selection (filter, exclude) may change between sessions.
+     */
+    static Map<String, String> plannedSettings(BenchConfig config, ProfileLibrary profiles, Templates templates) {
+        Map<String, String> settings = new java.util.TreeMap<>();
+        settings.put("pool", String.join(",", config.pools()));
+        settings.put("vmbench.vmSizes", config.vmSizes().stream().map(Object::toString).collect(
+                java.util.stream.Collectors.joining(",")));
+        settings.put("vmbench.pvcSizes", String.join(",", config.pvcSizes()));
+        settings.put("vmbench.concurrency", config.concurrency().stream().map(String::valueOf).collect(
+                java.util.stream.Collectors.joining(",")));
+        settings.put("vmbench.profiles", String.join(",", config.profiles()));
+        settings.put("vmbench.blockSizes", config.blockSizes().stream().map(Object::toString).collect(
+                java.util.stream.Collectors.joining(",")));
+        settings.put("vmbench.runtime", config.runtime().toSeconds() + "s");
+        settings.put("vmbench.ramp", config.ramp().toSeconds() + "s");
+        settings.put("vmbench.fileSize", config.fileSizeBytes() + " bytes");
+        settings.put("vmbench.volumeMode", config.volumeMode().orElse("(the StorageProfile's)"));
+        settings.put("vmbench.dataSource", config.dataSourceNamespace() + "/" + config.dataSourceName());
+        settings.put("vmbench.rootDiskSize", config.rootDiskSize());
+        settings.put("vmbench.rootStorageClass", config.rootStorageClass().orElse("(the default class)"));
+        settings.put("vmbench.thresholds", digest(read(config.thresholdsFile())));
+        config.thresholdOverrides().forEach((key, value) -> settings.put("vmbench.threshold." + key, value));
+        for (String name : config.profiles()) {
+            settings.put("profile " + name + " (" + config.profileDir().resolve(name + ".fio") + ")",
+                    digest(profiles.get(name).sections()));
+        }
+        settings.put("fio job template (" + config.templateDir().resolve("fio-job.fio.mustache") + ")",
+                digest(new String(templates.file("fio-job.fio.mustache"), java.nio.charset.StandardCharsets.UTF_8)));
+        return settings;
+    }
+
+    /** Refuses to resume a run whose settings changed, naming every difference and the fix. */
+    static void requireSamePlan(String runId, Map<String, String> before, Map<String, String> now) {
+        if (before.isEmpty()) {
+            throw new dev.vmbench.config.ConfigException("Run [" + runId + "] cannot be resumed: its plan.json records "
+                    + "no settings, so vmbench cannot tell whether this session would measure the same. Fix: start a "
+                    + "new run (leave out -Dvmbench.resume).");
+        }
+        List<String> changed = new java.util.ArrayList<>();
+        java.util.Set<String> keys = new java.util.TreeSet<>(before.keySet());
+        keys.addAll(now.keySet());
+        for (String key : keys) {
+            String was = before.get(key);
+            String is = now.get(key);
+            if (!java.util.Objects.equals(was, is)) {
+                changed.add(key.startsWith("profile ") || key.startsWith("fio job template") || key.equals("vmbench.thresholds")
+                        ? key + (was == null ? " was not in the plan" : is == null ? " is no longer in the plan"
+                                : " changed (content digest " + was.substring(0, 12) + " → " + is.substring(0, 12) + ")")
+                        : key + " was [" + (was == null ? "unset" : was) + "], now [" + (is == null ? "unset" : is) + "]");
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new dev.vmbench.config.ConfigException("Run [" + runId + "] cannot be resumed with other settings: a "
+                    + "resumed run must measure what its first session measured, and these differ from its plan.json: "
+                    + String.join("; ", changed) + ". Fix: resume with the run's own settings (listed under \"settings\" "
+                    + "in its plan.json), or start a new run (leave out -Dvmbench.resume).");
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot read " + file.toAbsolutePath(), e);
+        }
+    }
+
+    private static String digest(String text) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
     private static Map<String, Object> plan(String runId, BenchConfig config, List<VmGroupSpec> groups,
-            List<FioPermutation> permutations) {
+            List<FioPermutation> permutations, Map<String, String> settings) {
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("run", runId);
         plan.put("embedded", config.embedded());
@@ -167,6 +269,7 @@ record Settings(String runId, BenchConfig config, ProfileLibrary profiles, Thres
         plan.put("vms", groups.stream().mapToInt(VmGroupSpec::concurrency).sum());
         plan.put("runtimeSeconds", config.runtime().toSeconds());
         plan.put("rampSeconds", config.ramp().toSeconds());
+        plan.put("settings", settings);
         return plan;
     }
 

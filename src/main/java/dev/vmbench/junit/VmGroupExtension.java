@@ -8,6 +8,8 @@ import dev.vmbench.profile.Thresholds;
 import dev.vmbench.report.AllureReport;
 import java.lang.reflect.Method;
 import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
-final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher, ExecutionCondition {
+final class VmGroupExtension implements ParameterResolver, InvocationInterceptor, TestWatcher, ExecutionCondition,
+        BeforeEachCallback, AfterEachCallback {
 
     /**
      * Skips a permutation the selection leaves out, or that a resumed run already judged. The n-th invocation of
@@ -31,18 +34,42 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
      */
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        Optional<FioPermutation> permutation = permutation(context);
+        if (permutation.isEmpty()) {
+            return ConditionEvaluationResult.enabled("not a permutation of the matrix");
+        }
+        return BenchStore.settings(context).skipped(BenchStore.spec(context), permutation.get())
+                .map(ConditionEvaluationResult::disabled)
+                .orElse(ConditionEvaluationResult.enabled("selected and still to run"));
+    }
+
+    /**
+     * The permutation a {@link FioMatrixSource} invocation runs: the n-th invocation is the n-th permutation of the
+     * settings. Known before its parameters are resolved, so even a test whose group failed is named and recorded.
+     */
+    private static Optional<FioPermutation> permutation(ExtensionContext context) {
         Optional<String> invocation = BenchStore.lastSegment(context, "test-template-invocation");
         boolean matrixInvocation = invocation.isPresent() && context.getTestMethod()
                 .map(m -> m.isAnnotationPresent(FioMatrixSource.class)).orElse(false);
         if (!matrixInvocation || context.getTestInstance().isEmpty()) {
-            return ConditionEvaluationResult.enabled("not a permutation of the matrix");
+            return Optional.empty();
         }
-        Settings settings = BenchStore.settings(context);
         int index = Integer.parseInt(invocation.get().replace("#", "")) - 1;
-        FioPermutation permutation = settings.permutations().get(index);
-        VmGroupSpec spec = BenchStore.spec(context);
-        return settings.skipped(spec, permutation).map(ConditionEvaluationResult::disabled)
-                .orElse(ConditionEvaluationResult.enabled("selected and still to run"));
+        return Optional.of(BenchStore.settings(context).permutations().get(index));
+    }
+
+    /** Names the test and gives it its parameters in the report before anything can fail. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        permutation(context).ifPresent(p -> AllureReport.name(BenchStore.spec(context), p));
+    }
+
+    /** After the group's last permutation of this session — whatever ran before it — its charts are drawn. */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        permutation(context).filter(p -> BenchStore.settings(context).lastToRun(BenchStore.spec(context))
+                .filter(p::equals).isPresent()).ifPresent(p -> BenchStore.existingGroup(context)
+                .ifPresent(GroupHandle::drawCharts));
     }
 
     @Override
@@ -65,28 +92,31 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     @Override
     public void interceptTestTemplateMethod(Invocation<Void> invocation,
             ReflectiveInvocationContext<Method> invocationContext, ExtensionContext context) throws Throwable {
-        FioPermutation permutation = invocationContext.getArguments().stream()
-                .filter(FioPermutation.class::isInstance).map(FioPermutation.class::cast).findFirst().orElse(null);
-        if (permutation == null) {
-            invocation.proceed();
-            return;
+        if (permutation(context).isPresent()) {
+            AllureReport.hideArguments(invocationContext.getArguments().stream().map(String::valueOf).toList());
         }
-        VmGroupSpec spec = BenchStore.spec(context);
-        AllureReport.parameters(spec, permutation, invocationContext.getArguments().stream().map(String::valueOf).toList());
-        String outcome = "broken";
-        try {
-            invocation.proceed();
-            outcome = "passed";
-        } catch (AssertionError e) {
-            outcome = "failed";
-            throw e;
-        } finally {
-            BenchStore.settings(context).results().writeOutcome(spec, permutation, outcome);
-        }
+        invocation.proceed();
     }
 
     @Override
+    public void testSuccessful(ExtensionContext context) {
+        record(context, "passed", null);
+    }
+
+    /** A missed gate ({@link AssertionError}) is failed; anything else — cluster, guest, harness — is broken. */
+    @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
         BenchStore.existingGroup(context).ifPresent(GroupHandle::markFailed);
+        record(context, cause instanceof AssertionError ? "failed" : "broken", String.valueOf(cause.getMessage()));
+    }
+
+    @Override
+    public void testAborted(ExtensionContext context, Throwable cause) {
+        record(context, "skipped", String.valueOf(cause.getMessage()));
+    }
+
+    private static void record(ExtensionContext context, String outcome, String why) {
+        permutation(context).ifPresent(p -> BenchStore.settings(context).results()
+                .writeOutcome(BenchStore.spec(context), p, outcome, why));
     }
 }

@@ -21,18 +21,17 @@ import java.util.TreeMap;
  */
 public final class AllureReport {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AllureReport.class);
+
     private AllureReport() {
     }
 
     /**
-     * Names the test {@code <group> · <permutation>} and gives it the run's dimensions as parameters, in place
-     * of the method arguments Allure records by itself (the live group, the thresholds, the permutation).
+     * Names the test {@code <group> · <permutation>} and gives it the run's dimensions as parameters. Called
+     * before the test's parameters are resolved, so a test whose group failed to provision is named too.
      */
-    public static void parameters(VmGroupSpec group, FioPermutation permutation, List<String> argumentsShown) {
-        Allure.getLifecycle().updateTestCase(result -> {
-            result.setName(group + " · " + permutation);
-            result.getParameters().removeIf(p -> argumentsShown.contains(p.getValue()));
-        });
+    public static void name(VmGroupSpec group, FioPermutation permutation) {
+        Allure.getLifecycle().updateTestCase(result -> result.setName(group + " · " + permutation));
         Allure.parameter("pool", group.pool());
         Allure.parameter("vm size", group.vmSize().name());
         Allure.parameter("pvc size", group.pvcSize());
@@ -40,6 +39,15 @@ public final class AllureReport {
         Allure.parameter("profile", permutation.profile());
         Allure.parameter("block size", permutation.blockSize().toString());
     }
+
+    /** Drops the method arguments Allure records by itself (the live group, the thresholds, the permutation). */
+    public static void hideArguments(List<String> argumentsShown) {
+        Allure.getLifecycle().updateTestCase(result -> result.getParameters().removeIf(p ->
+                argumentsShown.contains(p.getValue()) && !DIMENSIONS.contains(p.getName())));
+    }
+
+    private static final List<String> DIMENSIONS = List.of("pool", "vm size", "pvc size", "concurrency", "profile",
+            "block size");
 
     /** Runs {@code work} as a report step; its failure fails the step and propagates unchanged. */
     public static <T> T step(String name, java.util.function.Supplier<T> work) {
@@ -97,14 +105,15 @@ public final class AllureReport {
 
     /**
      * Copies the failure categories ({@code allure/categories.json}) into the results, through Allure's own
-     * writer so they land wherever Allure writes.
+     * writer so they land wherever Allure writes. Allure's writer never replaces a file: one already there was
+     * written by this JVM (earlier runs' files are gone, see {@link #removeEarlierResults}), so it is kept.
      */
     public static void categories(Path categories) {
         if (!Files.isRegularFile(categories)) {
             return;
         }
         try (java.io.InputStream in = Files.newInputStream(categories)) {
-            Allure.getLifecycle().writeAttachment("categories.json", in);
+            writeOnce("categories.json", in);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + categories.toAbsolutePath(), e);
         }
@@ -115,8 +124,49 @@ public final class AllureReport {
         StringBuilder props = new StringBuilder();
         new TreeMap<>(environment).forEach((k, v) -> props.append(k.replace(' ', '_')).append('=')
                 .append(v.replace("\\", "\\\\").replace("\n", " ")).append('\n'));
-        Allure.getLifecycle().writeAttachment("environment.properties",
+        writeOnce("environment.properties",
                 new java.io.ByteArrayInputStream(props.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static void writeOnce(String name, java.io.InputStream in) {
+        try {
+            Allure.getLifecycle().writeAttachment(name, in);
+        } catch (io.qameta.allure.AllureResultsWriteException e) {
+            if (!(e.getCause() instanceof java.nio.file.FileAlreadyExistsException)) {
+                throw e;
+            }
+            LOG.debug("{} is already in the Allure results (written earlier by this JVM)", name);
+        }
+    }
+
+    /** Where Allure writes by default: {@code allure.results.directory} of allure.properties or -D. */
+    public static Path resultsDirectory() {
+        return Path.of(io.qameta.allure.util.PropertiesUtils.loadAllureProperties()
+                .getProperty("allure.results.directory", "allure-results"));
+    }
+
+    /**
+     * Removes from Allure's results folder every file written before {@code started} (this JVM's start), so the
+     * report shows the latest run and not a mix with earlier ones; {@code history/} stays, for trends. Returns
+     * how many files went.
+     */
+    public static int removeEarlierResults(Path dir, java.time.Instant started) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                if (Files.isRegularFile(file) && Files.getLastModifiedTime(file).toInstant().isBefore(started)) {
+                    Files.delete(file);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot clear earlier results from " + dir.toAbsolutePath()
+                    + ". Fix: make the folder writable, or delete it.", e);
+        }
+        return removed;
     }
 
     /** An HTML attachment (charts, summaries). */
@@ -126,20 +176,22 @@ public final class AllureReport {
 
     /**
      * Adds a result of its own, "Run summary", carrying the run's summary page: Allure has no run-level
-     * attachments, and reviewers should find the ranking next to the tests.
+     * attachments, and reviewers should find the ranking next to the tests. Its status is the run's: broken when
+     * any test broke, failed when any missed a gate, passed otherwise.
      */
-    public static void runSummary(String runId, String html, boolean allPassed) {
-        runSummary(runId, html, allPassed, Map.of());
-    }
-
-    /** The run summary, with further pages attached to it (e.g. the comparison with a baseline). */
-    public static void runSummary(String runId, String html, boolean allPassed, Map<String, String> morePages) {
+    public static void runSummary(String runId, String html, String status, Map<String, String> morePages) {
         io.qameta.allure.AllureLifecycle lifecycle = Allure.getLifecycle();
         String uuid = java.util.UUID.randomUUID().toString();
+        io.qameta.allure.model.Status allureStatus = switch (status) {
+            case "broken" -> io.qameta.allure.model.Status.BROKEN;
+            case "failed" -> io.qameta.allure.model.Status.FAILED;
+            case "passed" -> io.qameta.allure.model.Status.PASSED;
+            default -> io.qameta.allure.model.Status.SKIPPED;
+        };
         io.qameta.allure.model.TestResult result = new io.qameta.allure.model.TestResult()
                 .setUuid(uuid).setName("Run summary " + runId).setFullName("vmbench.RunSummary." + runId)
                 .setHistoryId("vmbench-run-summary")
-                .setStatus(allPassed ? io.qameta.allure.model.Status.PASSED : io.qameta.allure.model.Status.FAILED)
+                .setStatus(allureStatus)
                 .setLabels(java.util.List.of(new io.qameta.allure.model.Label().setName("suite").setValue("vmbench run")));
         lifecycle.scheduleTestCase(result);
         lifecycle.startTestCase(uuid);

@@ -40,8 +40,8 @@ public final class ResultStore {
 
     private final String runId;
     private final Path dir;
-    private final ArrayNode summary = JSON.createArrayNode();
-    private final RunSummary ranking = new RunSummary();
+    /** One entry per permutation, keyed {@code group-slug/permutation-slug}: its outcome and its numbers. */
+    private final Map<String, ObjectNode> permutations = new java.util.LinkedHashMap<>();
     private final List<FioRun> runs = new java.util.ArrayList<>();
 
     private ResultStore(String runId, Path dir) {
@@ -124,12 +124,11 @@ public final class ResultStore {
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
                 t.prefill().toMillis(), t.startSkew().toMillis(), t.fio().toMillis(), t.collect().toMillis(),
                 t.total().toMillis(), t.overhead().toMillis(), t.reconnects()));
-        ObjectNode entry = summary.addObject();
-        entry.put("group", run.group().toString());
-        entry.put("permutation", run.permutation().toString());
+        ObjectNode entry = entry(run.group(), run.permutation());
         entry.put("vms", run.rawJson().size());
-        entry.put("totalIops", run.metrics().stream().mapToDouble(FioMetrics::iops).sum());
-        entry.put("worstClatP99Ns", run.metrics().stream().mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
+        entry.put("totalIops", GroupMetrics.peakIops(run));
+        entry.put("worstClatP99Ns", run.metrics().stream().filter(m -> !m.direction().equals("sync"))
+                .mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
         ArrayNode jobs = entry.putArray("jobs");
         for (GroupMetrics g : GroupMetrics.of(run)) {
@@ -143,9 +142,47 @@ public final class ResultStore {
             job.put("medianClatP99Ns", g.medianClatP99Ns());
             job.put("iopsCv", g.iopsCv());
         }
-        write(dir.resolve("summary.json"), json(summary));
-        ranking.add(run);
+        writeSummary();
         runs.add(run);
+    }
+
+    private ObjectNode entry(VmGroupSpec group, FioPermutation permutation) {
+        return permutations.computeIfAbsent(group.slug() + "/" + permutation.slug(), key -> {
+            ObjectNode entry = JSON.createObjectNode();
+            entry.put("key", key);
+            entry.put("pool", group.pool());
+            entry.put("group", group.toString());
+            entry.put("permutation", permutation.toString());
+            return entry;
+        });
+    }
+
+    /**
+     * Rewrites {@code summary.json}: the run's status, the count of each outcome, and every permutation with its
+     * outcome (and why, when it did not pass) and its group numbers.
+     */
+    private void writeSummary() {
+        ObjectNode summary = JSON.createObjectNode();
+        summary.put("run", runId);
+        summary.put("status", status());
+        ObjectNode tests = summary.putObject("tests");
+        for (String outcome : List.of("passed", "failed", "broken", "skipped")) {
+            tests.put(outcome, permutations.values().stream().filter(e -> e.path("outcome").asText().equals(outcome))
+                    .count());
+        }
+        summary.putArray("permutations").addAll(permutations.values());
+        write(dir.resolve("summary.json"), json(summary));
+    }
+
+    /**
+     * The run's verdict: {@code broken} when any test broke, {@code failed} when any missed a gate, {@code passed}
+     * when at least one test passed and none did either, {@code not run} otherwise.
+     */
+    public synchronized String status() {
+        java.util.Set<String> outcomes = new java.util.HashSet<>();
+        permutations.values().forEach(e -> outcomes.add(e.path("outcome").asText()));
+        return outcomes.contains("broken") ? "broken" : outcomes.contains("failed") ? "failed"
+                : outcomes.contains("passed") ? "passed" : "not run";
     }
 
     /** The runs recorded in this session, in order. */
@@ -186,22 +223,30 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve("chart.html"), html);
     }
 
-    /** Writes {@code summary.html} (the ranking of StorageClasses) and returns it. */
+    /** Writes {@code summary.html} (the ranking of StorageClasses, and every test that did not pass) and returns it. */
     public synchronized String writeSummaryPage() {
-        String html = ranking.html(runId);
+        writeSummary();
+        String html = RunSummary.html(runId, status(), List.copyOf(permutations.values()));
         write(dir.resolve("summary.html"), html);
         return html;
     }
 
-    public synchronized boolean allPassed() {
-        return ranking.allPassed();
-    }
-
-    /** Records a test's verdict in {@code checkpoint}: one line per finished permutation. */
-    public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome) {
+    /**
+     * Records a test's verdict — {@code passed}, {@code failed}, {@code broken} or {@code skipped} — in
+     * {@code checkpoint} (one line per verdict) and {@code summary.json}, where a later verdict of the same
+     * permutation (a resumed run) replaces the earlier one. {@code why} says what went wrong (null when passed).
+     */
+    public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome, String why) {
         append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome + " pool="
                 + group.pool());
-        ranking.outcome(group.pool(), outcome);
+        ObjectNode entry = entry(group, permutation);
+        entry.put("outcome", outcome);
+        if (why == null) {
+            entry.remove("why");
+        } else {
+            entry.put("why", why.length() > 2000 ? why.substring(0, 2000) + "…" : why);
+        }
+        writeSummary();
     }
 
     private static String json(Object value) {
@@ -269,30 +314,45 @@ public final class ResultStore {
         ResultStore store = new ResultStore(runId, dir);
         try {
             if (Files.isRegularFile(dir.resolve("summary.json"))) {
-                JSON.readTree(dir.resolve("summary.json").toFile()).forEach(store.summary::add);
-            }
-            for (String line : store.lines("checkpoint")) {
-                String[] parts = line.split(" ");
-                if (parts.length >= 3) {
-                    store.ranking.outcome(parts[2].replaceFirst("^pool=", ""), parts[1]);
+                for (com.fasterxml.jackson.databind.JsonNode entry : JSON.readTree(dir.resolve("summary.json").toFile())
+                        .path("permutations")) {
+                    store.permutations.put(entry.path("key").asText(), (ObjectNode) entry);
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException("Run [" + runId + "] cannot be resumed: its summary.json or checkpoint "
-                    + "is unreadable (" + e.getMessage() + "). Fix: start a new run.", e);
+        } catch (IOException | UncheckedIOException | ClassCastException e) {
+            throw new IllegalArgumentException("Run [" + runId + "] cannot be resumed: its summary.json is unreadable ("
+                    + e.getMessage() + "). Fix: start a new run.", e);
         }
         return store;
     }
 
-    /** The permutations this run already judged — passed or failed — as {@code group-slug/permutation-slug}. */
+    /** The settings recorded in {@code plan.json} when the run began (empty if it recorded none). */
+    public Map<String, String> plannedSettings() {
+        try {
+            Map<String, String> settings = new java.util.TreeMap<>();
+            JSON.readTree(dir.resolve("plan.json").toFile()).path("settings").fields()
+                    .forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
+            return settings;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + dir.resolve("plan.json").toAbsolutePath(), e);
+        }
+    }
+
+    /** The permutations this run already judged — passed or failed, as last recorded — as {@code group-slug/permutation-slug}. */
     public synchronized java.util.Set<String> finished() {
-        java.util.Set<String> done = new java.util.HashSet<>();
+        java.util.Map<String, String> last = new java.util.HashMap<>();
         for (String line : lines("checkpoint")) {
             String[] parts = line.split(" ");
-            if (parts.length >= 2 && (parts[1].equals("passed") || parts[1].equals("failed"))) {
-                done.add(parts[0]);
+            if (parts.length >= 2) {
+                last.put(parts[0], parts[1]);
             }
         }
+        java.util.Set<String> done = new java.util.HashSet<>();
+        last.forEach((key, outcome) -> {
+            if (outcome.equals("passed") || outcome.equals("failed")) {
+                done.add(key);
+            }
+        });
         return done;
     }
 

@@ -1,7 +1,6 @@
 package dev.vmbench.report;
 
-import dev.vmbench.fio.FioMetrics;
-import dev.vmbench.fio.FioRun;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -11,70 +10,71 @@ import java.util.Map;
 
 /**
  * The run at a glance, per StorageClass: how many tests passed, failed (missed a threshold) or broke, and the
- * median over its permutations of total IOPS and of worst-VM p99 latency — ranked with the fewest misses and
- * then the highest IOPS first, so several StorageClasses tested together can be compared.
+ * median over its measured permutations of total IOPS (the busiest phase: stonewalled sections are never added
+ * up) and of worst-VM p99 latency — ranked with the fewest misses and then the highest IOPS first, so several
+ * StorageClasses tested together can be compared. Read from {@code summary.json}'s permutation entries, so a
+ * permutation counts once, with its latest verdict.
  */
 public final class RunSummary {
 
-    private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private RunSummary() {
+    }
 
     /** One StorageClass's tally. */
     public record Row(String pool, int passed, int failed, int broken, double medianIops, double medianP99Ms) {
     }
 
-    private static final class Pool {
-        int passed;
-        int failed;
-        int broken;
-        final List<Double> iops = new ArrayList<>();
-        final List<Double> p99Ms = new ArrayList<>();
-    }
-
-    public synchronized void add(FioRun run) {
-        Pool pool = pools.computeIfAbsent(run.group().pool(), k -> new Pool());
-        pool.iops.add(run.metrics().stream().mapToDouble(FioMetrics::iops).sum());
-        pool.p99Ms.add(run.metrics().stream().mapToDouble(FioMetrics::clatP99Ns).max().orElse(0) / 1_000_000);
-    }
-
-    public synchronized void outcome(String pool, String outcome) {
-        Pool p = pools.computeIfAbsent(pool, k -> new Pool());
-        switch (outcome) {
-            case "passed" -> p.passed++;
-            case "failed" -> p.failed++;
-            default -> p.broken++;
-        }
-    }
-
-    public synchronized List<Row> rows() {
+    public static List<Row> rows(List<JsonNode> permutations) {
+        Map<String, List<JsonNode>> byPool = new LinkedHashMap<>();
+        permutations.forEach(e -> byPool.computeIfAbsent(e.path("pool").asText(), k -> new ArrayList<>()).add(e));
         List<Row> rows = new ArrayList<>();
-        pools.forEach((name, p) -> rows.add(new Row(name, p.passed, p.failed, p.broken, median(p.iops), median(p.p99Ms))));
+        byPool.forEach((pool, entries) -> {
+            List<JsonNode> measured = entries.stream().filter(e -> e.has("totalIops")).toList();
+            rows.add(new Row(pool, count(entries, "passed"), count(entries, "failed"), count(entries, "broken"),
+                    median(measured.stream().map(e -> e.path("totalIops").asDouble()).toList()),
+                    median(measured.stream().map(e -> e.path("worstClatP99Ns").asDouble() / 1_000_000).toList())));
+        });
         rows.sort(Comparator.comparingInt((Row r) -> r.failed() + r.broken()).thenComparing(Row::medianIops,
                 Comparator.reverseOrder()));
         return rows;
     }
 
-    public synchronized boolean allPassed() {
-        return pools.values().stream().allMatch(p -> p.failed == 0 && p.broken == 0);
-    }
-
-    public String html(String runId) {
+    /** The summary page: the run's status, the ranking with bar charts, and every test that did not pass, with why. */
+    public static String html(String runId, String status, List<JsonNode> permutations) {
         StringBuilder html = new StringBuilder("<html><head><meta charset='utf-8'><title>vmbench run " + runId
-                + "</title></head><body style='font-family:sans-serif'><h2>vmbench run " + runId + "</h2>"
-                + "<table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
+                + "</title></head><body style='font-family:sans-serif'><h2>vmbench run " + runId + ": " + status
+                + "</h2><table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
                 + "<th>StorageClass</th><th>passed</th><th>failed (missed a threshold)</th><th>broken</th>"
                 + "<th>median total IOPS</th><th>median worst p99 (ms)</th></tr>");
-        List<Row> rows = rows();
+        List<Row> rows = rows(permutations);
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td>"
                     + "<td>%.0f</td><td>%.2f</td></tr>", i + 1, Charts.escape(r.pool()), r.passed(), r.failed(),
                     r.broken(), r.medianIops(), r.medianP99Ms()));
         }
+        html.append("</table>");
+        List<JsonNode> notPassed = permutations.stream().filter(e -> !e.path("outcome").asText().equals("passed")
+                && e.has("outcome")).toList();
+        if (!notPassed.isEmpty()) {
+            html.append("<h3>Tests that did not pass</h3><table border='1' cellpadding='5' "
+                    + "style='border-collapse:collapse'><tr><th>group</th><th>permutation</th><th>outcome</th>"
+                    + "<th>why</th></tr>");
+            notPassed.forEach(e -> html.append("<tr><td>").append(Charts.escape(e.path("group").asText()))
+                    .append("</td><td>").append(Charts.escape(e.path("permutation").asText())).append("</td><td>")
+                    .append(e.path("outcome").asText()).append("</td><td>")
+                    .append(Charts.escape(e.path("why").asText(""))).append("</td></tr>"));
+            html.append("</table>");
+        }
         Map<String, double[]> bars = new LinkedHashMap<>();
         rows.forEach(r -> bars.put(r.pool(), new double[] {r.medianIops(), r.medianP99Ms()}));
-        return html.append("</table>").append(Charts.bars("median total IOPS by StorageClass", bars, 0, "%.0f"))
+        return html.append(Charts.bars("median total IOPS by StorageClass", bars, 0, "%.0f"))
                 .append(Charts.bars("median worst p99 (ms) by StorageClass", bars, 1, "%.2f"))
                 .append("</body></html>").toString();
+    }
+
+    private static int count(List<JsonNode> entries, String outcome) {
+        return (int) entries.stream().filter(e -> e.path("outcome").asText().equals(outcome)).count();
     }
 
     private static double median(List<Double> values) {

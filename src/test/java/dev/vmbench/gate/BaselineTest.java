@@ -31,8 +31,8 @@ class BaselineTest {
     private static FioRun run(double iopsPerVm, double p99Ns) {
         Duration d = Duration.ofMillis(1);
         List<FioMetrics> metrics = List.of(
-                new FioMetrics("vm-0", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns, 0, 0, 0, 1000, 0, 0, 0),
-                new FioMetrics("vm-1", "rand-read", "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns / 2, 0, 0, 0, 1000, 0, 0, 0));
+                new FioMetrics("vm-0", "rand-read", 0, "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns, 0, 0, 0, 1000, 0, 0, 0),
+                new FioMetrics("vm-1", "rand-read", 0, "read", 100, iopsPerVm, 0, 0, 0, 0, 0, 0, p99Ns / 2, 0, 0, 0, 1000, 0, 0, 0));
         return new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"), metrics,
                 new RunTimings(d, d, d, d, d, d, 0));
     }
@@ -84,6 +84,6 @@ class BaselineTest {
                 + "] is not valid JSON: ").hasMessageEndingWith(". Fix: use a summary.json written by vmbench.");
         Files.writeString(broken, "{\"group\": \"x\"}");
         assertThatThrownBy(() -> Baseline.load(broken, 0.1, 0.2)).hasMessage("Baseline [" + broken + "] is not a "
-                + "vmbench summary (expected a list of permutations). Fix: use a summary.json written by vmbench.");
+                + "vmbench summary (expected \"permutations\"). Fix: use a summary.json written by vmbench.");
     }
 }
