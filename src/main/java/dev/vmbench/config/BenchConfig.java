@@ -157,8 +157,8 @@ public record BenchConfig(
                     }
                     return bs;
                 }),
-                r.one(RUNTIME, text -> atLeast(duration(text), Duration.ofSeconds(1))),
-                r.one(RAMP, BenchConfig::duration),
+                r.one(RUNTIME, text -> wholeSeconds(atLeast(duration(text), Duration.ofSeconds(1)))),
+                r.one(RAMP, text -> wholeSeconds(duration(text))),
                 fileSize,
                 r.one(NAMESPACE, text -> {
                     if (!DNS_LABEL.matcher(text).matches()) {
@@ -255,13 +255,31 @@ public record BenchConfig(
         if (!m.matches()) {
             throw new IllegalArgumentException("is not a duration: write it like 30s, 2m or 1h");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2) == null ? "s" : m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2) == null ? "s" : m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+            if (d.compareTo(Duration.ofDays(366)) > 0) {
+                throw new ArithmeticException("longer than a year");
+            }
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("is longer than a year, which no benchmark step needs: write it like "
+                    + "30s, 2m or 1h");
+        }
+    }
+
+    /** fio takes runtime and ramp_time in whole seconds and would round anything finer without a word. */
+    static Duration wholeSeconds(Duration d) {
+        if (d.toMillisPart() != 0) {
+            throw new IllegalArgumentException("is not a whole number of seconds, and fio would silently round it to "
+                    + d.toSeconds() + "s: write whole seconds like " + (d.toSeconds() + 1) + "s");
+        }
+        return d;
     }
 
     private static Duration atLeast(Duration value, Duration minimum) {
@@ -280,7 +298,13 @@ public record BenchConfig(
     }
 
     static String quantity(String text) {
-        if (!QUANTITY.matcher(text).matches() || quantityBytes(text) == 0) {
+        long bytes;
+        try {
+            bytes = QUANTITY.matcher(text).matches() ? quantityBytes(text) : 0;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("is larger than any disk (over 8 EiB): write it like 50Gi or 1Ti");
+        }
+        if (bytes == 0) {
             throw new IllegalArgumentException("is not a Kubernetes storage quantity: write it like 50Gi or 1Ti");
         }
         return text;
@@ -302,7 +326,7 @@ public record BenchConfig(
         long base = unit.endsWith("i") ? 1024 : 1000;
         long bytes = n;
         for (int i = 0; i < power; i++) {
-            bytes *= base;
+            bytes = Math.multiplyExact(bytes, base);
         }
         return bytes;
     }
@@ -312,10 +336,15 @@ public record BenchConfig(
         if (!m.matches()) {
             throw new IllegalArgumentException("is not a file size: write it like 64MiB or 4GiB");
         }
-        long bytes = Long.parseLong(m.group(1));
-        int power = m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2)) + 1;
-        for (int i = 0; i < power; i++) {
-            bytes *= 1024;
+        long bytes;
+        try {
+            bytes = Long.parseLong(m.group(1));
+            int power = m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2)) + 1;
+            for (int i = 0; i < power; i++) {
+                bytes = Math.multiplyExact(bytes, 1024L);
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("is larger than any disk (over 8 EiB): write it like 64MiB or 4GiB");
         }
         if (bytes < 1024 * 1024) {
             throw new IllegalArgumentException("is smaller than the minimum test file of 1MiB");

@@ -51,42 +51,92 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
     public List<FioMetrics> metrics() {
         List<FioMetrics> rows = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        int phase = -1;
+        int previousGroup = Integer.MIN_VALUE;
         for (JsonNode job : json.path("jobs")) {
             String name = job.path("jobname").asText("job");
             int n = seen.merge(name, 1, Integer::sum);
             String label = n == 1 ? name : name + "#" + n;
+            // a stonewall starts a new reporting group (fio: "stonewall implies new_group"), so a change of groupid
+            // is where one phase ends and the next begins; numjobs clones share their section's group
+            int group = job.path("groupid").asInt(0);
+            if (group != previousGroup) {
+                phase++;
+                previousGroup = group;
+            }
             for (String direction : DIRECTIONS) {
                 JsonNode d = job.path(direction);
                 long ios = d.path("total_ios").asLong(0);
                 if (ios == 0 && d.path("io_bytes").asLong(0) == 0) {
                     continue;
                 }
-                JsonNode clat = d.path("clat_ns");
-                JsonNode pct = clat.path("percentile");
-                rows.add(new FioMetrics(vm, label, direction, ios,
+                Latency clat = latency(d, "clat", label, direction);
+                if (!d.path("iops").isNumber()) {
+                    throw unknown(label, direction, "iops");
+                }
+                rows.add(new FioMetrics(vm, label, phase, direction, ios,
                         d.path("iops").asDouble(),
-                        d.path("bw_bytes").asDouble(d.path("bw").asDouble() * 1024),
-                        clat.path("mean").asDouble(),
-                        clat.path("stddev").asDouble(),
-                        percentile(pct, "50.000000"),
-                        percentile(pct, "90.000000"),
-                        percentile(pct, "95.000000"),
-                        percentile(pct, "99.000000"),
-                        percentile(pct, "99.900000"),
-                        clat.path("max").asDouble(),
-                        d.path("lat_ns").path("mean").asDouble(),
+                        // fio 3 reports bytes/s; fio 2 only KiB/s
+                        d.has("bw_bytes") ? d.path("bw_bytes").asDouble() : d.path("bw").asDouble() * 1024,
+                        clat.node().path("mean").asDouble() * clat.scale(),
+                        clat.node().path("stddev").asDouble() * clat.scale(),
+                        percentile(clat, "50.000000"),
+                        percentile(clat, "90.000000"),
+                        percentile(clat, "95.000000"),
+                        percentile(clat, "99.000000"),
+                        percentile(clat, "99.900000"),
+                        clat.node().path("max").asDouble() * clat.scale(),
+                        latency(d, "lat", label, direction).node().path("mean").asDouble()
+                                * latency(d, "lat", label, direction).scale(),
                         d.path("runtime").asLong(),
                         job.path("error").asInt(0),
                         job.path("usr_cpu").asDouble(),
+                        job.path("sys_cpu").asDouble()));
+            }
+            // fsync/fdatasync: fio counts them in sync.lat_ns.N (its total_ios stays 0) with their own latencies
+            JsonNode sync = job.path("sync").path("lat_ns");
+            long syncs = Math.max(job.path("sync").path("total_ios").asLong(0), sync.path("N").asLong(0));
+            if (syncs > 0) {
+                Latency latency = new Latency(sync, 1);
+                long runtimeMs = job.path("job_runtime").asLong(0);
+                rows.add(new FioMetrics(vm, label, phase, "sync", syncs,
+                        runtimeMs > 0 ? syncs * 1000.0 / runtimeMs : Double.NaN, 0,
+                        sync.path("mean").asDouble(), sync.path("stddev").asDouble(),
+                        percentile(latency, "50.000000"), percentile(latency, "90.000000"),
+                        percentile(latency, "95.000000"), percentile(latency, "99.000000"),
+                        percentile(latency, "99.900000"), sync.path("max").asDouble(), sync.path("mean").asDouble(),
+                        runtimeMs, job.path("error").asInt(0), job.path("usr_cpu").asDouble(),
                         job.path("sys_cpu").asDouble()));
             }
         }
         return rows;
     }
 
-    private static double percentile(JsonNode percentiles, String key) {
-        JsonNode value = percentiles.get(key);
-        return value == null ? Double.NaN : value.asDouble();
+    /** A latency block and the factor to nanoseconds: fio 3 writes {@code clat_ns} in ns, fio 2 {@code clat} in µs. */
+    private record Latency(JsonNode node, double scale) {
+    }
+
+    private Latency latency(JsonNode direction, String name, String job, String dir) {
+        if (direction.path(name + "_ns").isObject()) {
+            return new Latency(direction.path(name + "_ns"), 1);
+        }
+        if (direction.path(name).isObject()) {
+            return new Latency(direction.path(name), 1000);
+        }
+        throw unknown(job, dir, name + "_ns");
+    }
+
+    /** Output whose fields this parser does not know is refused, never read as zero. */
+    private FioOutputException unknown(String job, String direction, String field) {
+        return new FioOutputException("fio output on " + vm + " (" + fioVersion + ") has no [" + field + "] for job "
+                + job + " " + direction + ": vmbench reads the JSON of fio 2.x and 3.x, and this version writes "
+                + "fields it does not know, so nothing of it is read as zero. Fix: run a fio 2.x or 3.x in the guests "
+                + "(the guest's fio package), or report the fio version.");
+    }
+
+    private static double percentile(Latency latency, String key) {
+        JsonNode value = latency.node().path("percentile").get(key);
+        return value == null ? Double.NaN : value.asDouble() * latency.scale();
     }
 
     private static int jsonStart(String raw) {

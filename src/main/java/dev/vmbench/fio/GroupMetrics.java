@@ -18,6 +18,18 @@ public record GroupMetrics(String job, String direction, int vms, double iops, d
         return job + " " + direction;
     }
 
+    /**
+     * The group's total IOPS over what ran at the same time: summed over VMs, job sections and directions within
+     * each phase (sections between stonewalls run together), the busiest phase — never a sum across phases that
+     * ran one after another. fdatasync counts ({@code sync}) are not I/Os and are left out.
+     */
+    public static double peakIops(FioRun run) {
+        Map<Integer, Double> byPhase = new java.util.HashMap<>();
+        run.metrics().stream().filter(m -> !m.direction().equals("sync"))
+                .forEach(m -> byPhase.merge(m.phase(), m.iops(), Double::sum));
+        return byPhase.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    }
+
     public static List<GroupMetrics> of(FioRun run) {
         Map<String, List<FioMetrics>> byJob = new LinkedHashMap<>();
         for (FioMetrics m : run.metrics()) {

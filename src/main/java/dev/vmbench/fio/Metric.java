@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * What a threshold can bound, with the spelling used in thresholds files and messages. Latencies are
- * completion latencies ({@code clat}) in nanoseconds; bandwidth is bytes per second.
+ * completion latencies ({@code clat}) of reads, writes and trims, or sync latencies of fsync/fdatasync calls
+ * (rows of direction {@code sync}), in nanoseconds; bandwidth is bytes per second.
  */
 public enum Metric {
     IOPS("iops"),
@@ -15,6 +16,13 @@ public enum Metric {
     CLAT_P95("clat-p95"),
     CLAT_P99("clat-p99"),
     CLAT_P99_9("clat-p99.9"),
+    /** fsync/fdatasync latency (fio's {@code sync} section): what a database commit waits for. */
+    SYNC_MEAN("sync-mean"),
+    SYNC_P50("sync-p50"),
+    SYNC_P90("sync-p90"),
+    SYNC_P95("sync-p95"),
+    SYNC_P99("sync-p99"),
+    SYNC_P99_9("sync-p99.9"),
     /** Fairness: the coefficient of variation of IOPS across a group's VMs (0 = all equal). Group-level. */
     IOPS_CV("iops-cv");
 
@@ -32,6 +40,11 @@ public enum Metric {
         return this != IOPS && this != BW && this != IOPS_CV;
     }
 
+    /** Sync metrics bound fsync/fdatasync rows only; every other metric the I/O rows (read, write, trim). */
+    public boolean appliesTo(FioMetrics m) {
+        return name().startsWith("SYNC_") == m.direction().equals("sync");
+    }
+
     /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
     public boolean isGroupLevel() {
         return this == IOPS_CV;
@@ -41,12 +54,12 @@ public enum Metric {
         return switch (this) {
             case IOPS -> m.iops();
             case BW -> m.bandwidthBytes();
-            case CLAT_MEAN -> m.clatMeanNs();
-            case CLAT_P50 -> m.clatP50Ns();
-            case CLAT_P90 -> m.clatP90Ns();
-            case CLAT_P95 -> m.clatP95Ns();
-            case CLAT_P99 -> m.clatP99Ns();
-            case CLAT_P99_9 -> m.clatP999Ns();
+            case CLAT_MEAN, SYNC_MEAN -> m.clatMeanNs();
+            case CLAT_P50, SYNC_P50 -> m.clatP50Ns();
+            case CLAT_P90, SYNC_P90 -> m.clatP90Ns();
+            case CLAT_P95, SYNC_P95 -> m.clatP95Ns();
+            case CLAT_P99, SYNC_P99 -> m.clatP99Ns();
+            case CLAT_P99_9, SYNC_P99_9 -> m.clatP999Ns();
             case IOPS_CV -> Double.NaN;
         };
     }

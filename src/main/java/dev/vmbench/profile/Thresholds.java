@@ -26,7 +26,31 @@ public final class Thresholds {
 
     /** Every key a thresholds file or override may use. */
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
-            "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-iops-cv");
+            "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-sync-mean", "max-sync-p50",
+            "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv");
+
+    /**
+     * The names a thresholds file may use besides limit keys: every profile of the library and every job section
+     * of those profiles. {@link #ANY} accepts any name (a file read without a library).
+     */
+    public record Names(java.util.Set<String> profiles, java.util.Set<String> jobs) {
+        public static final Names ANY = new Names(null, null);
+
+        /** The profiles of {@code library} and the job sections they declare. */
+        public static Names of(ProfileLibrary library) {
+            java.util.Set<String> jobs = new java.util.TreeSet<>();
+            Pattern section = Pattern.compile("(?m)^\\[([^\\]]+)\\]");
+            for (String name : library.names()) {
+                Matcher m = section.matcher(library.get(name).sections());
+                while (m.find()) {
+                    if (!m.group(1).equals("global")) {
+                        jobs.add(m.group(1));
+                    }
+                }
+            }
+            return new Names(new java.util.TreeSet<>(library.names()), jobs);
+        }
+    }
 
     private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z/]*)");
     private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles", "blockSizes", "jobs");
@@ -37,6 +61,8 @@ public final class Thresholds {
     private final Map<String, Map<String, Limit>> blockSizes;
     private final Map<String, Map<String, Limit>> jobs;
     private final Map<String, Limit> overrides;
+    /** Where each {@code pools.<name>} stands ({@code thresholds.yaml:12}), checked once the cluster is known. */
+    private final Map<String, String> poolOrigins = new LinkedHashMap<>();
 
     private Thresholds(Map<String, Limit> defaults, Map<String, Map<String, Limit>> pools,
             Map<String, Map<String, Limit>> profiles, Map<String, Map<String, Limit>> blockSizes,
@@ -55,6 +81,16 @@ public final class Thresholds {
      * @throws IllegalArgumentException naming file, line, key, value and the fix
      */
     public static Thresholds load(Path file, Map<String, String> overrides) {
+        return load(file, overrides, Names.ANY);
+    }
+
+    /**
+     * Reads a thresholds file strictly: unknown profile, block-size, job-section and limit names, duplicate keys
+     * and a second YAML document are errors naming file:line, the name and the nearest valid one.
+     *
+     * @throws IllegalArgumentException naming file, line, key, value and the fix
+     */
+    public static Thresholds load(Path file, Map<String, String> overrides, Names names) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("Thresholds file [" + file.toAbsolutePath() + "] does not exist. "
                     + "Fix: run from the project folder or point -Dvmbench.thresholds at a thresholds file.");
@@ -64,8 +100,11 @@ public final class Thresholds {
         Map<String, Map<String, Limit>> profiles = new LinkedHashMap<>();
         Map<String, Map<String, Limit>> blockSizes = new LinkedHashMap<>();
         Map<String, Map<String, Limit>> jobs = new LinkedHashMap<>();
+        Map<String, String> poolOrigins = new LinkedHashMap<>();
         String name = file.getFileName().toString();
-        try (JsonParser p = new YAMLFactory().createParser(file.toFile())) {
+        YAMLFactory yaml = new YAMLFactory();
+        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try (JsonParser p = yaml.createParser(file.toFile())) {
             if (p.nextToken() == null) {
                 return new Thresholds(defaults, pools, profiles, blockSizes, jobs, parseOverrides(overrides));
             }
@@ -76,19 +115,127 @@ public final class Thresholds {
                 p.nextToken();
                 switch (section) {
                     case "defaults" -> defaults.putAll(readLimits(p, name, "defaults"));
-                    case "pools" -> pools.putAll(readNamed(p, name, "pools"));
-                    case "profiles" -> profiles.putAll(readNamed(p, name, "profiles"));
-                    case "blockSizes" -> blockSizes.putAll(readNamed(p, name, "blockSizes"));
-                    case "jobs" -> jobs.putAll(readNamed(p, name, "jobs"));
+                    case "pools" -> pools.putAll(readNamed(p, name, "pools", poolName -> {
+                        poolOrigins.put(poolName, name + ":" + p.currentLocation().getLineNr());
+                        return null;
+                    }));
+                    case "profiles" -> profiles.putAll(readNamed(p, name, "profiles",
+                            profile -> known(profile, names.profiles(), "profile")));
+                    case "blockSizes" -> blockSizes.putAll(readNamed(p, name, "blockSizes", Thresholds::blockSize));
+                    case "jobs" -> jobs.putAll(readNamed(p, name, "jobs",
+                            job -> known(job, names.jobs(), "job section of any profile")));
                     default -> throw new IllegalArgumentException(name + ":" + line + ": unknown section ["
-                            + section + "]. Fix: use " + String.join(", ", SECTIONS) + ".");
+                            + section + "]" + nearest(section, SECTIONS) + ". Fix: use " + String.join(", ", SECTIONS)
+                            + ".");
                 }
             }
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException(name + ":" + p.currentLocation().getLineNr() + ": a second YAML "
+                        + "document starts here; vmbench reads one. Fix: merge it into the first (remove the ---).");
+            }
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+            java.util.regex.Matcher duplicate = Pattern.compile("Duplicate field '([^']*)'").matcher(e.getOriginalMessage());
+            if (duplicate.find()) {
+                throw new IllegalArgumentException(name + ":" + e.getLocation().getLineNr() + ": key ["
+                        + duplicate.group(1) + "] is written twice in the same map, and YAML would keep only the last "
+                        + "without a word. Fix: keep one of them.", e);
+            }
+            throw new IllegalArgumentException(name + ": is not valid YAML: " + e.getOriginalMessage().lines()
+                    .findFirst().orElse("") + " (line " + e.getLocation().getLineNr() + "). Fix: correct the YAML "
+                    + "syntax.", e);
         } catch (IOException e) {
             throw new IllegalArgumentException(name + ": is not valid YAML: " + e.getMessage().lines().findFirst()
                     .orElse("") + ". Fix: correct the YAML syntax.", e);
         }
-        return new Thresholds(defaults, pools, profiles, blockSizes, jobs, parseOverrides(overrides));
+        Thresholds thresholds = new Thresholds(defaults, pools, profiles, blockSizes, jobs, parseOverrides(overrides));
+        thresholds.poolOrigins.putAll(poolOrigins);
+        return thresholds;
+    }
+
+    /**
+     * Refuses {@code pools} entries that name no StorageClass of the cluster (a typo would silently leave the
+     * defaults in force), naming file:line and the nearest StorageClass.
+     */
+    public void requireKnownPools(java.util.Collection<String> storageClasses) {
+        List<String> unknown = new java.util.ArrayList<>();
+        poolOrigins.forEach((pool, origin) -> {
+            if (!storageClasses.contains(pool)) {
+                unknown.add(origin + ": pools.[" + pool + "] names no StorageClass of this cluster"
+                        + nearest(pool, storageClasses));
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", unknown) + ". Fix: correct the name, or remove the "
+                    + "entry from the thresholds file (the cluster has " + new java.util.TreeSet<>(storageClasses)
+                    + ").");
+        }
+    }
+
+    /** Null when {@code name} is known (or anything goes), else the complaint. */
+    private static String known(String name, java.util.Set<String> known, String what) {
+        if (known == null || known.contains(name)) {
+            return null;
+        }
+        return "names no " + what + nearest(name, known);
+    }
+
+    private static String blockSize(String name) {
+        try {
+            dev.vmbench.matrix.BlockSize.parse(name);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage() + nearest(name, List.of("512", "4k", "8k", "16k",
+                    "32k", "64k", "128k", "256k", "512k", "1m", "4m", "native"));
+        }
+    }
+
+    /** {@code ; nearest: [x]} for the candidate closest in spelling, or nothing when none is close. */
+    static String nearest(String name, java.util.Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        int bestShared = -1;
+        for (String candidate : candidates) {
+            int d = distance(name, candidate);
+            // among equally distant names, the one that shares more of its beginning and end (max-p99 → max-clat-p99)
+            int shared = sharedEnds(name, candidate);
+            if (d < bestDistance || d == bestDistance && shared > bestShared) {
+                best = candidate;
+                bestDistance = d;
+                bestShared = shared;
+            }
+        }
+        return best == null || bestDistance > Math.max(3, name.length() * 3 / 4) ? "" : "; nearest: [" + best + "]";
+    }
+
+    private static int sharedEnds(String a, String b) {
+        int prefix = 0;
+        while (prefix < Math.min(a.length(), b.length()) && a.charAt(prefix) == b.charAt(prefix)) {
+            prefix++;
+        }
+        int suffix = 0;
+        while (suffix < Math.min(a.length(), b.length()) - prefix
+                && a.charAt(a.length() - 1 - suffix) == b.charAt(b.length() - 1 - suffix)) {
+            suffix++;
+        }
+        return prefix + suffix;
+    }
+
+    private static int distance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int above = row[j];
+                row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1),
+                        diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.length()];
     }
 
     /**
@@ -116,12 +263,20 @@ public final class Thresholds {
         return limits;
     }
 
-    private static Map<String, Map<String, Limit>> readNamed(JsonParser p, String file, String section)
-            throws IOException {
+    private static Map<String, Map<String, Limit>> readNamed(JsonParser p, String file, String section,
+            java.util.function.Function<String, String> check) throws IOException {
         Map<String, Map<String, Limit>> named = new LinkedHashMap<>();
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return named;
+        }
         expect(p, JsonToken.START_OBJECT, file, section + " must map names to limits");
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            String complaint = check.apply(name);
+            if (complaint != null) {
+                throw new IllegalArgumentException(file + ":" + p.currentLocation().getLineNr() + ": " + section + ".["
+                        + name + "] " + complaint + ". Fix: correct the name, or remove the entry.");
+            }
             p.nextToken();
             named.put(name, readLimits(p, file, section + "." + name));
         }
@@ -157,8 +312,8 @@ public final class Thresholds {
     /** Parses one key and value; the message names origin, key, value, rule and fix. */
     static Limit limit(String key, String written, String origin) {
         if (!KEYS.contains(key)) {
-            throw new IllegalArgumentException(origin + ": unknown threshold key [" + key + "]. Fix: use one of "
-                    + String.join(", ", KEYS) + ".");
+            throw new IllegalArgumentException(origin + ": unknown threshold key [" + key + "]" + nearest(key, KEYS)
+                    + ". Fix: use one of " + String.join(", ", KEYS) + ".");
         }
         Metric metric = Metric.bySpelling(key.substring(4));
         if (metric == Metric.IOPS_CV) {
@@ -167,7 +322,8 @@ public final class Thresholds {
                 throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a spread. Fix: "
                         + "write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
             }
-            double value = Double.parseDouble(pct.group(1)) / (pct.group(2).isEmpty() ? 1 : 100);
+            // a bare number is a percentage, as everywhere in vmbench: 20 and 20% are both 20 %
+            double value = Double.parseDouble(pct.group(1)) / 100;
             return new Limit(key, metric, false, value, written.trim(), origin);
         }
         boolean minimum = key.startsWith("min-");

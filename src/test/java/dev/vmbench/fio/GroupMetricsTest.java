@@ -28,7 +28,7 @@ class GroupMetricsTest {
         // given: the same stonewalled job on two VMs (here: two real runs), plus an unrelated section
         List<FioMetrics> metrics = new ArrayList<>(parse("vm-0", "stonewall-two-sections.json"));
         metrics.addAll(parse("vm-1", "stonewall-two-sections.json").stream()
-                .map(m -> new FioMetrics(m.vm(), m.job(), m.direction(), m.ios(), m.iops() / 3, m.bandwidthBytes() / 3,
+                .map(m -> new FioMetrics(m.vm(), m.job(), m.phase(), m.direction(), m.ios(), m.iops() / 3, m.bandwidthBytes() / 3,
                         m.clatMeanNs(), m.clatStddevNs(), m.clatP50Ns(), m.clatP90Ns(), m.clatP95Ns(),
                         m.clatP99Ns() * 2, m.clatP999Ns(), m.clatMaxNs(), m.latMeanNs(), m.runtimeMs(), m.errors(),
                         m.cpuUserPercent(), m.cpuSystemPercent())).toList());

@@ -26,7 +26,7 @@ class FioRunAssertTest {
             "-Dvmbench.threshold.max-clat-p99");
 
     private static FioMetrics metrics(String vm, double iops, double p99Ns) {
-        return new FioMetrics(vm, "rand-read", "read", 1000, iops, iops * 4096, 500_000, 10_000, 400_000, 800_000,
+        return new FioMetrics(vm, "rand-read", 0, "read", 1000, iops, iops * 4096, 500_000, 10_000, 400_000, 800_000,
                 900_000, p99Ns, p99Ns * 2, p99Ns * 4, 510_000, 1000, 0, 5, 10);
     }
 

@@ -79,7 +79,8 @@ class ThresholdsTest {
         assertThat(db.forJob("db-pages")).extracting(Limit::toString).containsExactly("max-clat-p99 10ms", "max-iops-cv 25%");
         assertThat(db.forJob("redo-log")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
         assertThat(db.forJob("redo-log#2")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
-        assertThat(Thresholds.limit("max-iops-cv", "0.3", "t").value()).isEqualTo(0.3);
+        assertThat(Thresholds.limit("max-iops-cv", "20", "t").value()).as("a bare number is a percentage")
+                .isEqualTo(Thresholds.limit("max-iops-cv", "20%", "t").value()).isEqualTo(0.2);
         assertThatThrownBy(() -> Thresholds.limit("max-iops-cv", "even", "t")).hasMessage("t: max-iops-cv = [even] is "
                 + "not a spread. Fix: write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
     }
@@ -123,9 +124,10 @@ class ThresholdsTest {
         Path file = file("defaults:\n  max-p99: 5ms\n");
 
         assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
-                .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]. Fix: use one of min-iops, "
-                        + "min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, max-clat-p99, max-clat-p99.9, "
-                        + "max-iops-cv.");
+                .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]; nearest: [max-clat-p99]. "
+                        + "Fix: use one of min-iops, min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, "
+                        + "max-clat-p99, max-clat-p99.9, max-sync-mean, max-sync-p50, max-sync-p90, max-sync-p95, "
+                        + "max-sync-p99, max-sync-p99.9, max-iops-cv.");
     }
 
     @Test
@@ -133,8 +135,8 @@ class ThresholdsTest {
         Path file = file("default:\n  min-iops: 5\n");
 
         assertThatThrownBy(() -> Thresholds.load(file, Map.of()))
-                .hasMessage("thresholds.yaml:1: unknown section [default]. Fix: use defaults, pools, profiles, "
-                        + "blockSizes, jobs.");
+                .hasMessage("thresholds.yaml:1: unknown section [default]; nearest: [defaults]. Fix: use defaults, "
+                        + "pools, profiles, blockSizes, jobs.");
     }
 
     @Test
@@ -158,5 +160,40 @@ class ThresholdsTest {
         Thresholds shipped = Thresholds.load(Path.of("test-profiles/thresholds.yaml"), Map.of());
         assertThat(shipped.of(group("any"), DB).all()).extracting(Limit::toString)
                 .contains("max-clat-p99 500ms", "min-iops 20");
+    }
+
+    private static final Thresholds.Names NAMES = new Thresholds.Names(java.util.Set.of("random-rw", "db-oltp"),
+            java.util.Set.of("mixed", "db-pages", "redo-log"));
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            profiles:\\n  random-rx:\\n    min-iops: 5\\n        | thresholds.yaml:2: profiles.[random-rx] names no profile; nearest: [random-rw]. Fix: correct the name, or remove the entry.
+            jobs:\\n  redo_log:\\n    max-sync-p99: 5ms\\n      | thresholds.yaml:2: jobs.[redo_log] names no job section of any profile; nearest: [redo-log]. Fix: correct the name, or remove the entry.
+            blockSizes:\\n  4q:\\n    min-iops: 5\\n           | thresholds.yaml:2: blockSizes.[4q] is not a block size: use a multiple of 512 bytes up to 64m, written like 4k, 64k or 1m; nearest: [4k]. Fix: correct the name, or remove the entry.
+            defaults:\\n  min-iops: 5\\n  min-iops: 50\\n          | thresholds.yaml:3: key [min-iops] is written twice in the same map, and YAML would keep only the last without a word. Fix: keep one of them.
+            defaults:\\n  min-iops: 5\\n---\\ndefaults:\\n  min-iops: 9\\n | thresholds.yaml:4: a second YAML document starts here; vmbench reads one. Fix: merge it into the first (remove the ---).
+            """)
+    void everyNameIsCheckedWithFileLineAndTheNearestValidOne(String yaml, String message) throws IOException {
+        Path file = file(yaml.replace("\\n", "\n"));
+
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of(), NAMES)).hasMessage(message);
+    }
+
+    @Test
+    void aPoolThatNamesNoStorageClassOfTheClusterIsRefusedOnceTheClusterIsKnown() throws IOException {
+        Thresholds thresholds = Thresholds.load(file("pools:\n  ceph-rdb:\n    min-iops: 5\n"), Map.of(), NAMES);
+
+        assertThatThrownBy(() -> thresholds.requireKnownPools(java.util.List.of("ceph-rbd", "standard")))
+                .hasMessage("thresholds.yaml:2: pools.[ceph-rdb] names no StorageClass of this cluster; nearest: "
+                        + "[ceph-rbd]. Fix: correct the name, or remove the entry from the thresholds file (the "
+                        + "cluster has [ceph-rbd, standard]).");
+    }
+
+    @Test
+    void syncLimitsBindFdatasyncLatencyOnly() throws IOException {
+        Thresholds thresholds = Thresholds.load(file("jobs:\n  redo-log:\n    max-sync-p99: 5ms\n"), Map.of(), NAMES);
+
+        assertThat(thresholds.of(group("gold"), DB).forJob("redo-log")).singleElement()
+                .satisfies(l -> assertThat(l.metric()).isEqualTo(Metric.SYNC_P99));
     }
 }
