@@ -57,6 +57,21 @@ class GuestChannelSuiteTest {
     }
 
     @Test
+    void aStartLostWithItsSessionAfterThePrefillIsReportedAsLostAndTheNextPermutationRuns() {
+        // when: the session drops as the first start reaches the guest, which stays prefilled
+        SuiteRun run = run(Map.of("vmbench.embedded.faults", "start-lost", "vmbench.blockSizes", "4k,64k"));
+
+        // then: that permutation is broken as lost (not "fio failed (prefilled, exit 0)"), the next one runs
+        assertThat(run.test("random-rw 4k").getThrowable()).get().extracting(Throwable::getMessage).asString()
+                .matches("(?s)vmbench-guest start on VM vmb-\\S+-0 was lost with the SSH session before it reached the "
+                        + "guest \\(the guest is still prefilled, and the shared start instant \\S+ has passed\\), "
+                        + "so fio did not run there for this permutation: .*\\. Fix: see the SSH reconnects in the "
+                        + "guest diagnostics; the next permutation starts afresh\\.")
+                .doesNotContain("fio failed");
+        assertThat(run.test("random-rw 64k").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    }
+
+    @Test
     void aFioThatNeverEndsIsReportedAsATimeoutAndStopped() {
         SuiteRun run = run(Map.of("vmbench.embedded.faults", "fio-hangs", "vmbench.fioTimeoutMargin", "2s"));
 

@@ -35,6 +35,8 @@ public enum Fault {
     SSH_LATE,
     /** Each guest's sshd drops every session once, while fio runs. */
     SSH_DROPS,
+    /** The SSH session drops as the first measuring {@code start} reaches the guest, before the guest runs it. */
+    START_LOST,
     /** The run's identity may not use the VMI portforward subresource (an RBAC gap preflight must name). */
     FORBIDDEN_PORTFORWARD,
     /** Once fio starts measuring, the VMI fails and KubeVirt replaces it (a new UID): that run is not valid. */

@@ -87,6 +87,8 @@ final class SandboxGuest implements AutoCloseable {
                     : hostKey(cloudConfig.path("ssh_keys").path("ed25519_private").asText());
             String userName = user.path("name").asText();
 
+            java.util.concurrent.atomic.AtomicBoolean startLost =
+                    new java.util.concurrent.atomic.AtomicBoolean(!faults.contains(Fault.START_LOST));
             java.util.concurrent.atomic.AtomicBoolean dropped =
                     new java.util.concurrent.atomic.AtomicBoolean(!faults.contains(Fault.SSH_DROPS));
             SshServer server = SshServer.setUpDefaultServer();
@@ -100,6 +102,10 @@ final class SandboxGuest implements AutoCloseable {
             server.setCommandFactory((channel, command) -> {
                 if (command.contains("vmbench-guest wait") && measuring(root) && dropped.compareAndSet(false, true)) {
                     dropSoon(channel, vm);
+                }
+                if (command.contains("start --at") && startLost.compareAndSet(false, true)) {
+                    LOG.info("Sandbox {} drops its SSH session before running [{}] (fault start-lost)", vm, command);
+                    return new LostCommand();
                 }
                 if (command.contains("start --at") && measured.compareAndSet(false, true)) {
                     onMeasure.run();
@@ -202,6 +208,34 @@ final class SandboxGuest implements AutoCloseable {
     @Override
     public String toString() {
         return "SandboxGuest[" + vm + " sshd on " + address() + "]";
+    }
+
+    /** An exec request that never runs: the session drops the moment it arrives. */
+    private static final class LostCommand implements Command {
+        @Override
+        public void setInputStream(InputStream in) {
+        }
+
+        @Override
+        public void setOutputStream(OutputStream out) {
+        }
+
+        @Override
+        public void setErrorStream(OutputStream err) {
+        }
+
+        @Override
+        public void setExitCallback(ExitCallback callback) {
+        }
+
+        @Override
+        public void start(ChannelSession channel, Environment env) {
+            channel.getSession().close(true);
+        }
+
+        @Override
+        public void destroy(ChannelSession channel) {
+        }
     }
 
     /** One SSH exec request: {@code bash -c COMMAND} in the sandbox, streams pumped both ways. */

@@ -31,11 +31,17 @@ class GuestScriptTest {
     }
 
     private CommandResult guest(String stdin, String... args) throws IOException, InterruptedException {
+        return guestWith(java.util.Map.of(), stdin, args);
+    }
+
+    private CommandResult guestWith(java.util.Map<String, String> env, String stdin, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("VMBENCH_ROOT", root.toString());
         builder.environment().put("VMBENCH_RUNNER", "process");
+        builder.environment().putAll(env);
         Process process = builder.start();
         process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().close();
@@ -191,5 +197,41 @@ class GuestScriptTest {
         assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
         assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
                 .isEqualTo("state=idle exit=- started=- finished=-\n");
+    }
+
+    @Test
+    void aRunnerThatNeverStartsLeavesAFailedStateTheNextJobReplaces() throws Exception {
+        // given: systemd that accepts the unit but never runs it (a launcher that never came up)
+        java.nio.file.Path bin = java.nio.file.Files.createDirectories(root.resolve("fake-bin"));
+        java.nio.file.Path systemctl = java.nio.file.Files.writeString(bin.resolve("systemctl"), "#!/bin/bash\nexit 0\n");
+        systemctl.toFile().setExecutable(true);
+        java.util.Map<String, String> neverStarts = java.util.Map.of("VMBENCH_RUNNER", "systemd",
+                "VMBENCH_START_TIMEOUT", "1", "PATH", bin + ":" + System.getenv("PATH"));
+        guest(job("randread", 1, ""), "install-job");
+
+        // when
+        CommandResult start = guestWith(neverStarts, "", "start");
+
+        // then: the start fails plainly, the state is not stuck in "starting", and the next job installs
+        assertThat(start.exitStatus()).isEqualTo(2);
+        assertThat(start.stderr()).isEqualTo("vmbench-guest: fio did not start within 1 s; see 'vmbench-guest "
+                + "diagnose'\n");
+        assertThat(guest("", "status").stdout()).startsWith("state=failed ");
+        assertThat(guest(job("randread", 1, ""), "install-job").exitStatus()).isZero();
+    }
+
+    @Test
+    void aRunnerThatDiedReadsAsLostAndTheNextJobReplacesIt() throws Exception {
+        // given: a job whose runner is gone while the state still says running (killed with its launcher)
+        guest(job("randread", 1, ""), "install-job");
+        java.nio.file.Files.writeString(root.resolve("var/lib/vmbench/state"), "running\n");
+        java.nio.file.Files.writeString(root.resolve("var/lib/vmbench/lock"), "");
+
+        // when / then
+        assertThat(guest("", "status").stdout()).startsWith("state=lost ");
+        assertThat(guest("", "wait", "--timeout", "5").stdout()).startsWith("state=lost ");
+        CommandResult next = guest(job("randread", 1, ""), "install-job");
+        assertThat(next.exitStatus()).as(next.stderr()).isZero();
+        assertThat(guest("", "status").stdout()).startsWith("state=idle ");
     }
 }
