@@ -67,6 +67,88 @@ class InterruptedRunTest {
         }
     }
 
+    /** The suite in a JVM of its own against {@code cluster} through a kubeconfig, with these settings on top. */
+    private Process suite(EmbeddedCluster cluster, Path log, String... settings) throws IOException {
+        Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-cp", System.getProperty("java.class.path"),
+                "-Dpool=" + EmbeddedCluster.STORAGE_CLASS, "-Dvmbench.dataSource=images/fedora",
+                "-Dvmbench.vmSizes=small", "-Dvmbench.pvcSizes=1Gi", "-Dvmbench.profiles=random-rw",
+                "-Dvmbench.blockSizes=4k", "-Dvmbench.ramp=0s", "-Dvmbench.fileSize=16MiB",
+                "-Dvmbench.rootDiskSize=1Gi", "-Dvmbench.sshPort=2222", "-Dvmbench.resultsDir=" + dir.resolve("results"),
+                "-Dallure.results.directory=" + dir.resolve("allure")));
+        command.addAll(List.of(settings));
+        command.add(SuiteMain.class.getName());
+        ProcessBuilder suite = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        suite.environment().put("KUBECONFIG", kubeconfig.toString());
+        return suite.start();
+    }
+
+    @Test
+    void sigtermSparesTheGroupsTheCleanupModeKept() throws Exception {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir.resolve("sandboxes"), "images", "fedora", 2222,
+                List.of()); KubernetesClient client = new KubernetesClientBuilder()
+                        .withConfig(cluster.clientConfig()).build()) {
+            // given: cleanup on-success keeps the 1-VM group, whose test missed its threshold; the 2-VM group runs
+            Process process = suite(cluster, dir.resolve("suite.log"), "-Dvmbench.concurrency=1,2",
+                    "-Dvmbench.runtime=5s", "-Dvmbench.cleanup=on-success", "-Dvmbench.threshold.min-iops=1000M");
+            try {
+                await("fio running in the 2-VM group").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> jobsRunning(dir.resolve("sandboxes")) == 2);
+
+                // when
+                process.destroy();
+
+                // then: the kept group is still there, the running one is gone
+                assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the suite exits").isTrue();
+                List<String> groups = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, "vmbench").withLabel(MANAGED).list()
+                        .getItems().stream().map(vm -> vm.getMetadata().getName()).toList();
+                assertThat(groups).singleElement().asString().contains("-x1-");
+                assertThat(labelled(client)).allMatch(r -> r.contains("-x1-"));
+                Path runDir;
+                try (Stream<Path> runs = Files.list(dir.resolve("results"))) {
+                    runDir = runs.findFirst().orElseThrow();
+                }
+                assertThat(Files.readString(runDir.resolve("kept.txt"))).startsWith("embedded-local small 1Gi x1: ");
+            } finally {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void aHardKilledRunResumesWithoutNameClashes() throws Exception {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir.resolve("sandboxes"), "images", "fedora", 2222,
+                List.of()); KubernetesClient client = new KubernetesClientBuilder()
+                        .withConfig(cluster.clientConfig()).build()) {
+            // given: a run killed with SIGKILL while fio ran, so no shutdown hook deleted anything
+            Process first = suite(cluster, dir.resolve("first.log"), "-Dvmbench.concurrency=1", "-Dvmbench.runtime=4s");
+            try {
+                await("fio running").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> jobsRunning(dir.resolve("sandboxes")) == 1);
+                first.destroyForcibly();
+                assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                first.destroyForcibly();
+            }
+            assertThat(labelled(client)).as("the killed run left its VM").isNotEmpty();
+            String runId;
+            try (Stream<Path> runs = Files.list(dir.resolve("results"))) {
+                runId = runs.findFirst().orElseThrow().getFileName().toString();
+            }
+
+            // when
+            Process resumed = suite(cluster, dir.resolve("resumed.log"), "-Dvmbench.concurrency=1",
+                    "-Dvmbench.runtime=4s", "-Dvmbench.resume=" + runId);
+
+            // then
+            assertThat(resumed.waitFor(3, TimeUnit.MINUTES)).as("the resumed run ends").isTrue();
+            assertThat(Files.readString(dir.resolve("resumed.log"))).contains("1 tests successful")
+                    .doesNotContain("HTTP 409");
+            assertThat(labelled(client)).as("the group's cleanup took the killed session's VM too").isEmpty();
+        }
+    }
+
     private static List<String> labelled(KubernetesClient client) {
         return Stream.of(
                 KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, "vmbench").withLabel(MANAGED).list().getItems().stream()

@@ -24,6 +24,39 @@ final class Cleanup {
     private Cleanup() {
     }
 
+    /**
+     * Deletes what carries {@code selector} except the groups (by group hash) in {@code keptGroups} — what a cleanup
+     * mode chose to keep: the groups present are enumerated and each other one deleted by its own labels.
+     */
+    static List<String> deleteLabelled(KubernetesClient client, String namespace, Map<String, String> selector,
+            java.util.Set<String> keptGroups, Duration deadline) {
+        if (keptGroups.isEmpty()) {
+            return deleteLabelled(client, namespace, selector, deadline);
+        }
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        java.util.function.Consumer<io.fabric8.kubernetes.api.model.HasMetadata> note = r -> {
+            String group = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Labels.GROUP);
+            if (group != null && !keptGroups.contains(group)) {
+                groups.add(group);
+            }
+        };
+        List<String> problems = new ArrayList<>();
+        try {
+            KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector).list().getItems().forEach(note);
+            KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems().forEach(note);
+            client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems().forEach(note);
+            client.secrets().inNamespace(namespace).withLabels(selector).list().getItems().forEach(note);
+        } catch (KubernetesClientException e) {
+            problems.add("list what carries " + selector + " in " + namespace + ": " + e.getMessage());
+        }
+        for (String group : groups) {
+            Map<String, String> one = new java.util.LinkedHashMap<>(selector);
+            one.put(Labels.GROUP, group);
+            problems.addAll(deleteLabelled(client, namespace, one, deadline));
+        }
+        return problems;
+    }
+
     /** Deletes and waits (by watch) until the VMs, DataVolumes and PVCs are gone, for at most {@code deadline}. */
     static List<String> deleteLabelled(KubernetesClient client, String namespace, Map<String, String> selector,
             Duration deadline) {
@@ -31,7 +64,8 @@ final class Cleanup {
         List<Deletable> kinds = List.of(
                 new Deletable("VirtualMachine", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector)),
                 new Deletable("DataVolume", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector)),
-                new Deletable("PersistentVolumeClaim", client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector)),
+                new Deletable("PersistentVolumeClaim", client.persistentVolumeClaims().inNamespace(namespace)
+                        .withLabels(selector)),
                 new Deletable("Secret", client.secrets().inNamespace(namespace).withLabels(selector)));
         for (Deletable kind : kinds) {
             try {
@@ -42,9 +76,11 @@ final class Cleanup {
         }
         long until = System.nanoTime() + deadline.toNanos();
         for (Deletable kind : kinds) {
+            java.util.concurrent.CompletableFuture<? extends List<?>> gone = null;
             try {
                 long left = Math.max(1, until - System.nanoTime());
-                kind.resources.informOnCondition(List::isEmpty).get(left, TimeUnit.NANOSECONDS);
+                gone = kind.resources.informOnCondition(List::isEmpty);
+                gone.get(left, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 problems.add(kind.kind + "s with " + selector + " still exist in " + namespace + " after "
                         + deadline.toSeconds() + "s");
@@ -53,6 +89,10 @@ final class Cleanup {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 problems.add("interrupted while waiting for " + kind.kind + "s to go");
+            } finally {
+                if (gone != null) {
+                    gone.cancel(true); // stops the informer behind it: a wait that timed out leaves no watch open
+                }
             }
         }
         if (!problems.isEmpty()) {

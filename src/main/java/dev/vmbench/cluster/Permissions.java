@@ -27,7 +27,9 @@ public final class Permissions {
             new Rule("", "persistentvolumeclaims", "", List.of("create", "get", "list", "watch", "delete",
                     "deletecollection")),
             new Rule("", "secrets", "", List.of("create", "list", "watch", "delete", "deletecollection")),
-            new Rule("", "events", "", List.of("list")));
+            new Rule("", "events", "", List.of("list")),
+            // the run's lease: a sweep by another run spares what a live harness still uses
+            new Rule("coordination.k8s.io", "leases", "", List.of("create", "get", "update", "patch", "delete")));
 
     /** Only with {@code -Dvmbench.connector=pod}. */
     public static final List<Rule> POD_CONNECTOR = List.of(

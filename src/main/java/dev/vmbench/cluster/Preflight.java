@@ -74,8 +74,14 @@ public final class Preflight {
                         + "wait for its import to finish, or choose a Ready one.");
             }
         } catch (KubernetesClientException e) {
-            problems.add("The Kubernetes API at " + client.getMasterUrl() + " did not answer: HTTP " + e.getCode()
-                    + " " + e.getMessage() + ". Fix: check the kubeconfig (KUBECONFIG) and that you are logged in.");
+            if (e.getCode() == 401) {
+                problems.add("The Kubernetes API at " + client.getMasterUrl() + " refused the kubeconfig's credentials "
+                        + "(HTTP 401 Unauthorized): the login has expired or the token was revoked. Fix: log in again "
+                        + "(oc login), or point KUBECONFIG at a kubeconfig with valid credentials.");
+            } else {
+                problems.add("The Kubernetes API at " + client.getMasterUrl() + " did not answer: HTTP " + e.getCode()
+                        + " " + e.getMessage() + ". Fix: check the kubeconfig (KUBECONFIG) and that you are logged in.");
+            }
         }
         if (!problems.isEmpty()) {
             throw new ProvisioningException("Preflight found " + problems.size() + " problem(s):\n  - "

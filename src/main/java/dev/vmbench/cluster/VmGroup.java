@@ -44,11 +44,14 @@ public final class VmGroup implements AutoCloseable {
     private final GroupEvents events;
     private final CleanupMode cleanup;
     private final Map<String, String> instanceUids;
+    private final java.util.function.Consumer<String> onKeep;
     private volatile boolean failed;
     private volatile boolean closed;
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
-            List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup) {
+            List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup,
+            java.util.function.Consumer<String> onKeep) {
+        this.onKeep = onKeep;
         this.instanceUids = new java.util.concurrent.ConcurrentHashMap<>();
         guests.forEach(g -> instanceUids.put(g.name(), instanceUid(client, namespace, g.name())));
         this.spec = spec;
@@ -237,6 +240,7 @@ public final class VmGroup implements AutoCloseable {
         pool.shutdownNow();
         boolean keep = cleanup == CleanupMode.NEVER || (cleanup == CleanupMode.ON_SUCCESS && failed);
         if (keep) {
+            onKeep.accept(spec.hash());
             LOG.warn("Kept VM group {} (cleanup={}{}). Delete it with: {}", spec, cleanup.spelling(),
                     failed ? ", a test failed" : "", Cleanup.deleteCommand(namespace, selector));
             events.onKept(spec, Cleanup.deleteCommand(namespace, selector));

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.stream.IntStream;
 import org.apache.sshd.client.SshClient;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * session per VM through the VMI portforward tunnel. On failure it collects diagnostics, deletes what it
  * created (unless the cleanup mode keeps it) and throws a {@link ProvisioningException}.
  */
-public final class VmGroupProvisioner {
+public final class VmGroupProvisioner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VmGroupProvisioner.class);
 
@@ -47,7 +48,11 @@ public final class VmGroupProvisioner {
     private final SshClient ssh;
     private final SshIdentity identity;
     private final String runId;
+    private final String session;
     private final FioJobs jobs;
+    /** Groups a cleanup mode kept, by group hash: the shutdown hook spares them as the run's own cleanup did. */
+    private final java.util.Set<String> keptGroups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private RunLease lease;
 
     /**
      * @param tunnelClient a client for the guest tunnels only: it must not retry websocket handshakes,
@@ -55,6 +60,16 @@ public final class VmGroupProvisioner {
      */
     public VmGroupProvisioner(KubernetesClient client, KubernetesClient tunnelClient, BenchConfig config,
             Templates templates, SshClient ssh, SshIdentity identity, String runId, FioJobs jobs) {
+        this(client, tunnelClient, config, templates, ssh, identity, runId, runId, jobs);
+    }
+
+    /**
+     * @param session what makes resource names unique: the run id, or for a resumed run a fresh token, so names
+     *                never collide with what a hard-killed earlier session of the same run left behind
+     */
+    public VmGroupProvisioner(KubernetesClient client, KubernetesClient tunnelClient, BenchConfig config,
+            Templates templates, SshClient ssh, SshIdentity identity, String runId, String session, FioJobs jobs) {
+        this.session = session;
         this.client = client;
         this.tunnelClient = tunnelClient;
         this.config = config;
@@ -85,7 +100,7 @@ public final class VmGroupProvisioner {
 
     /** Renders every manifest of VM {@code index} of {@code spec} without touching the cluster. */
     Rendered render(VmGroupSpec spec, int index) {
-        ResourceNames names = ResourceNames.of(runId, spec, index);
+        ResourceNames names = ResourceNames.of(session, spec, index);
         SshIdentity.HostKey hostKey = SshIdentity.newHostKey();
         Map<String, Object> scope = new HashMap<>();
         scope.put("name", names.vm());
@@ -135,6 +150,7 @@ public final class VmGroupProvisioner {
         long t0 = System.nanoTime();
         try {
             ensureNamespace();
+            holdLease();
             List<Rendered> vms = indexes.stream().map(i -> render(spec, i)).toList();
             for (Rendered vm : vms) {
                 events.onManifest(spec, vm.names().cloudInitSecret() + ".secret.yaml", vm.redactedSecret());
@@ -181,7 +197,7 @@ public final class VmGroupProvisioner {
             events.onProvisioned(spec, sysinfo, phases);
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
-                    config.cleanup());
+                    config.cleanup(), keptGroups::add);
         } catch (RuntimeException e) {
             Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
             synchronized (guests) {
@@ -193,6 +209,7 @@ public final class VmGroupProvisioner {
             if (config.cleanup() == CleanupMode.ALWAYS) {
                 Cleanup.deleteLabelled(client, config.namespace(), selector, Duration.ofMinutes(5));
             } else {
+                keptGroups.add(spec.hash());
                 LOG.warn("Kept the failed VM group {} (cleanup={}). Delete it with: {}", spec,
                         config.cleanup().spelling(), Cleanup.deleteCommand(config.namespace(), selector));
                 events.onKept(spec, Cleanup.deleteCommand(config.namespace(), selector));
@@ -236,20 +253,48 @@ public final class VmGroupProvisioner {
             }
         };
         Map<String, String> managed = Map.of(Labels.MANAGED_BY, Labels.MANAGER);
+        java.util.Set<String> alive = new java.util.TreeSet<>();
         KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withLabels(managed).list().getItems().forEach(note);
         KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withLabels(managed).list().getItems().forEach(note);
         client.persistentVolumeClaims().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
         client.secrets().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
         for (String run : runs) {
+            if (RunLease.alive(client, ns, run, java.time.Instant.now())) {
+                alive.add(run);
+                continue;
+            }
             Cleanup.deleteLabelled(client, ns, Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.RUN, run),
                     Duration.ofMinutes(5));
+            client.leases().inNamespace(ns).withName(RunLease.name(run)).delete();
         }
-        return found;
+        if (!alive.isEmpty()) {
+            LOG.info("Not swept: run(s) {} still renew their lease in {} (their harness is alive)", alive, ns);
+        }
+        return found.stream().filter(f -> alive.stream().noneMatch(run -> f.endsWith("(run " + run + ")"))).toList();
     }
 
-    /** Deletes everything of this run (all groups), for Ctrl+C; returns what could not be deleted. */
+    /**
+     * Deletes everything of this run but the groups its cleanup mode kept, for Ctrl+C; returns what could not be
+     * deleted.
+     */
     public List<String> deleteRun(Duration deadline) {
-        return Cleanup.deleteLabelled(client, config.namespace(), Map.of(Labels.RUN, runId), deadline);
+        return Cleanup.deleteLabelled(client, config.namespace(), Map.of(Labels.RUN, runId), Set.copyOf(keptGroups),
+                deadline);
+    }
+
+    private synchronized void holdLease() {
+        if (lease == null) {
+            lease = RunLease.take(client, config.namespace(), runId);
+        }
+    }
+
+    /** Stops renewing the run's lease and deletes it. */
+    @Override
+    public synchronized void close() {
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
     }
 
     private void ensureNamespace() {

@@ -26,10 +26,24 @@ final class BenchStore {
         return root.getStore(NAMESPACE).computeIfAbsent(Settings.class, k -> Settings.load(root), Settings.class);
     }
 
+    /** The run's connection, opened on first use; a failure to connect is kept, so it is tried once per run. */
     static Connection connection(ExtensionContext context) {
         Settings settings = settings(context);
         return context.getRoot().getStore(NAMESPACE)
-                .computeIfAbsent(Connection.class, k -> Connection.open(settings), Connection.class);
+                .computeIfAbsent(ConnectionAttempt.class, k -> ConnectionAttempt.make(settings), ConnectionAttempt.class)
+                .connection();
+    }
+
+    /**
+     * Aborts (does not run) a test once the run's one attempt to reach its cluster has failed and been reported by
+     * an earlier test.
+     */
+    static void requireReachableCluster(ExtensionContext context) {
+        ConnectionAttempt attempt = context.getRoot().getStore(NAMESPACE).get(ConnectionAttempt.class,
+                ConnectionAttempt.class);
+        if (attempt != null) {
+            attempt.requireReported();
+        }
     }
 
     /** The group of the test's class invocation, provisioning it on first use. */

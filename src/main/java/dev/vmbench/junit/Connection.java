@@ -1,5 +1,6 @@
 package dev.vmbench.junit;
 
+import dev.vmbench.cluster.Kubeconfig;
 import dev.vmbench.cluster.Preflight;
 import dev.vmbench.cluster.VmGroupProvisioner;
 import dev.vmbench.config.BenchConfig;
@@ -49,22 +50,63 @@ final class Connection implements AutoCloseable {
         BenchConfig config = settings.config();
         EmbeddedCluster embedded = null;
         Config clientConfig;
+        String source = "the embedded cluster";
         if (config.embedded()) {
             List<Fault> faults = config.embeddedFaults().stream().map(Fault::parse).toList();
             embedded = EmbeddedCluster.start(Path.of("target", "vmbench-embedded", settings.runId()),
                     config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults);
             clientConfig = embedded.clientConfig();
         } else {
-            clientConfig = Config.autoConfigure(null);
+            Kubeconfig kubeconfig = Kubeconfig.locate(System.getenv(), Path.of(System.getProperty("user.home")),
+                    Kubeconfig.SERVICE_ACCOUNT_TOKEN);
+            // first contact fails once and fast: no retry loop hides an unreachable API for a minute
+            clientConfig = new ConfigBuilder(Config.autoConfigure(null)).withRequestRetryBackoffLimit(1)
+                    .withConnectionTimeout(10_000).withRequestTimeout(30_000).build();
+            LOG.info("Cluster {} (credentials from {})", clientConfig.getMasterUrl(), kubeconfig);
+            source = kubeconfig.toString();
         }
         KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
         // Tunnels decide themselves what to retry; the client's own handshake retries would hide the cause.
         KubernetesClient tunnelClient = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(clientConfig).withRequestRetryBackoffLimit(0).build()).build();
+        SshClient ssh = null;
+        VmGroupProvisioner provisioner = null;
         try {
-            Preflight.check(client, config);
+            try {
+                Preflight.check(client, config);
+            } catch (dev.vmbench.cluster.ProvisioningException e) {
+                throw new dev.vmbench.cluster.ProvisioningException(e.getMessage() + "\n(cluster " + client.getMasterUrl()
+                        + " from " + source + ")", e);
+            }
+            settings.thresholds().requireKnownPools(client.storage().v1().storageClasses().list().getItems().stream()
+                    .map(sc -> sc.getMetadata().getName()).toList());
             settings.environment().putAll(dev.vmbench.cluster.ClusterFacts.read(client, config));
+            ssh = SshClient.setUpDefaultClient();
+            ssh.start();
+            SshIdentity identity = SshIdentity.generate();
+            LOG.info("Run {} SSH client key {}", settings.runId(), identity.fingerprint());
+            if (config.keepKeys()) {
+                Path keys = settings.results().dir().resolve("ssh");
+                identity.writeTo(keys);
+                LOG.warn("Kept the run's SSH client key in {} (vmbench.keepKeys=true); delete it when done", keys);
+            }
+            provisioner = new VmGroupProvisioner(client, tunnelClient, config, settings.templates(), ssh, identity,
+                    settings.runId(), settings.session(), settings.jobs());
+            if (config.sweep()) {
+                List<String> swept = provisioner.sweepEarlierRuns();
+                LOG.info("Swept {} leftover resource(s) of earlier runs from {}{}", swept.size(), config.namespace(),
+                        swept.isEmpty() ? "" : ": " + swept);
+                settings.results().writeSwept(swept);
+            }
+            return new Connection(embedded, client, tunnelClient, ssh, provisioner);
         } catch (RuntimeException e) {
+            // nothing of a connection that failed half-way stays open
+            if (provisioner != null) {
+                provisioner.close();
+            }
+            if (ssh != null) {
+                stopQuietly(ssh);
+            }
             tunnelClient.close();
             client.close();
             if (embedded != null) {
@@ -72,24 +114,14 @@ final class Connection implements AutoCloseable {
             }
             throw e;
         }
-        SshClient ssh = SshClient.setUpDefaultClient();
-        ssh.start();
-        SshIdentity identity = SshIdentity.generate();
-        LOG.info("Run {} SSH client key {}", settings.runId(), identity.fingerprint());
-        if (config.keepKeys()) {
-            Path keys = settings.results().dir().resolve("ssh");
-            identity.writeTo(keys);
-            LOG.warn("Kept the run's SSH client key in {} (vmbench.keepKeys=true); delete it when done", keys);
+    }
+
+    private static void stopQuietly(SshClient ssh) {
+        try {
+            ssh.stop();
+        } catch (RuntimeException e) {
+            LOG.debug("SSH client stop: {}", e.getMessage());
         }
-        VmGroupProvisioner provisioner = new VmGroupProvisioner(client, tunnelClient, config, settings.templates(), ssh,
-                identity, settings.runId(), settings.jobs());
-        if (config.sweep()) {
-            List<String> swept = provisioner.sweepEarlierRuns();
-            LOG.info("Swept {} leftover resource(s) of earlier runs from {}{}", swept.size(), config.namespace(),
-                    swept.isEmpty() ? "" : ": " + swept);
-            settings.results().writeSwept(swept);
-        }
-        return new Connection(embedded, client, tunnelClient, ssh, provisioner);
     }
 
     VmGroupProvisioner provisioner() {
@@ -102,6 +134,7 @@ final class Connection implements AutoCloseable {
         if (!left.isEmpty()) {
             LOG.warn("Not deleted: {}", left);
         }
+        provisioner.close();
     }
 
     @Override
@@ -111,11 +144,8 @@ final class Connection implements AutoCloseable {
         } catch (IllegalStateException alreadyStopping) {
             // the hook runs (or ran) instead
         }
-        try {
-            ssh.stop();
-        } catch (RuntimeException e) {
-            LOG.debug("SSH client stop: {}", e.getMessage());
-        }
+        provisioner.close();
+        stopQuietly(ssh);
         tunnelClient.close();
         client.close();
         if (embedded != null) {

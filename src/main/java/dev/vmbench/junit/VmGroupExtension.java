@@ -58,10 +58,16 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         return Optional.of(BenchStore.settings(context).permutations().get(index));
     }
 
-    /** Names the test and gives it its parameters in the report before anything can fail. */
+    /**
+     * Names the test and gives it its parameters in the report before anything can fail; once the run has reported
+     * that its cluster cannot be reached, the test is aborted (not run) rather than failing the same way again.
+     */
     @Override
     public void beforeEach(ExtensionContext context) {
-        permutation(context).ifPresent(p -> AllureReport.name(BenchStore.spec(context), p));
+        permutation(context).ifPresent(p -> {
+            AllureReport.name(BenchStore.spec(context), p);
+            BenchStore.requireReachableCluster(context);
+        });
     }
 
     /** After the group's last permutation of this session — whatever ran before it — its charts are drawn. */

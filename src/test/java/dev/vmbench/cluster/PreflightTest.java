@@ -76,6 +76,68 @@ class PreflightTest {
     }
 
     @Test
+    void aSweepSparesARunWhoseHarnessStillRenewsItsLease() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            // given: leftovers of a run that is gone, and resources of a run that is alive in another JVM
+            for (String run : List.of("20261101-000000-dead", "20261123-110000-live")) {
+                client.secrets().inNamespace("vmbench").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata().withName("left-" + run.substring(run.length() - 4))
+                        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, run).endMetadata()
+                        .build()).create();
+            }
+            try (RunLease live = RunLease.take(client, "vmbench", "20261123-110000-live")) {
+                VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
+                        EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
+
+                // when
+                List<String> swept = provisioner.sweepEarlierRuns();
+
+                // then
+                org.assertj.core.api.Assertions.assertThat(swept)
+                        .containsExactly("Secret left-dead (run 20261101-000000-dead)");
+                org.assertj.core.api.Assertions.assertThat(client.secrets().inNamespace("vmbench").list().getItems())
+                        .extracting(secret -> secret.getMetadata().getName()).containsExactly("left-live");
+            }
+            org.assertj.core.api.Assertions.assertThat(client.leases().inNamespace("vmbench").list().getItems())
+                    .as("a closed lease is deleted").isEmpty();
+        }
+    }
+
+    @Test
+    void anExpiredLoginSaysToLogInAgain() {
+        io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server =
+                new io.fabric8.kubernetes.client.server.mock.KubernetesMockServer(false);
+        server.start();
+        server.expect().get().withPath("/apis/storage.k8s.io/v1/storageclasses").andReturn(401,
+                "{\"kind\":\"Status\",\"code\":401,\"message\":\"Unauthorized\"}").always();
+        try (KubernetesClient client = server.createClient()) {
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", "gold"))))
+                    .hasMessage("Preflight found 1 problem(s):\n  - The Kubernetes API at " + client.getMasterUrl()
+                            + " refused the kubeconfig's credentials (HTTP 401 Unauthorized): the login has expired or "
+                            + "the token was revoked. Fix: log in again (oc login), or point KUBECONFIG at a kubeconfig "
+                            + "with valid credentials.");
+        } finally {
+            server.destroy();
+        }
+    }
+
+    @Test
+    void aMissingKubeconfigIsNamedBeforeAnyRequest() {
+        Path missing = dir.resolve("kubeconfig");
+        Path home = dir.resolve("home");
+
+        assertThatThrownBy(() -> Kubeconfig.locate(Map.of("KUBECONFIG", missing.toString()), home,
+                dir.resolve("no-token"))).hasMessage("No kubeconfig: KUBECONFIG is [" + missing + "], and that file "
+                        + "does not exist. Fix: point KUBECONFIG at your cluster's kubeconfig (oc login writes "
+                        + "~/.kube/config), or leave out -Dpool to run on the embedded cluster.");
+        assertThatThrownBy(() -> Kubeconfig.locate(Map.of(), home, dir.resolve("no-token"))).hasMessage("No "
+                + "kubeconfig: KUBECONFIG is not set, [" + home.resolve(".kube/config") + "] does not exist, and this is "
+                + "not a pod with a service account. Fix: log in (oc login writes " + home.resolve(".kube/config")
+                + ") or set KUBECONFIG, or leave out -Dpool to run on the embedded cluster.");
+    }
+
+    @Test
     void aClusterWithoutKubeVirtIsNamed() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of(Fault.NO_KUBEVIRT));
                 KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
