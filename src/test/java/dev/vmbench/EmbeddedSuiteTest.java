@@ -237,8 +237,8 @@ class EmbeddedSuiteTest {
                 "vmbench.concurrency", "1", "vmbench.embedded.faults", "wrong-host-key"));
 
         assertThat(run.test("db-oltp native").getThrowable()).get().asString()
-                .containsPattern("VM vmb-\\S+ presented host key SHA256:\\S+ but the harness gave it SHA256:\\S+ "
-                        + "through cloud-init: refusing to connect");
+                .containsPattern("VM vmb-\\S+ was refused during the SSH key exchange: it presented host key "
+                        + "SHA256:\\S+ but the harness gave it SHA256:\\S+ through cloud-init");
         assertThat(run.testResults()).singleElement().satisfies(r -> {
             assertThat(r.path("status").asText()).isEqualTo("broken");
             assertThat(Categories.of(r)).contains("Guest / SSH failure (the harness could not talk to a VM)");

@@ -29,6 +29,35 @@ public final class GuestShell implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestShell.class);
     private static final Duration CONNECT_ATTEMPT = Duration.ofSeconds(15);
+    /** The host key a connection must meet, handed to the key exchange with the connection itself. */
+    private static final org.apache.sshd.common.AttributeRepository.AttributeKey<PublicKey> PINNED =
+            new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
+    /** Why a connection's key exchange refused the key it was shown. */
+    private static final org.apache.sshd.common.AttributeRepository.AttributeKey<String> REFUSED =
+            new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
+
+    /**
+     * Prepares the run's SSH client for guests: only ssh-ed25519 host keys are offered in the key exchange, and
+     * every server key is checked against the key pinned for that very connection while the exchange runs — a
+     * connection without a pinned key, or shown another one, is refused. There is no moment in which the client's
+     * default (accept anything) verifier could answer.
+     */
+    public static SshClient pinnedClient() {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setSignatureFactories(java.util.List.of(org.apache.sshd.common.signature.BuiltinSignatures.ed25519));
+        client.setServerKeyVerifier((session, remote, presented) -> {
+            PublicKey pinned = session.getConnectionContext() == null ? null
+                    : session.getConnectionContext().getAttribute(PINNED);
+            if (pinned != null && KeyUtils.compareKeys(pinned, presented)) {
+                return true;
+            }
+            session.setAttribute(REFUSED, pinned == null ? "no host key was pinned for this connection"
+                    : "it presented host key " + KeyUtils.getFingerPrint(presented) + " but the harness gave it "
+                            + KeyUtils.getFingerPrint(pinned) + " through cloud-init");
+            return false;
+        });
+        return client;
+    }
 
     private final SshClient client;
     private final String vm;
@@ -102,29 +131,19 @@ public final class GuestShell implements AutoCloseable {
 
     private ClientSession openOnce() throws IOException {
         InetSocketAddress address = channel.address();
-        ClientSession s = client.connect(user, address).verify(CONNECT_ATTEMPT).getSession();
+        ClientSession s = client.connect(user, address, org.apache.sshd.common.AttributeRepository.ofKeyValuePair(
+                PINNED, hostKey), null).verify(CONNECT_ATTEMPT).getSession();
         try {
-            s.setServerKeyVerifier((session, remote, presented) -> {
-                if (KeyUtils.compareKeys(hostKey, presented)) {
-                    return true;
-                }
-                throw new HostKeyMismatchException("VM " + vm + " presented host key "
-                        + KeyUtils.getFingerPrint(presented) + " but the harness gave it "
-                        + KeyUtils.getFingerPrint(hostKey) + " through cloud-init: refusing to connect. "
-                        + "Fix: something else answers on this VM's SSH port, or cloud-init did not apply the "
-                        + "host key; see the diagnostics.");
-            });
             s.addPublicKeyIdentity(identity.clientKey());
             s.auth().verify(CONNECT_ATTEMPT);
             return s;
         } catch (IOException | RuntimeException e) {
+            String refused = s.getAttribute(REFUSED);
             s.close(true);
-            Throwable mismatch = e;
-            while (mismatch != null && !(mismatch instanceof HostKeyMismatchException)) {
-                mismatch = mismatch.getCause();
-            }
-            if (mismatch != null) {
-                throw (HostKeyMismatchException) mismatch;
+            if (refused != null) {
+                throw new HostKeyMismatchException("VM " + vm + " was refused during the SSH key exchange: " + refused
+                        + ". Fix: something else answers on this VM's SSH port, or cloud-init did not apply the host "
+                        + "key; see the diagnostics.");
             }
             throw e;
         }

@@ -81,7 +81,7 @@ final class Connection implements AutoCloseable {
             settings.thresholds().requireKnownPools(client.storage().v1().storageClasses().list().getItems().stream()
                     .map(sc -> sc.getMetadata().getName()).toList());
             settings.environment().putAll(dev.vmbench.cluster.ClusterFacts.read(client, config));
-            ssh = SshClient.setUpDefaultClient();
+            ssh = dev.vmbench.guest.GuestShell.pinnedClient();
             ssh.start();
             SshIdentity identity = SshIdentity.generate();
             LOG.info("Run {} SSH client key {}", settings.runId(), identity.fingerprint());
