@@ -63,7 +63,7 @@ public final class EmbeddedCluster implements AutoCloseable {
             int sshPort, List<Fault> faults) {
         List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
-        SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi) -> control[0].sshd(ns, vmi),
+        SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi, port) -> control[0].portForward(ns, vmi, port),
                 (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);

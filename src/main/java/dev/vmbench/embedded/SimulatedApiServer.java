@@ -33,8 +33,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final Pattern POD_PORT_FORWARD = Pattern.compile(
             "/api/v1/namespaces/([^/]+)/pods/([^/?]+)/portforward\\?ports=(\\d+)");
 
-    /** (namespace, VMI) → the sandbox sshd that plays the guest's SSH port, if the VMI runs. */
-    private final BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh;
+    /** (namespace, VMI, port) → what virt-api would dial, or the status it would answer instead. */
+    private final TriFunction vmiTarget;
     /** (namespace, virt-launcher pod) → the same, for Kubernetes port-forward to the pod. */
     private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
     private final int guestPort;
@@ -46,15 +46,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
-            BiFunction<String, String, Optional<InetSocketAddress>> vmiSsh,
-            BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults) {
+            TriFunction vmiTarget, BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults) {
         super(types);
         this.namespaceForbidden = faults.contains(Fault.NAMESPACE_FORBIDDEN);
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
         this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
         this.portForwardForbidden = faults.contains(Fault.FORBIDDEN_PORTFORWARD);
         this.guestPort = guestPort;
-        this.vmiSsh = vmiSsh;
+        this.vmiTarget = vmiTarget;
         this.podSsh = podSsh;
     }
 
@@ -85,8 +84,11 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                     + "\" is forbidden: cannot get resource \"virtualmachineinstances/portforward\"");
         }
         if (vmi.matches()) {
-            return relay(vmi.group(3), vmiSsh.apply(vmi.group(1), vmi.group(2)),
-                    "VirtualMachineInstance " + vmi.group(2), false);
+            PortForwardTarget target = vmiTarget.apply(vmi.group(1), vmi.group(2), Integer.parseInt(vmi.group(3)));
+            if (target.refused()) {
+                return status(target.code(), target.reason(), target.message());
+            }
+            return dial(target.address(), -1);
         }
         Matcher pod = POD_PORT_FORWARD.matcher(request.getPath());
         if (pod.matches()) {
@@ -102,14 +104,26 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         if (sshd.isEmpty()) {
             return status(409, "Conflict", target + " is not running");
         }
+        return dial(sshd.get(), channels ? guestPort : -1);
+    }
+
+    /** virt-api dials the VMI's address; a refused dial is its 500 "dialing VM" (dialers.go). */
+    private static MockResponse dial(InetSocketAddress address, int channelPort) {
         Socket socket;
         try {
-            socket = new Socket(sshd.get().getAddress(), sshd.get().getPort());
+            socket = new Socket(address.getAddress(), address.getPort());
             socket.setTcpNoDelay(true);
         } catch (IOException e) {
-            return status(500, "InternalError", "dialing VM: " + e.getMessage());
+            return status(500, "InternalError", "Internal error occurred: dialing VM: dial tcp "
+                    + address.getAddress().getHostAddress() + ":" + address.getPort() + ": connect: connection refused");
         }
-        return new MockResponse().withWebSocketUpgrade(new Relay(socket, channels ? guestPort : -1));
+        return new MockResponse().withWebSocketUpgrade(new Relay(socket, channelPort));
+    }
+
+    /** (namespace, VMI, port) → target. */
+    @FunctionalInterface
+    interface TriFunction {
+        PortForwardTarget apply(String namespace, String vmi, int port);
     }
 
     /** The embedded cluster's identity may do anything, except what a fault forbids. */

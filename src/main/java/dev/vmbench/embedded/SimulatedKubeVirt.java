@@ -58,6 +58,8 @@ final class SimulatedKubeVirt implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger addresses = new java.util.concurrent.atomic.AtomicInteger();
     private final int sshPort;
     private SharedIndexInformer<GenericKubernetesResource> informer;
+    /** Every VMI as last seen: read by the portforward subresource, which may not call back into the API server. */
+    private SharedIndexInformer<GenericKubernetesResource> instances;
 
     SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults, int sshPort) {
         this.sshPort = sshPort;
@@ -67,6 +69,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
     }
 
     void start() {
+        instances = client.genericKubernetesResources(KubeVirt.VIRTUAL_MACHINE_INSTANCE).inAnyNamespace().inform();
         informer = client.genericKubernetesResources(KubeVirt.VIRTUAL_MACHINE).inAnyNamespace()
                 .inform(new ResourceEventHandler<>() {
                     @Override
@@ -93,6 +96,32 @@ final class SimulatedKubeVirt implements AutoCloseable {
     /** Where the running VMI's sshd listens. */
     Optional<java.net.InetSocketAddress> sshd(String namespace, String vmi) {
         return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(SandboxGuest::address);
+    }
+
+    /**
+     * What virt-api does for a VMI portforward: 404 when the VMI does not exist, 409 while it is paused, 400 while
+     * it reports no network interface (not running yet), else the dial to its first interface's address — the
+     * sandbox's sshd, or a port where nothing listens yet.
+     */
+    PortForwardTarget portForward(String namespace, String name, int port) {
+        GenericKubernetesResource vmi = instances == null ? null : instances.getStore().getByKey(namespace + "/" + name);
+        if (vmi == null) {
+            return PortForwardTarget.refuse(404, "NotFound", "virtualmachineinstances.kubevirt.io \"" + name
+                    + "\" not found");
+        }
+        Map<String, Object> status = map(vmi.getAdditionalProperties().get("status"));
+        boolean paused = list(status.get("conditions")).stream().anyMatch(c -> "Paused".equals(c.get("type"))
+                && "True".equals(c.get("status")));
+        if (paused) {
+            return PortForwardTarget.refuse(409, "Conflict", "Operation cannot be fulfilled on "
+                    + "virtualmachineinstance.kubevirt.io \"" + name + "\": VMI is paused");
+        }
+        List<Map<String, Object>> interfaces = list(status.get("interfaces"));
+        if (interfaces.isEmpty() || interfaces.get(0).get("ipAddress") == null) {
+            return PortForwardTarget.refuse(400, "BadRequest", "no network interfaces are present");
+        }
+        return PortForwardTarget.dial(sshd(namespace, name).filter(a -> a.getPort() == port || port == sshPort)
+                .orElse(new java.net.InetSocketAddress(String.valueOf(interfaces.get(0).get("ipAddress")), port)));
     }
 
     /** Where the sshd of the VMI behind a virt-launcher pod listens. */
@@ -436,6 +465,9 @@ final class SimulatedKubeVirt implements AutoCloseable {
     public void close() {
         if (informer != null) {
             informer.close();
+        }
+        if (instances != null) {
+            instances.close();
         }
         steps.shutdown();
         try {

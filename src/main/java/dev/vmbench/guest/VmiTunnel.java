@@ -136,9 +136,29 @@ final class VmiTunnel implements GuestChannel {
     private static String describe(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof WebSocketHandshakeException handshake) {
-            return "HTTP " + handshake.getResponse().code() + " from the portforward subresource";
+            // the upgrade response's body (the Status message) is not kept by the client: the code says enough
+            int code = handshake.getResponse().code();
+            return "HTTP " + code + " from the portforward subresource" + meaning(code);
         }
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+
+    /** What virt-api means by each answer of its portforward subresource (pkg/virt-api/rest), and the fix. */
+    static String meaning(int code) {
+        return switch (code) {
+            case 404 -> " — the VMI does not exist (deleted, or replaced and not created again yet). Fix: see the VM's "
+                    + "status and events in the diagnostics.";
+            case 400 -> " — the VMI has no network interface yet, so it is not running (virt-api tunnels to the VMI's "
+                    + "first interface). Fix: wait for it to run; a VM needs a pod network interface (masquerade) to be "
+                    + "reached.";
+            case 409 -> " — the VMI is paused (KubeVirt pauses a VM on I/O errors, or someone paused it). Fix: see the "
+                    + "VMI's Paused condition; unpause it (virtctl unpause vm NAME) once the cause is gone.";
+            case 500 -> " — virt-api could not dial the guest's port: nothing listens there yet (sshd starts during "
+                    + "cloud-init). Fix: wait; if it lasts, check sshd in the guest's serial console log.";
+            case 403 -> " — the run's identity may not use the portforward subresource. Fix: grant 'get' on "
+                    + "virtualmachineinstances/portforward (docs/rbac.md).";
+            default -> "";
+        };
     }
 
     private void closeQuietly(Socket socket) {
