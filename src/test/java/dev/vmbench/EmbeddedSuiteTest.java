@@ -166,11 +166,13 @@ class EmbeddedSuiteTest {
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",
                 "vmbench.blockSizes", "4k,64k", "vmbench.concurrency", "1", "vmbench.embedded.faults", "unschedulable"));
 
-        // then: the first test carries the cause; the second fails at once without provisioning again
+        // then: after the grace for a transient state, the first test carries the scheduler's message; the second
+        // fails at once without provisioning again
         assertThat(run.test("random-rw 4k").getThrowable()).get().asString()
                 .containsPattern("VM group embedded-local small 1Gi x1 could not be provisioned: VM vmbench/vmb-\\S+ "
-                        + "failed: \\[ErrorUnschedulable: PodScheduled Unschedulable — 0/3 nodes are available: 3 "
-                        + "Insufficient memory.\\], a state KubeVirt does not leave by itself");
+                        + "stayed in \\[ErrorUnschedulable\\] for more than 3s \\(vmbench.transientGrace\\): "
+                        + "PodScheduled Unschedulable — 0/3 nodes are available: 3 Insufficient memory.\\. Fix: the "
+                        + "scheduler cannot place the VM's pod");
         assertThat(run.test("random-rw 64k").getThrowable()).get().asString()
                 .contains("failed to provision for an earlier test, so this one did not run");
         List<JsonNode> allure = run.testResults();

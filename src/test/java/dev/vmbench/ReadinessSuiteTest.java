@@ -81,8 +81,9 @@ class ReadinessSuiteTest {
     @Test
     void aPvcMissingLongerThanTheGraceFails() {
         assertThat(failure(run("vmbench.embedded.faults", "pvc-late", "vmbench.transientGrace", "0s")))
-                .containsPattern("VM vmbench/vmb-\\S+-0 stayed in \\[ErrorPvcNotFound: Failure FailedPvcNotFound — PVC "
-                        + "vmbench/vmb-\\S+-0-data does not exist\\] for more than 0s \\(vmbench.transientGrace\\)");
+                .containsPattern("VM vmbench/vmb-\\S+-0 stayed in \\[ErrorPvcNotFound\\] for more than 0s "
+                        + "\\(vmbench.transientGrace\\): Synchronized FailedPvcNotFound — PVC vmbench/vmb-\\S+-0-data "
+                        + "does not exist, waiting for it to appear\\. Fix: the VM's PVC does not exist");
     }
 
     @Test
@@ -124,5 +125,26 @@ class ReadinessSuiteTest {
         String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
         assertThat(provisioned).containsPattern("vmb-\\S+-0 clone=\\d+").containsPattern("vmb-\\S+-1 schedule=\\d+")
                 .containsPattern("vmb-\\S+-1 boot=\\d+").containsPattern("vmb-\\S+-0 ssh=\\d+");
+    }
+
+    @Test
+    void transientStatesAndProgressWithoutPercentagesAreWaitedOut() {
+        // a pod unschedulable while a slow provisioner binds its claim, and a CSI clone that reports "N/A" for
+        // longer than the stall timeout
+        assertThat(run("vmbench.embedded.faults", "unschedulable-transient,clone-progress-na",
+                "vmbench.cloneStallTimeout", "2s").test("db-oltp native").getStatus())
+                .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    }
+
+    @Test
+    void aFailureConditionFailsWithinSecondsWithItsMessage() {
+        long start = System.nanoTime();
+        String failure = failure(run("vmbench.embedded.faults", "failure-condition"));
+
+        assertThat(failure).containsPattern("VM vmbench/vmb-\\S+-0 reports Failure FailedCreate: failure while starting "
+                + "VMI: admission webhook \"virtualmachineinstances-create-validator.kubevirt.io\" denied the request: "
+                + "spec.domain.devices.disks\\[1\\].serial is not unique\\. Fix: KubeVirt could not start the VM as "
+                + "defined");
+        assertThat((System.nanoTime() - start) / 1e9).as("seconds until broken").isLessThan(10);
     }
 }

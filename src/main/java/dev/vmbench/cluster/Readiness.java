@@ -28,10 +28,16 @@ import java.util.concurrent.TimeoutException;
 final class Readiness {
 
     /** VM printableStatus values that need a human: failing fast beats waiting out the deadline. */
-    static final Set<String> TERMINAL = Set.of("ErrorUnschedulable", "ErrImagePull", "ImagePullBackOff",
-            "CrashLoopBackOff", "ErrorDataVolumeNotFound");
-    /** States a healthy cluster passes through now and then (a retried import, a PVC bound a moment late). */
-    static final Set<String> TRANSIENT = Set.of("DataVolumeError", "ErrorPvcNotFound");
+    static final Set<String> TERMINAL = Set.of("CrashLoopBackOff");
+    /**
+     * States a healthy cluster passes through now and then, so they get {@code transientGrace}: a retried clone
+     * (DataVolumeError), a PVC created a moment late (ErrorPvcNotFound), a pod the scheduler cannot place yet —
+     * KubeVirt also says ErrorUnschedulable while a slow provisioner has not bound an Immediate PVC — and an image
+     * pull the kubelet retries (ErrImagePull, ImagePullBackOff). Upstream: kubevirt pkg/virt-controller/watch/vm.
+     */
+    static final Set<String> TRANSIENT = Set.of("DataVolumeError", "ErrorPvcNotFound", "ErrorUnschedulable",
+            "ErrImagePull", "ImagePullBackOff");
+    private static final java.util.regex.Pattern PERCENT = java.util.regex.Pattern.compile("\\d+(\\.\\d+)?%");
 
     private final Map<String, Vm> vms = new LinkedHashMap<>();
     private final CompletableFuture<Void> outcome = new CompletableFuture<>();
@@ -49,6 +55,7 @@ final class Readiness {
         volatile GenericKubernetesResource vmi;
         long transientSince = -1;
         String progress = "";
+        String progressPhase = "";
         long progressSince;
         long cloned = -1;
         long scheduled = -1;
@@ -165,6 +172,13 @@ final class Readiness {
                         + "leave by itself. Fix: see the attached diagnostics (events, DataVolume and VMI status).");
                 return;
             }
+            Map<String, Object> failure = condition(v.vm, "Failure");
+            if ("True".equals(failure.get("status"))) {
+                fail("VM " + namespace + "/" + v.name + " reports Failure " + Objects.toString(failure.get("reason"), "")
+                        + ": " + Objects.toString(failure.get("message"), "") + ". Fix: KubeVirt could not start the "
+                        + "VM as defined; see its events in the attached diagnostics.");
+                return;
+            }
             if (dvPhase.equals("Failed")) {
                 fail("DataVolume " + namespace + "/" + v.rootDisk + " of VM " + v.name + " failed: ["
                         + conditions(v.dataVolume) + "] after " + status(v.dataVolume).getOrDefault("restartCount", 0)
@@ -181,17 +195,22 @@ final class Readiness {
                 if (v.transientSince < 0) {
                     v.transientSince = now;
                 } else if (now - v.transientSince > grace.toMillis()) {
-                    fail("VM " + namespace + "/" + v.name + " stayed in [" + describe(v.vm) + "] for more than "
-                            + grace.toSeconds() + "s (vmbench.transientGrace). Fix: see the attached diagnostics.");
+                    String why = String.join("; ", java.util.stream.Stream.of(conditions(v.vm), conditions(v.vmi),
+                            conditions(v.dataVolume)).filter(c -> !c.isEmpty()).toList());
+                    fail("VM " + namespace + "/" + v.name + " stayed in [" + printable + "] for more than "
+                            + grace.toSeconds() + "s (vmbench.transientGrace)" + (why.isEmpty() ? "" : ": " + why)
+                            + ". Fix: " + transientFix(printable));
                     return;
                 }
             } else {
                 v.transientSince = -1;
             }
+            // CSI, snapshot and populator clones report no progress ("N/A"): only a percentage can stand still
             String progress = String.valueOf(status(v.dataVolume).getOrDefault("progress", ""));
-            if (dvPhase.endsWith("InProgress")) {
-                if (!progress.equals(v.progress)) {
+            if (dvPhase.endsWith("InProgress") && PERCENT.matcher(progress).matches()) {
+                if (!progress.equals(v.progress) || !dvPhase.equals(v.progressPhase)) {
                     v.progress = progress;
+                    v.progressPhase = dvPhase;
                     v.progressSince = now;
                 } else if (now - v.progressSince > stallAfter.toMillis()) {
                     fail("The clone of DataVolume " + namespace + "/" + v.rootDisk + " (VM " + v.name + ") stalled at "
@@ -199,6 +218,10 @@ final class Readiness {
                             + "check the CDI clone pods and the source PVC (attached diagnostics).");
                     return;
                 }
+            } else {
+                v.progress = progress;
+                v.progressPhase = dvPhase;
+                v.progressSince = now;
             }
             if (ready(v.vm)) {
                 if (v.ready < 0) {
@@ -248,10 +271,36 @@ final class Readiness {
         return vm == null ? "not seen" : String.valueOf(status(vm).getOrDefault("printableStatus", "Unknown"));
     }
 
-    /** {@code ErrorUnschedulable: PodScheduled Unschedulable — 0/3 nodes are available…}. */
+    /** {@code CrashLoopBackOff: Ready CrashLoopBackOff — …}: the printable status and the conditions that say why. */
     static String describe(GenericKubernetesResource vm) {
         String conditions = conditions(vm);
         return printableStatus(vm) + (conditions.isEmpty() ? "" : ": " + conditions);
+    }
+
+    private static String transientFix(String printable) {
+        return switch (printable) {
+            case "ErrorUnschedulable" -> "the scheduler cannot place the VM's pod (see its message): free capacity, "
+                    + "fix node selectors, or — for unbound PersistentVolumeClaims — check the StorageClass's "
+                    + "provisioner; raise -Dvmbench.transientGrace if it is merely slow.";
+            case "ErrImagePull", "ImagePullBackOff" -> "the kubelet cannot pull the virt-launcher or container-disk "
+                    + "image (see its message): check the registry and pull secrets.";
+            case "ErrorPvcNotFound" -> "the VM's PVC does not exist: check that the data-disk PVC was created.";
+            default -> "see the attached diagnostics (DataVolume conditions and events).";
+        };
+    }
+
+    /** The condition of {@code type} in the resource's status, or an empty map. */
+    private static Map<String, Object> condition(GenericKubernetesResource resource, String type) {
+        if (status(resource).get("conditions") instanceof List<?> list) {
+            for (Object c : list) {
+                if (c instanceof Map<?, ?> condition && type.equals(condition.get("type"))) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> typed = (Map<String, Object>) condition;
+                    return typed;
+                }
+            }
+        }
+        return Map.of();
     }
 
     private static String conditions(GenericKubernetesResource resource) {

@@ -11,6 +11,15 @@ import java.util.stream.Collectors;
 public enum Fault {
     /** The VMI never schedules: VM printableStatus ErrorUnschedulable with a FailedScheduling event. */
     UNSCHEDULABLE,
+    /**
+     * The VMI's pod is unschedulable for 1.5 s ("pod has unbound immediate PersistentVolumeClaims", a slow
+     * provisioner), then schedules.
+     */
+    UNSCHEDULABLE_TRANSIENT,
+    /** The root-disk clone reports progress "N/A" (a CSI or snapshot clone) for 6 s before it succeeds. */
+    CLONE_PROGRESS_NA,
+    /** KubeVirt cannot start the VM: VM condition Failure (status True, reason FailedCreate). */
+    FAILURE_CONDITION,
     /** The root-disk clone fails: DataVolume phase Failed, VM printableStatus DataVolumeError. */
     DATA_VOLUME_FAILED,
     /** virt-launcher keeps crashing: VM printableStatus CrashLoopBackOff. */

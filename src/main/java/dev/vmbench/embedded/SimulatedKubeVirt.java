@@ -175,15 +175,23 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Failed", "progress", "N/A",
                         "conditions", List.of(condition("Running", "False", "Error",
                                 "Unable to clone: source DataSource PVC is not readable"))));
-                vmStatus(ns, name, "DataVolumeError", false, condition("Failure", "False", "DataVolumeError",
-                        "DataVolume " + dv + " failed: Unable to clone: source DataSource PVC is not readable"));
+                vmStatus(ns, name, "DataVolumeError", false, null);
                 event(ns, "DataVolume", dv, "Error", "Unable to clone: source DataSource PVC is not readable");
                 return;
             }
             if (faults.contains(Fault.DATA_VOLUME_ERROR_TRANSIENT) && delayed.add(ns + "/" + name + "/dv")) {
-                vmStatus(ns, name, "DataVolumeError", false, condition("Failure", "False", "DataVolumeError",
-                        "DataVolume " + dv + ": clone pod restarted (1 of 3 retries)"));
+                // CDI restarts a failed clone pod; KubeVirt shows DataVolumeError meanwhile
+                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A",
+                        "restartCount", 1, "conditions", List.of(condition("Running", "False", "Error",
+                                "clone pod restarted (1 of 3 retries)"))));
+                vmStatus(ns, name, "DataVolumeError", false, null);
                 steps.schedule(() -> step(ns, name, () -> cloneRootDisk(ns, name)), 1500, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (faults.contains(Fault.CLONE_PROGRESS_NA) && delayed.add(ns + "/" + name + "/progress")) {
+                // CSI, snapshot and populator clones report no percentage while they run
+                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A"));
+                steps.schedule(() -> step(ns, name, () -> cloneRootDisk(ns, name)), 6, TimeUnit.SECONDS);
                 return;
             }
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "45.00%"));
@@ -209,30 +217,49 @@ final class SimulatedKubeVirt implements AutoCloseable {
             String dv = String.valueOf(map(template.get("metadata")).get("name"));
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
         }
+        if (faults.contains(Fault.FAILURE_CONDITION)) {
+            // the VMI cannot be created: virt-controller records the sync error as the VM's Failure condition
+            vmStatus(ns, name, "Starting", false, condition("Failure", "True", "FailedCreate", "failure while "
+                    + "starting VMI: admission webhook \"virtualmachineinstances-create-validator.kubevirt.io\" denied "
+                    + "the request: spec.domain.devices.disks[1].serial is not unique"));
+            event(ns, "VirtualMachine", name, "FailedCreate", "Error creating VirtualMachineInstance");
+            return;
+        }
+        Map<String, Object> template = map(spec(vm).get("template"));
+        if (KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).get() == null) {
+            GenericKubernetesResource vmi = new GenericKubernetesResource();
+            vmi.setApiVersion("kubevirt.io/v1");
+            vmi.setKind("VirtualMachineInstance");
+            vmi.setMetadata(owned(vm, name, stringMap(map(template.get("metadata")).get("labels"))));
+            vmi.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
+            KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).resource(vmi).create();
+        }
         String missing = faults.contains(Fault.PVC_LATE) && delayed.add(ns + "/" + name + "/pvc")
                 ? dataClaim(vm) : missingClaim(ns, vm);
         if (missing != null) {
-            vmStatus(ns, name, "ErrorPvcNotFound", false, condition("Failure", "False", "FailedPvcNotFound",
-                    "PVC " + ns + "/" + missing + " does not exist"));
+            // virt-controller cannot render the launcher pod: VMI Synchronized=False FailedPvcNotFound
+            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Pending", "conditions",
+                    List.of(condition("Synchronized", "False", "FailedPvcNotFound", "PVC " + ns + "/" + missing
+                            + " does not exist, waiting for it to appear"))));
+            vmStatus(ns, name, "ErrorPvcNotFound", false, null);
             steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)),
                     faults.contains(Fault.PVC_LATE) ? 1500 : 200, TimeUnit.MILLISECONDS);
             return;
         }
         vmStatus(ns, name, "Starting", false, null);
-        Map<String, Object> template = map(spec(vm).get("template"));
-        GenericKubernetesResource vmi = new GenericKubernetesResource();
-        vmi.setApiVersion("kubevirt.io/v1");
-        vmi.setKind("VirtualMachineInstance");
-        vmi.setMetadata(owned(vm, name, stringMap(map(template.get("metadata")).get("labels"))));
-        vmi.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
-        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).resource(vmi).create();
         setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling"));
-        if (faults.contains(Fault.UNSCHEDULABLE)) {
-            String why = "0/3 nodes are available: 3 Insufficient memory.";
+        if (faults.contains(Fault.UNSCHEDULABLE) || faults.contains(Fault.UNSCHEDULABLE_TRANSIENT)
+                && delayed.add(ns + "/" + name + "/schedule")) {
+            String why = faults.contains(Fault.UNSCHEDULABLE) ? "0/3 nodes are available: 3 Insufficient memory."
+                    : "0/3 nodes are available: 3 pod has unbound immediate PersistentVolumeClaims.";
             setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling",
                     "conditions", List.of(condition("PodScheduled", "False", "Unschedulable", why))));
-            vmStatus(ns, name, "ErrorUnschedulable", false, condition("PodScheduled", "False", "Unschedulable", why));
+            vmStatus(ns, name, "ErrorUnschedulable", false, null);
             event(ns, "VirtualMachineInstance", name, "FailedScheduling", why);
+            if (faults.contains(Fault.UNSCHEDULABLE_TRANSIENT) && !faults.contains(Fault.UNSCHEDULABLE)) {
+                // the provisioner binds the claim and the scheduler places the pod
+                steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)), 1500, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         if (faults.contains(Fault.CRASH_LOOP)) {
