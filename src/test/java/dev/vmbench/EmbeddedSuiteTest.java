@@ -196,7 +196,8 @@ class EmbeddedSuiteTest {
         assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         try (var manifests = Files.list(run.runDir().resolve("manifests/small-1gi-x1-773981"))) {
             Path pvc = manifests.filter(f -> f.toString().endsWith(".pvc.yaml")).findFirst().orElseThrow();
-            assertThat(Files.readString(pvc)).contains("volumeMode: " + expected + "\n");
+            assertThat(Files.readString(pvc)).contains("volumeMode: " + expected + "\n")
+                    .as("access modes from the same StorageProfile entry").contains("    - ReadWriteMany\n");
         }
     }
 

@@ -93,6 +93,17 @@ public final class Preflight {
      * The root disks are clones of an unencrypted golden image: a class that encrypts volumes cannot take them
      * as fast clones, and the guests would not boot from a volume they cannot read. Refused, explicit or default.
      */
+    /** The StorageClass the root disks will be cloned to: the one set, or the cluster's default (virt) class. */
+    static java.util.Optional<String> rootClassName(KubernetesClient client, BenchConfig config) {
+        if (config.rootStorageClass().isPresent()) {
+            return config.rootStorageClass();
+        }
+        List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
+        return defaultClass(classes, "storageclass.kubevirt.io/is-default-virt-class")
+                .or(() -> defaultClass(classes, "storageclass.kubernetes.io/is-default-class"))
+                .map(c -> c.getMetadata().getName());
+    }
+
     static java.util.Optional<String> rootDiskClass(KubernetesClient client, BenchConfig config) {
         List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
         java.util.Optional<StorageClass> root = config.rootStorageClass().isPresent()

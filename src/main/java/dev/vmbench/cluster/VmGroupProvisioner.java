@@ -119,8 +119,10 @@ public final class VmGroupProvisioner implements AutoCloseable {
         scope.put("memory", spec.vmSize().memory());
         scope.put("pool", spec.pool());
         scope.put("pvcSize", spec.pvcSize());
-        scope.put("volumeMode", config.volumeMode().orElseGet(() -> client == null ? "Filesystem"
-                : profiledVolumeMode(spec.pool())));
+        ClaimProperties data = claimProperties(spec.pool());
+        scope.put("accessModes", data.accessModes());
+        scope.put("volumeMode", config.volumeMode().orElse(data.volumeMode()));
+        scope.put("evictionStrategy", evictionStrategy(data));
         scope.put("user", config.sshUser());
         scope.put("authorizedKey", identity.authorizedKey());
         scope.put("hostKeyPrivateLines", hostKey.openSshPrivateLines());
@@ -219,22 +221,48 @@ public final class VmGroupProvisioner implements AutoCloseable {
         }
     }
 
+    /** Claim properties per StorageClass, read once per run (read-only: a dry run asks the same). */
+    private final Map<String, ClaimProperties> claims = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
-     * The volume mode CDI's StorageProfile recommends for {@code pool} (its first claim property set), as CDI's
-     * own {@code storage} API would choose it; Filesystem, the Kubernetes default, when the profile says nothing.
+     * What CDI's StorageProfile recommends for {@code pool}'s volumes; the Kubernetes defaults when it says nothing
+     * or no cluster can be asked (a dry run without one: {@link #unknownUntilTheRun}).
      */
-    @SuppressWarnings("unchecked")
-    String profiledVolumeMode(String pool) {
-        GenericKubernetesResource profile = client.genericKubernetesResources(KubeVirt.STORAGE_PROFILE).withName(pool)
-                .get();
-        Object status = profile == null ? null : profile.getAdditionalProperties().get("status");
-        if (status instanceof Map<?, ?> s && s.get("claimPropertySets") instanceof List<?> sets && !sets.isEmpty()
-                && sets.get(0) instanceof Map<?, ?> first && first.get("volumeMode") != null) {
-            return first.get("volumeMode").toString();
+    ClaimProperties claimProperties(String pool) {
+        if (client == null) {
+            return ClaimProperties.DEFAULT;
         }
-        LOG.info("StorageProfile {} recommends no volume mode; the data disks use Filesystem "
-                + "(set -Dvmbench.volumeMode to choose)", pool);
-        return "Filesystem";
+        return claims.computeIfAbsent(pool, name -> ClaimProperties.recommended(client, name).orElseGet(() -> {
+            LOG.info("StorageProfile {} recommends nothing; the data disks use {} (set -Dvmbench.volumeMode to "
+                    + "choose the volume mode)", name, ClaimProperties.DEFAULT);
+            return ClaimProperties.DEFAULT;
+        }));
+    }
+
+    /**
+     * The VMs' evictionStrategy: as set, or with {@code auto} LiveMigrate when the data disk and the root disk are
+     * ReadWriteMany (so a node drain moves the VM), None otherwise (so a drain does not wait on a VM that cannot
+     * move: KubeVirt would otherwise block it).
+     */
+    String evictionStrategy(ClaimProperties data) {
+        if (!config.evictionStrategy().equals("auto")) {
+            return config.evictionStrategy();
+        }
+        if (client == null || !data.readWriteMany()) {
+            return "None";
+        }
+        return Preflight.rootClassName(client, config).map(this::claimProperties)
+                .filter(ClaimProperties::readWriteMany).map(root -> "LiveMigrate").orElse("None");
+    }
+
+    /** What a dry run without a cluster cannot know, for plan.txt. */
+    public List<String> unknownUntilTheRun() {
+        return client != null ? List.of() : List.of("the data disks' accessModes and volumeMode (from each "
+                + "StorageClass's CDI StorageProfile; rendered as " + String.join("/", ClaimProperties.DEFAULT
+                .accessModes()) + " and " + config.volumeMode().orElse(ClaimProperties.DEFAULT.volumeMode()) + ")",
+                "the VMs' evictionStrategy " + (config.evictionStrategy().equals("auto") ? "(auto: LiveMigrate only "
+                        + "when the disks are ReadWriteMany; rendered as None)" : "(set: " + config.evictionStrategy()
+                        + ")"));
     }
 
     /**

@@ -61,6 +61,7 @@ public record BenchConfig(
         Optional<String> resume,
         boolean sweep,
         Optional<String> rootStorageClass,
+        String evictionStrategy,
         List<String> embeddedFaults) {
 
     /** The StorageClass the embedded cluster serves. */
@@ -220,6 +221,11 @@ public record BenchConfig(
                     }
                     return value;
                 })),
+                r.one(EVICTION_STRATEGY, value -> switch (value) {
+                    case "auto", "LiveMigrate", "LiveMigrateIfPossible", "None", "External" -> value;
+                    default -> throw new IllegalArgumentException("must be auto, LiveMigrate, LiveMigrateIfPossible, "
+                            + "None or External (case matters)");
+                }),
                 faults(r, embedded));
     }
 

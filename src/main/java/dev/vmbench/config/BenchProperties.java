@@ -106,6 +106,9 @@ public final class BenchProperties {
             "before the run, delete what earlier runs left in the namespace (by label), and report it");
     public static final Key ROOT_STORAGE_CLASS = new Key("vmbench.rootStorageClass", "", "", "ocs-storagecluster-ceph-rbd-virtualization",
             "StorageClass of the cloned root disks; by default the cluster's default (virt) class");
+    public static final Key EVICTION_STRATEGY = new Key("vmbench.evictionStrategy", "auto", "auto", "None",
+            "the VMs' evictionStrategy: auto (LiveMigrate when every disk is ReadWriteMany, else None), LiveMigrate, "
+                    + "LiveMigrateIfPossible, None or External");
     public static final Key EMBEDDED_FAULTS = new Key("vmbench.embedded.faults", "", "", "unschedulable,fio-fails",
             "embedded cluster only: failures to act out (unschedulable, data-volume-failed, fio-fails, wrong-host-key)");
 
@@ -113,7 +116,7 @@ public final class BenchProperties {
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
-            ROOT_STORAGE_CLASS, EMBEDDED_FAULTS);
+            ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS);
 
     /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */
     static final java.util.Map<String, java.util.Map<Key, String>> PRESETS = java.util.Map.of(

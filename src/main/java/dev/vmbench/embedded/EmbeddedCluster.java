@@ -127,9 +127,9 @@ public final class EmbeddedCluster implements AutoCloseable {
             installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
         }
         installed(KubeVirt.CDI, null, "CDI", Map.of("observedVersion", "embedded"));
-        // CDI recommends Block for the sandbox class, as it does for most CSI block storage
+        // CDI recommends ReadWriteMany + Block for the sandbox class, as it does for ceph-rbd
         installed(KubeVirt.STORAGE_PROFILE, null, "StorageProfile", STORAGE_CLASS, Map.of("claimPropertySets",
-                List.of(Map.of("accessModes", List.of("ReadWriteOnce"), "volumeMode", "Block"))));
+                List.of(Map.of("accessModes", List.of("ReadWriteMany"), "volumeMode", "Block"))));
         admin.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName(STORAGE_CLASS).endMetadata().withProvisioner("sandbox.vmbench.dev")
                 .withVolumeBindingMode("Immediate").build()).create();

@@ -140,8 +140,46 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
      */
     private static void dryRun(String runId, BenchConfig config, Templates templates, FioJobs jobs,
             List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results) {
-        dev.vmbench.cluster.VmGroupProvisioner renderer = new dev.vmbench.cluster.VmGroupProvisioner(null, null, config,
-                templates, null, dev.vmbench.guest.SshIdentity.generate(), runId, jobs);
+        try (io.fabric8.kubernetes.client.KubernetesClient cluster = readOnlyCluster(config).orElse(null)) {
+            dryRun(runId, config, templates, jobs, groups, permutations, results, cluster);
+        }
+    }
+
+    /**
+     * The kubeconfig's cluster, if there is one and it answers: a dry run reads StorageClasses and StorageProfiles
+     * from it (never writes), so its manifests are what a run would apply.
+     */
+    private static java.util.Optional<io.fabric8.kubernetes.client.KubernetesClient> readOnlyCluster(BenchConfig config) {
+        if (config.embedded()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            dev.vmbench.cluster.Kubeconfig.locate(System.getenv(), Path.of(System.getProperty("user.home")),
+                    dev.vmbench.cluster.Kubeconfig.SERVICE_ACCOUNT_TOKEN);
+        } catch (RuntimeException none) {
+            LOG.info("Dry run without a cluster: {}", none.getMessage().lines().findFirst().orElse(""));
+            return java.util.Optional.empty();
+        }
+        io.fabric8.kubernetes.client.KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config
+                        .autoConfigure(null)).withRequestRetryBackoffLimit(0).withConnectionTimeout(5_000)
+                        .withRequestTimeout(10_000).build()).build();
+        try {
+            client.storage().v1().storageClasses().withName(config.pools().get(0)).get();
+            return java.util.Optional.of(client);
+        } catch (RuntimeException unreachable) {
+            LOG.info("Dry run: the kubeconfig's cluster did not answer ({}); fields it decides stay unknown",
+                    unreachable.getMessage());
+            client.close();
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static void dryRun(String runId, BenchConfig config, Templates templates, FioJobs jobs,
+            List<VmGroupSpec> groups, List<FioPermutation> permutations, ResultStore results,
+            io.fabric8.kubernetes.client.KubernetesClient cluster) {
+        dev.vmbench.cluster.VmGroupProvisioner renderer = new dev.vmbench.cluster.VmGroupProvisioner(cluster, null,
+                config, templates, null, dev.vmbench.guest.SshIdentity.generate(), runId, jobs);
         StringBuilder plan = new StringBuilder("vmbench dry run " + runId + ": nothing is created\n");
         java.time.Duration total = java.time.Duration.ZERO;
         int tests = 0;
@@ -166,6 +204,14 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).sum()),
                 capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).max()
                         .orElse(0)), minutes(total), results.dir().resolve("manifests")));
+        List<String> unknown = renderer.unknownUntilTheRun();
+        if (unknown.isEmpty()) {
+            plan.append("Data-disk claim properties and evictionStrategy were read (read-only) from ")
+                    .append(cluster.getMasterUrl()).append('\n');
+        } else {
+            plan.append("Unknown until the run asks the cluster:\n");
+            unknown.forEach(u -> plan.append("  - ").append(u).append('\n'));
+        }
         LOG.info("{}", plan);
         results.writePlanText(plan.toString());
     }
