@@ -147,4 +147,31 @@ class ReadinessSuiteTest {
                 + "defined");
         assertThat((System.nanoTime() - start) / 1e9).as("seconds until broken").isLessThan(10);
     }
+
+    @Test
+    void readyMeansCloudInitFinishedNotSshUp() throws IOException {
+        // when: cloud-init's final stage (fio, the data-disk mount) ends seconds after sshd answers
+        SuiteRun run = run("vmbench.embedded.faults", "cloud-init-slow");
+
+        // then: the group waited for it, and fio ran on the data disk
+        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
+        long ssh = Long.parseLong(provisioned.replaceAll(".*-0 ssh=(\\d+).*", "$1"));
+        long cloudInit = Long.parseLong(provisioned.replaceAll(".*-0 cloud-init=(\\d+).*", "$1"));
+        assertThat(cloudInit).as("ready after cloud-init, %d ms after SSH answered", cloudInit - ssh)
+                .isGreaterThanOrEqualTo(ssh + 3000);
+        try (var sysinfo = Files.list(run.runDir().resolve("small-1gi-x1-773981/sysinfo"))) {
+            assertThat(Files.readString(sysinfo.findFirst().orElseThrow()))
+                    .contains("data-device: /dev/vdb (serial vmbench-data)");
+        }
+    }
+
+    @Test
+    void aDataDiskThatNeverAppearsBreaksTheGroupNamingItsSerial() {
+        assertThat(failure(run("vmbench.embedded.faults", "data-disk-missing"))).containsPattern("(?s)cloud-init failed "
+                + "on VM vmb-\\S+-0 \\(cloud-init status exit 1\\).*status: error.*Runparts: 1 failures \\(runcmd\\).*"
+                + "the data disk with serial \\[vmbench-data\\] did not appear at "
+                + "/dev/disk/by-id/virtio-vmbench-data within 3 s\\. Fix: check that the data-disk PVC is bound and "
+                + "attached to the VM");
+    }
 }

@@ -18,9 +18,12 @@ public final class Schemas {
     public static final String VIRTUAL_MACHINE = "kubevirt.io/virtualmachine_v1.json";
     public static final String DATA_VOLUME = "cdi.kubevirt.io/datavolume_v1beta1.json";
     public static final String DATA_SOURCE = "cdi.kubevirt.io/datasource_v1beta1.json";
+    /** cloud-init's own schema for #cloud-config user data (draft-04). */
+    public static final String CLOUD_CONFIG = "cloud-init/schema-cloud-config-v1.json";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7);
+    private static final JsonSchemaFactory DRAFT_4 = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4);
 
     private Schemas() {
     }
@@ -28,7 +31,7 @@ public final class Schemas {
     /** Every violation of {@code schema} by the YAML manifest, as {@code $.path: message}; empty if valid. */
     public static List<String> violations(String schema, String yaml) {
         try (InputStream in = Schemas.class.getResourceAsStream("/schemas/" + schema)) {
-            JsonSchema jsonSchema = FACTORY.getSchema(in);
+            JsonSchema jsonSchema = (schema.equals(CLOUD_CONFIG) ? DRAFT_4 : FACTORY).getSchema(in);
             return violations(jsonSchema, YAML.readTree(yaml));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

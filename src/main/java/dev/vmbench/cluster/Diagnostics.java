@@ -21,23 +21,35 @@ final class Diagnostics {
     private Diagnostics() {
     }
 
+    /**
+     * Collects each piece on its own (VMs, VMIs, DataVolumes, PVCs, launcher pods with their serial consoles,
+     * events): a piece the identity may not read (403) or that fails costs only that piece, noted in
+     * {@code diagnostics-errors.txt}.
+     */
     static Map<String, String> collect(KubernetesClient client, String namespace, Map<String, String> selector) {
         Map<String, String> evidence = new LinkedHashMap<>();
-        try {
-            dump(evidence, "vm", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector).list().getItems());
-            dump(evidence, "vmi", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, namespace).withLabels(selector).list().getItems());
-            dump(evidence, "dv", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems());
-            dump(evidence, "pvc", client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems());
-            // KubeVirt gives the virt-launcher pod the VMI's labels; its guest-console-log container is the serial
-            // console (logSerialConsole)
+        List<String> missing = new java.util.ArrayList<>();
+        piece(missing, "VirtualMachines", () -> dump(evidence, "vm", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE,
+                namespace).withLabels(selector).list().getItems()));
+        piece(missing, "VirtualMachineInstances", () -> dump(evidence, "vmi", KubeVirt.in(client,
+                KubeVirt.VIRTUAL_MACHINE_INSTANCE, namespace).withLabels(selector).list().getItems()));
+        piece(missing, "DataVolumes", () -> dump(evidence, "dv", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace)
+                .withLabels(selector).list().getItems()));
+        piece(missing, "PersistentVolumeClaims", () -> dump(evidence, "pvc", client.persistentVolumeClaims()
+                .inNamespace(namespace).withLabels(selector).list().getItems()));
+        // KubeVirt gives the virt-launcher pod the VMI's labels; its guest-console-log container is the serial
+        // console (logSerialConsole)
+        piece(missing, "virt-launcher pods", () -> {
             for (io.fabric8.kubernetes.api.model.Pod pod : client.pods().inNamespace(namespace).withLabels(selector)
                     .list().getItems()) {
                 evidence.put("pod-" + pod.getMetadata().getName() + ".yaml", Serialization.asYaml(pod));
                 evidence.put("console-" + pod.getMetadata().getLabels().getOrDefault("vm.kubevirt.io/name",
                         pod.getMetadata().getName()) + ".log", console(client, namespace, pod.getMetadata().getName()));
             }
-            Set<String> names = evidence.keySet().stream().map(k -> k.substring(k.indexOf('-') + 1))
-                    .map(k -> k.replaceFirst("\\.yaml$", "")).collect(Collectors.toSet());
+        });
+        Set<String> names = evidence.keySet().stream().map(k -> k.substring(k.indexOf('-') + 1))
+                .map(k -> k.replaceFirst("\\.yaml$", "")).collect(Collectors.toSet());
+        piece(missing, "events", () -> {
             List<Event> events = client.v1().events().inNamespace(namespace).list().getItems().stream()
                     .filter(e -> e.getInvolvedObject() != null && names.contains(e.getInvolvedObject().getName()))
                     .sorted(Comparator.comparing(e -> String.valueOf(e.getLastTimestamp())))
@@ -46,10 +58,19 @@ final class Diagnostics {
                     .map(e -> e.getLastTimestamp() + " " + e.getType() + " " + e.getInvolvedObject().getKind() + "/"
                             + e.getInvolvedObject().getName() + " " + e.getReason() + ": " + e.getMessage())
                     .collect(Collectors.joining("\n")));
-        } catch (KubernetesClientException e) {
-            evidence.put("diagnostics-error.txt", "Could not read the cluster: " + e.getMessage());
+        });
+        if (!missing.isEmpty()) {
+            evidence.put("diagnostics-errors.txt", String.join("\n", missing));
         }
         return evidence;
+    }
+
+    private static void piece(List<String> missing, String what, Runnable read) {
+        try {
+            read.run();
+        } catch (KubernetesClientException e) {
+            missing.add(what + " not collected: HTTP " + e.getCode() + " " + e.getMessage());
+        }
     }
 
     private static String console(KubernetesClient client, String namespace, String pod) {

@@ -3,9 +3,10 @@ package dev.vmbench.cluster;
 import java.util.List;
 
 /**
- * Every namespaced permission a run needs, and so the rules of the minimal Role in
- * {@code docs/vmbench-role.yaml} (a test keeps the two equal). {@code Preflight} asks the API server about each
- * one with a SelfSubjectAccessReview before anything is created.
+ * Every permission a run needs — in its namespace, in the DataSource's namespace and at cluster scope — and so
+ * the rules of the Roles and ClusterRole in {@code docs/vmbench-role.yaml} (a test keeps the two equal, and the
+ * embedded cluster grants the run's identity exactly these). {@code Preflight} asks the API server about each one
+ * with a SelfSubjectAccessReview before anything is created.
  */
 public final class Permissions {
 
@@ -16,6 +17,7 @@ public final class Permissions {
         }
     }
 
+    /** In the run's namespace (Role {@code vmbench}). */
     public static final List<Rule> REQUIRED = List.of(
             new Rule("kubevirt.io", "virtualmachines", "", List.of("create", "get", "list", "watch", "delete",
                     "deletecollection")),
@@ -23,17 +25,36 @@ public final class Permissions {
             new Rule("subresources.kubevirt.io", "virtualmachineinstances", "portforward", List.of("get")),
             new Rule("cdi.kubevirt.io", "datavolumes", "", List.of("get", "list", "watch", "delete",
                     "deletecollection")),
-            new Rule("cdi.kubevirt.io", "datasources", "", List.of("get")),
             new Rule("", "persistentvolumeclaims", "", List.of("create", "get", "list", "watch", "delete",
                     "deletecollection")),
             new Rule("", "secrets", "", List.of("create", "list", "watch", "delete", "deletecollection")),
             new Rule("", "events", "", List.of("list")),
+            // diagnostics: the virt-launcher pods and their guest-console-log container (the serial console)
+            new Rule("", "pods", "", List.of("list")),
+            new Rule("", "pods", "log", List.of("get")),
+            // the namespace itself: does it exist yet
+            new Rule("", "namespaces", "", List.of("get")),
             // the run's lease: a sweep by another run spares what a live harness still uses
             new Rule("coordination.k8s.io", "leases", "", List.of("create", "get", "update", "patch", "delete")));
 
+    /** In the DataSource's namespace (Role {@code vmbench-datasource}): read it, and clone from it (CDI). */
+    public static final List<Rule> DATA_SOURCE = List.of(
+            new Rule("cdi.kubevirt.io", "datasources", "", List.of("get")),
+            new Rule("cdi.kubevirt.io", "datavolumes", "source", List.of("create")));
+
+    /** At cluster scope (ClusterRole {@code vmbench}): what preflight and the report's environment read. */
+    public static final List<Rule> CLUSTER = List.of(
+            new Rule("storage.k8s.io", "storageclasses", "", List.of("get", "list")),
+            new Rule("cdi.kubevirt.io", "storageprofiles", "", List.of("get")),
+            new Rule("cdi.kubevirt.io", "cdis", "", List.of("list")),
+            new Rule("kubevirt.io", "kubevirts", "", List.of("list")),
+            new Rule("", "nodes", "", List.of("list")));
+
+    /** Only when the run's namespace does not exist yet: creating it (cluster scope). */
+    public static final Rule CREATE_NAMESPACE = new Rule("", "namespaces", "", List.of("create"));
+
     /** Only with {@code -Dvmbench.connector=pod}. */
     public static final List<Rule> POD_CONNECTOR = List.of(
-            new Rule("", "pods", "", List.of("list")),
             new Rule("", "pods", "portforward", List.of("create", "get")));
 
     private Permissions() {

@@ -21,6 +21,8 @@ import java.util.Map;
  */
 public final class Preflight {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+
     private Preflight() {
     }
 
@@ -28,6 +30,18 @@ public final class Preflight {
     public static void check(KubernetesClient client, BenchConfig config) {
         List<String> problems = new ArrayList<>();
         try {
+            // permissions first: a missing one would otherwise surface as a bare 403 of whatever is read next
+            List<Permissions.Rule> rules = new ArrayList<>(Permissions.REQUIRED);
+            if (config.connector().equals("pod")) {
+                rules.addAll(Permissions.POD_CONNECTOR);
+            }
+            denied(client, config.namespace(), rules, "in namespace " + config.namespace(), "the Role vmbench "
+                    + "of docs/vmbench-role.yaml there", problems);
+            denied(client, config.dataSourceNamespace(), Permissions.DATA_SOURCE, "in the DataSource's namespace "
+                    + config.dataSourceNamespace(), "the Role vmbench-datasource of docs/vmbench-role.yaml there",
+                    problems);
+            denied(client, null, Permissions.CLUSTER, "at cluster scope", "the ClusterRole vmbench of "
+                    + "docs/vmbench-role.yaml", problems);
             List<String> classes = client.storage().v1().storageClasses().list().getItems().stream()
                     .map(StorageClass::getMetadata).map(m -> m.getName()).sorted().toList();
             for (String pool : config.pools()) {
@@ -39,28 +53,12 @@ public final class Preflight {
             rootDiskClass(client, config).ifPresent(problems::add);
             served(client, config.namespace(), KubeVirt.VIRTUAL_MACHINE, "KubeVirt", problems);
             served(client, config.namespace(), KubeVirt.DATA_VOLUME, "CDI (Containerized Data Importer)", problems);
+            Permissions.Rule create = Permissions.CREATE_NAMESPACE;
             if (client.namespaces().withName(config.namespace()).get() == null
-                    && !allowed(client, null, "", "namespaces", "", "create")) {
+                    && !allowed(client, null, create.group(), create.resource(), "", "create")) {
                 problems.add("Namespace [" + config.namespace() + "] does not exist and this identity may not create "
                         + "it. Fix: create it (oc new-project " + config.namespace() + ") or set -Dvmbench.namespace "
                         + "to one you may use.");
-            }
-            List<String> denied = new ArrayList<>();
-            List<Permissions.Rule> rules = new ArrayList<>(Permissions.REQUIRED);
-            if (config.connector().equals("pod")) {
-                rules.addAll(Permissions.POD_CONNECTOR);
-            }
-            for (Permissions.Rule rule : rules) {
-                for (String verb : rule.verbs()) {
-                    if (!allowed(client, config.namespace(), rule.group(), rule.resource(), rule.subresource(), verb)) {
-                        denied.add(verb + " " + (rule.group().isEmpty() ? "" : rule.group() + "/") + rule.resourceName());
-                    }
-                }
-            }
-            if (!denied.isEmpty()) {
-                problems.add("This identity lacks " + denied.size() + " permission(s) in namespace "
-                        + config.namespace() + ": " + String.join(", ", denied) + ". Fix: apply docs/vmbench-role.yaml "
-                        + "there and bind it to the identity (docs/rbac.md).");
             }
             GenericKubernetesResource source = KubeVirt.in(client, KubeVirt.DATA_SOURCE, config.dataSourceNamespace())
                     .withName(config.dataSourceName()).get();
@@ -74,7 +72,10 @@ public final class Preflight {
                         + "wait for its import to finish, or choose a Ready one.");
             }
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 401) {
+            if (e.getCode() == 403 && problems.stream().anyMatch(p -> p.startsWith("This identity lacks"))) {
+                // a read the missing permissions listed above forbid: nothing more to say
+                LOG.debug("Preflight read refused: {}", e.getMessage());
+            } else if (e.getCode() == 401) {
                 problems.add("The Kubernetes API at " + client.getMasterUrl() + " refused the kubeconfig's credentials "
                         + "(HTTP 401 Unauthorized): the login has expired or the token was revoked. Fix: log in again "
                         + "(oc login), or point KUBECONFIG at a kubeconfig with valid credentials.");
@@ -145,6 +146,23 @@ public final class Preflight {
             } else if (e.getCode() != 403) {
                 throw e;
             }
+        }
+    }
+
+    private static void denied(KubernetesClient client, String namespace, List<Permissions.Rule> rules, String where,
+            String grant, List<String> problems) {
+        List<String> denied = new ArrayList<>();
+        for (Permissions.Rule rule : rules) {
+            for (String verb : rule.verbs()) {
+                if (!allowed(client, namespace, rule.group(), rule.resource(), rule.subresource(), verb)) {
+                    denied.add(verb + " " + (rule.group().isEmpty() ? "" : rule.group() + "/") + rule.resourceName());
+                }
+            }
+        }
+        if (!denied.isEmpty()) {
+            problems.add("This identity lacks " + denied.size() + " permission(s) " + where + ": "
+                    + String.join(", ", denied) + ". Fix: apply " + grant + " and bind it to the identity "
+                    + "(docs/rbac.md).");
         }
     }
 

@@ -174,12 +174,17 @@ public final class VmGroupProvisioner implements AutoCloseable {
             long t2 = System.nanoTime();
             Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
             Map<String, Long> sshReady = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, Long> cloudInitDone = new java.util.concurrent.ConcurrentHashMap<>();
             List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
                 GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
                 sshReady.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
                 synchronized (guests) {
                     guests.add(g);
                 }
+                // ready means cloud-init finished (fio installed, data disk mounted), not merely SSH up
+                Duration left = config.readyTimeout().minusNanos(System.nanoTime() - t0);
+                awaitCloudInit(g, left.isNegative() ? Duration.ofSeconds(1) : left);
+                cloudInitDone.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
                 return g;
             });
             long t3 = System.nanoTime();
@@ -195,6 +200,7 @@ public final class VmGroupProvisioner implements AutoCloseable {
             vmPhases.forEach((vm, times) -> {
                 times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms));
                 phases.put(vm + " ssh", sshReady.getOrDefault(vm, -1L));
+                phases.put(vm + " cloud-init", cloudInitDone.getOrDefault(vm, -1L));
             });
             events.onProvisioned(spec, sysinfo, phases);
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
@@ -363,6 +369,27 @@ public final class VmGroupProvisioner implements AutoCloseable {
                     + (e.getCode() == 422 || e.getCode() == 400 ? "the cluster rejects the manifest (see the server's "
                             + "message; the rendered manifests are in the results folder)"
                             : "check the permissions and quotas of namespace " + config.namespace()) + ".", e);
+        }
+    }
+
+    /**
+     * Waits for cloud-init to finish in {@code guest}: an error, or a cloud-init still running at the deadline,
+     * breaks the group with cloud-init's own report.
+     */
+    private void awaitCloudInit(GuestVm guest, Duration deadline) {
+        GuestAgent.CloudInit cloudInit = guest.agent().awaitCloudInit(deadline);
+        if (cloudInit.exit() == 2) {
+            LOG.warn("cloud-init finished with recoverable errors on VM {}:\n{}", guest.name(), cloudInit.report());
+        } else if (cloudInit.exit() == 124) {
+            throw new ProvisioningException("cloud-init was still running on VM " + guest.name() + " when the "
+                    + config.readyTimeout().toSeconds() + "s of vmbench.readyTimeout ran out:\n" + cloudInit.report()
+                    + "\nFix: see its log in the guest diagnostics (a slow package mirror is common); raise "
+                    + "-Dvmbench.readyTimeout if it is merely slow.");
+        } else if (!cloudInit.finished()) {
+            throw new ProvisioningException("cloud-init failed on VM " + guest.name() + " (cloud-init status exit "
+                    + cloudInit.exit() + "), so the guest is not set up as vmbench needs (fio, the data disk):\n"
+                    + cloudInit.report() + "\nFix: the errors and the log lines above say which module failed; the "
+                    + "rendered user data is in the results folder (manifests/, Secret redacted).");
         }
     }
 

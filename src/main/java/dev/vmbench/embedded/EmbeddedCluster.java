@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,10 +62,23 @@ public final class EmbeddedCluster implements AutoCloseable {
      */
     public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
             int sshPort, List<Fault> faults) {
+        return start(workDir, dataSourceNamespace, dataSourceName, sshPort, faults, Optional.empty());
+    }
+
+    /**
+     * The same, with the run's identity denied {@code withheld}: what a cluster whose Role lacks that rule does.
+     * Otherwise the run's identity holds exactly the documented rules ({@link dev.vmbench.cluster.Permissions}).
+     */
+    public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
+            int sshPort, List<Fault> faults, Optional<dev.vmbench.cluster.Permissions.Rule> withheld) {
+        SimulatedRbac rbac = SimulatedRbac.documented(dataSourceNamespace, faults);
+        if (withheld.isPresent()) {
+            rbac = rbac.without(withheld.get());
+        }
         List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
         SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi, port) -> control[0].portForward(ns, vmi, port),
-                (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults);
+                (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults, rbac);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
@@ -81,8 +95,15 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     /** Client settings for this cluster's API, as a kubeconfig would give them. */
-    public Config clientConfig() {
+    /** The simulator's own identity, unrestricted: for tests that set the cluster up beyond what a run may do. */
+    public Config adminConfig() {
         return admin.getConfiguration();
+    }
+
+    /** How the run reaches this cluster: its identity holds exactly the documented Role, ClusterRole and rules. */
+    public Config clientConfig() {
+        return new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration())
+                .withOauthToken(SimulatedRbac.RUN_TOKEN).build();
     }
 
     /**
@@ -100,7 +121,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                 users:
                   - name: vmbench
                     user:
-                      token: embedded
+                      token: %s
                 contexts:
                   - name: vmbench-embedded
                     context:
@@ -108,7 +129,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                       user: vmbench
                       namespace: default
                 current-context: vmbench-embedded
-                """.formatted(admin.getMasterUrl());
+                """.formatted(admin.getMasterUrl(), SimulatedRbac.RUN_TOKEN);
         try {
             java.nio.file.Files.writeString(file, kubeconfig);
             return file;

@@ -38,6 +38,10 @@ public enum Fault {
     FIO_FAILS,
     /** fio never finishes (until stopped). */
     FIO_HANGS,
+    /** cloud-init's final stage (fio, the data disk's mount) ends 4 s after sshd answers instead of 0.3 s. */
+    CLOUD_INIT_SLOW,
+    /** The data disk never appears in the guest: runcmd's wait for its serial fails, so cloud-init errs. */
+    DATA_DISK_MISSING,
     /** The guest's sshd presents a host key other than the one cloud-init was given. */
     WRONG_HOST_KEY,
     /** The VMI is Running a few seconds before the guest's sshd answers (cloud-init still busy). */

@@ -65,18 +65,7 @@ final class SandboxGuest implements AutoCloseable {
         java.util.concurrent.atomic.AtomicBoolean measured = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             JsonNode cloudConfig = YAML.readTree(userData);
-            writeFiles(root, cloudConfig.path("write_files"));
-            Files.createDirectories(root.resolve("mnt/vmbench"));
-            Files.createDirectories(root.resolve("var/lib/vmbench"));
-            if (faults.contains(Fault.FIO_FAILS)) {
-                fioShim(root, "echo 'fio: io_u error on file vmbench.dat: Input/output error: write offset=0, "
-                        + "buflen=4096' >&2\nexit 1");
-            }
-            if (faults.contains(Fault.FIO_HANGS)) {
-                // laying the file out works; the measurement never ends
-                fioShim(root, "case \" $* \" in *\" --create_only=1 \"*|*\" --version \"*) "
-                        + "exec \"$(PATH=${PATH#*:} command -v fio)\" \"$@\";; esac\nexec sleep 3600");
-            }
+            SandboxCloudInit.initStage(root, cloudConfig, faults);
             JsonNode user = cloudConfig.path("users").path(0);
             List<PublicKey> authorized = new ArrayList<>();
             for (JsonNode key : user.path("ssh_authorized_keys")) {
@@ -120,6 +109,7 @@ final class SandboxGuest implements AutoCloseable {
                 server.setPort(0);
                 server.start();
             }
+            SandboxCloudInit.finalStage(vm, root, cloudConfig, faults, () -> installFio(root, faults));
             return new SandboxGuest(vm, root, server, host);
         } catch (IOException e) {
             throw new UncheckedIOException("Sandbox guest " + vm + " could not start in " + root, e);
@@ -166,17 +156,17 @@ final class SandboxGuest implements AutoCloseable {
         throw new IllegalStateException("cloud-init user data holds no ssh_keys.ed25519_private");
     }
 
-    private static void writeFiles(Path root, JsonNode files) throws IOException {
-        for (JsonNode file : files) {
-            Path target = root.resolve(file.path("path").asText().replaceFirst("^/+", ""));
-            Files.createDirectories(target.getParent());
-            String content = file.path("content").asText();
-            byte[] bytes = "b64".equals(file.path("encoding").asText()) ? Base64.getDecoder().decode(content)
-                    : content.getBytes(StandardCharsets.UTF_8);
-            Files.write(target, bytes);
-            String mode = file.path("permissions").asText("0644");
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
-                    (mode.endsWith("755") ? "rwxr-xr-x" : "rw-r--r--")));
+    /** cloud-init's packages module: the real fio, or one that misbehaves as a fault says. */
+    private static void installFio(Path root, List<Fault> faults) throws IOException {
+        Files.deleteIfExists(root.resolve("usr/local/bin/fio"));
+        if (faults.contains(Fault.FIO_FAILS)) {
+            fioShim(root, "echo 'fio: io_u error on file vmbench.dat: Input/output error: write offset=0, "
+                    + "buflen=4096' >&2\nexit 1");
+        }
+        if (faults.contains(Fault.FIO_HANGS)) {
+            // laying the file out works; the measurement never ends
+            fioShim(root, "case \" $* \" in *\" --create_only=1 \"*|*\" --version \"*) "
+                    + "exec \"$(PATH=${PATH#*:} command -v fio)\" \"$@\";; esac\nexec sleep 3600");
         }
     }
 

@@ -38,20 +38,19 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     /** (namespace, virt-launcher pod) → the same, for Kubernetes port-forward to the pod. */
     private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
     private final int guestPort;
-    private final boolean portForwardForbidden;
+    private final SimulatedRbac rbac;
     private final boolean admissionDenies;
     private final boolean noKubeVirt;
-    private final boolean namespaceForbidden;
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
-            TriFunction vmiTarget, BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults) {
+            TriFunction vmiTarget, BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults,
+            SimulatedRbac rbac) {
         super(types);
-        this.namespaceForbidden = faults.contains(Fault.NAMESPACE_FORBIDDEN);
+        this.rbac = rbac;
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
         this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
-        this.portForwardForbidden = faults.contains(Fault.FORBIDDEN_PORTFORWARD);
         this.guestPort = guestPort;
         this.vmiTarget = vmiTarget;
         this.podSsh = podSsh;
@@ -61,6 +60,12 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     public MockResponse dispatch(RecordedRequest request) {
         if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(request);
+        }
+        if (runIdentity(request)) {
+            Optional<SimulatedRbac.Attributes> asked = SimulatedRbac.of(request.getMethod(), request.getPath());
+            if (asked.isPresent() && !rbac.allows(asked.get())) {
+                return status(403, "Forbidden", SimulatedRbac.forbidden(asked.get()));
+            }
         }
         if (request.getPath().matches("/api/v1/namespaces/[^/]+/pods/[^/]+/log\\?.*container=guest-console-log.*")) {
             // a sandbox has no serial console; say so the way a quiet console would
@@ -79,10 +84,6 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             return new MockResponse().setResponseCode(201).setBody(request.getUtf8Body());
         }
         Matcher vmi = PORT_FORWARD.matcher(request.getPath());
-        if (vmi.matches() && portForwardForbidden) {
-            return status(403, "Forbidden", "virtualmachineinstances.subresources.kubevirt.io \"" + vmi.group(2)
-                    + "\" is forbidden: cannot get resource \"virtualmachineinstances/portforward\"");
-        }
         if (vmi.matches()) {
             PortForwardTarget target = vmiTarget.apply(vmi.group(1), vmi.group(2), Integer.parseInt(vmi.group(3)));
             if (target.refused()) {
@@ -126,17 +127,22 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         PortForwardTarget apply(String namespace, String vmi, int port);
     }
 
-    /** The embedded cluster's identity may do anything, except what a fault forbids. */
+    /** Requests of the run's identity are authorized by {@link SimulatedRbac}; the simulator's own are not. */
+    private static boolean runIdentity(RecordedRequest request) {
+        return ("Bearer " + SimulatedRbac.RUN_TOKEN).equals(request.getHeader("Authorization"));
+    }
+
+    /** A SelfSubjectAccessReview, answered from the same rules the requests are checked against. */
     private MockResponse accessReview(RecordedRequest request) {
         try {
             com.fasterxml.jackson.databind.node.ObjectNode review =
                     (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request.getUtf8Body());
-            com.fasterxml.jackson.databind.JsonNode attributes = review.path("spec").path("resourceAttributes");
-            boolean denied = portForwardForbidden && "portforward".equals(attributes.path("subresource").asText())
-                    && "virtualmachineinstances".equals(attributes.path("resource").asText())
-                    || namespaceForbidden && "namespaces".equals(attributes.path("resource").asText())
-                    && "create".equals(attributes.path("verb").asText());
-            review.putObject("status").put("allowed", !denied);
+            com.fasterxml.jackson.databind.JsonNode a = review.path("spec").path("resourceAttributes");
+            String namespace = a.path("namespace").asText("");
+            boolean allowed = !runIdentity(request) || rbac.allows(new SimulatedRbac.Attributes(a.path("verb").asText(),
+                    a.path("group").asText(""), a.path("resource").asText(), a.path("subresource").asText(""),
+                    namespace.isEmpty() ? null : namespace, a.path("name").asText("")));
+            review.putObject("status").put("allowed", allowed);
             return new MockResponse().setResponseCode(201).setBody(JSON.writeValueAsString(review));
         } catch (IOException e) {
             return status(400, "BadRequest", "unreadable SelfSubjectAccessReview: " + e.getMessage());
@@ -144,9 +150,10 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     }
 
     private static MockResponse status(int code, String reason, String message) {
-        return new MockResponse().setResponseCode(code).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                + "\"status\":\"Failure\",\"reason\":\"" + reason + "\",\"code\":" + code + ",\"message\":\""
-                + message.replace("\"", "'") + "\"}");
+        com.fasterxml.jackson.databind.node.ObjectNode status = JSON.createObjectNode().put("kind", "Status")
+                .put("apiVersion", "v1").put("status", "Failure").put("reason", reason).put("code", code)
+                .put("message", message);
+        return new MockResponse().setResponseCode(code).setBody(status.toString());
     }
 
     /**

@@ -106,6 +106,28 @@ public final class GuestAgent {
         return GuestStatus.parse(r.stdout());
     }
 
+    /**
+     * Blocks until cloud-init has finished in the guest ({@code cloud-init status --wait}), at most {@code timeout}:
+     * sshd answers in cloud-init's network stage, long before its final stage installs fio and mounts the data disk.
+     *
+     * @return cloud-init's exit (0 done, 1 error, 2 done with recoverable errors, 124 still running) and its report
+     */
+    public CloudInit awaitCloudInit(Duration timeout) {
+        long seconds = Math.max(1, timeout.toSeconds());
+        CommandResult r = shell.exec(SCRIPT + " ready --timeout " + seconds, "", timeout.plusSeconds(30), true);
+        if (r.exitStatus() != 0 && r.exitStatus() != 1 && r.exitStatus() != 2 && r.exitStatus() != 124) {
+            ensureOk("ready", r);
+        }
+        return new CloudInit(r.exitStatus(), (r.stdout() + r.stderr()).strip());
+    }
+
+    /** What {@code cloud-init status --wait --long} said: its exit code and report. */
+    public record CloudInit(int exit, String report) {
+        public boolean finished() {
+            return exit == 0 || exit == 2;
+        }
+    }
+
     public GuestStatus status() {
         return GuestStatus.parse(call("status", "", QUICK).stdout());
     }

@@ -103,7 +103,8 @@ class ManifestSchemaTest {
         Secret secret = Serialization.unmarshal(vm.secret(), Secret.class);
         String userData = new String(Base64.getDecoder().decode(secret.getData().get("userdata")), StandardCharsets.UTF_8);
 
-        assertThat(userData).startsWith("#cloud-config\n").contains("/dev/disk/by-id/virtio-vmbench-data");
+        assertThat(userData).startsWith("#cloud-config\n").contains("VMBENCH_DATA_SERIAL=vmbench-data")
+                .contains("[/usr/local/bin/vmbench-guest, prepare-disk, \"vmbench-data\"]");
         JsonNode cloudConfig = Schemas.yaml(userData);
         assertThat(cloudConfig.at("/users/0/ssh_authorized_keys/0").asText()).isEqualTo(IDENTITY.authorizedKey());
         KeyPair host = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName("host"),

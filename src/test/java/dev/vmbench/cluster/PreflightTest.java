@@ -37,8 +37,9 @@ class PreflightTest {
     @Test
     void anEncryptingRootDiskClassIsRefusedEvenAsTheDefault() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
-                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
-            client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build();
+                KubernetesClient admin = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build()) {
+            admin.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
                     .withNewMetadata().withName("rbd-encrypted")
                     .addToAnnotations("storageclass.kubevirt.io/is-default-virt-class", "true").endMetadata()
                     .withProvisioner("rbd.csi.ceph.com").addToParameters("encrypted", "true").build()).create();
@@ -99,8 +100,10 @@ class PreflightTest {
                 org.assertj.core.api.Assertions.assertThat(client.secrets().inNamespace("vmbench").list().getItems())
                         .extracting(secret -> secret.getMetadata().getName()).containsExactly("left-live");
             }
-            org.assertj.core.api.Assertions.assertThat(client.leases().inNamespace("vmbench").list().getItems())
-                    .as("a closed lease is deleted").isEmpty();
+            try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build()) {
+                org.assertj.core.api.Assertions.assertThat(admin.leases().inNamespace("vmbench").list().getItems())
+                        .as("a closed lease is deleted").isEmpty();
+            }
         }
     }
 
@@ -109,7 +112,8 @@ class PreflightTest {
         io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server =
                 new io.fabric8.kubernetes.client.server.mock.KubernetesMockServer(false);
         server.start();
-        server.expect().get().withPath("/apis/storage.k8s.io/v1/storageclasses").andReturn(401,
+        // an expired token: every request is refused, the first one preflight makes included
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").andReturn(401,
                 "{\"kind\":\"Status\",\"code\":401,\"message\":\"Unauthorized\"}").always();
         try (KubernetesClient client = server.createClient()) {
             assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", "gold"))))
@@ -188,14 +192,50 @@ class PreflightTest {
                     .isInstanceOf(ProvisioningException.class)
                     .hasMessage(String.join("\n",
                             "Preflight found 3 problem(s):",
+                            "  - This identity lacks 1 permission(s) in namespace vmbench: get "
+                                    + "subresources.kubevirt.io/virtualmachineinstances/portforward. Fix: apply the Role "
+                                    + "vmbench of docs/vmbench-role.yaml there and bind it to the identity (docs/rbac.md).",
                             "  - StorageClass [gold] does not exist; the cluster has [embedded-local]. Fix: pass one of "
                                     + "them with -Dpool=<name>.",
-                            "  - This identity lacks 1 permission(s) in namespace vmbench: get "
-                                    + "subresources.kubevirt.io/virtualmachineinstances/portforward. Fix: apply "
-                                    + "docs/vmbench-role.yaml there and bind it to the identity (docs/rbac.md).",
                             "  - DataSource [images/rhel9] does not exist. Fix: set -Dvmbench.dataSource=NAMESPACE/NAME "
                                     + "to a DataSource of a cloud image with cloud-init (e.g. "
                                     + "openshift-virtualization-os-images/fedora)."));
+        }
+    }
+
+    /** Every documented rule, one at a time. */
+    static java.util.stream.Stream<Permissions.Rule> everyDocumentedRule() {
+        return java.util.stream.Stream.of(Permissions.REQUIRED, Permissions.DATA_SOURCE, Permissions.CLUSTER)
+                .flatMap(List::stream);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("everyDocumentedRule")
+    void aClusterThatWithholdsOneDocumentedRuleIsRefusedNamingItsVerbsAndResource(Permissions.Rule withheld) {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of(),
+                Optional.of(withheld));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            String resource = (withheld.group().isEmpty() ? "" : withheld.group() + "/") + withheld.resourceName();
+
+            assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", EmbeddedCluster.STORAGE_CLASS,
+                    "vmbench.dataSource", "images/fedora"))))
+                    .hasMessageContaining("This identity lacks " + withheld.verbs().size() + " permission(s) ")
+                    .hasMessageContaining(String.join(", ", withheld.verbs().stream().map(v -> v + " " + resource)
+                            .toList()) + ". Fix: apply the ");
+        }
+    }
+
+    @Test
+    void theEmbeddedApiServerRefusesWhatTheRoleDoesNotGrantInKubernetesWords() {
+        Permissions.Rule logs = Permissions.REQUIRED.stream().filter(r -> r.subresource().equals("log")).findFirst()
+                .orElseThrow();
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of(),
+                Optional.of(logs));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            assertThatThrownBy(() -> client.pods().inNamespace("vmbench").withName("virt-launcher-x").getLog())
+                    .hasMessageContaining("pods \"virt-launcher-x\" is forbidden: User "
+                            + "\"system:serviceaccount:vmbench:runner\" cannot get resource \"pods/log\" in API group "
+                            + "\"\" in the namespace \"vmbench\"");
         }
     }
 }

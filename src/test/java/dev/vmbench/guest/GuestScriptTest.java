@@ -25,6 +25,23 @@ class GuestScriptTest {
     @TempDir
     Path root;
 
+    /**
+     * The guest as cloud-init leaves it: the data disk's serial configured, its virtio device linked by id, and
+     * mounted at the data dir in the guest's mount table (a test cannot mount, so the table is written here).
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void preparedGuest() throws IOException {
+        java.nio.file.Files.createDirectories(root.resolve("etc/vmbench"));
+        java.nio.file.Files.writeString(root.resolve("etc/vmbench/guest.env"), "VMBENCH_DATA_SERIAL=vmbench-data\n");
+        java.nio.file.Files.createDirectories(root.resolve("dev/disk/by-id"));
+        java.nio.file.Files.writeString(root.resolve("dev/vdb"), "");
+        java.nio.file.Files.createSymbolicLink(root.resolve("dev/disk/by-id/virtio-vmbench-data"), Path.of("../../vdb"));
+        java.nio.file.Files.createDirectories(root.resolve("mnt/vmbench"));
+        java.nio.file.Files.createDirectories(root.resolve("proc/self"));
+        java.nio.file.Files.writeString(root.resolve("proc/self/mounts"), "/dev/vda1 / ext4 rw 0 0\n"
+                + "/dev/vdb /mnt/vmbench ext4 rw,noatime 0 0\n");
+    }
+
     private static String job(String rw, int runtimeSeconds, String extra) {
         return "[global]\nioengine=libaio\ndirect=1\nfilename=vmbench.dat\nsize=16m\ntime_based=1\nruntime="
                 + runtimeSeconds + "\n" + extra + "\n[" + rw + "]\nrw=" + rw + "\nbs=4k\niodepth=4\n";
@@ -178,7 +195,7 @@ class GuestScriptTest {
 
         assertThat(info.exitStatus()).isZero();
         assertThat(info.stdout()).contains("kernel: ", "cpus: ", "memory-kib: ", "fio: fio-3",
-                "data-dir: " + root.resolve("mnt/vmbench"));
+                "data-dir: /mnt/vmbench", "data-device: /dev/vdb (serial vmbench-data)");
     }
 
     @Test
@@ -193,7 +210,7 @@ class GuestScriptTest {
         CommandResult unknown = guest("", "format-disk");
         assertThat(unknown.exitStatus()).isEqualTo(2);
         assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
-                + "start, wait, status, result, stop, sysinfo, diagnose\n");
+                + "start, wait, status, result, stop, sysinfo, diagnose, ready, prepare-disk\n");
         assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
         assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
                 .isEqualTo("state=idle exit=- started=- finished=-\n");
@@ -233,5 +250,67 @@ class GuestScriptTest {
         CommandResult next = guest(job("randread", 1, ""), "install-job");
         assertThat(next.exitStatus()).as(next.stderr()).isZero();
         assertThat(guest("", "status").stdout()).startsWith("state=idle ");
+    }
+
+    @Test
+    void fioNeverStartsUnlessTheDataDirIsTheDataDisksMountPoint() throws Exception {
+        // given: the data disk is attached but nothing is mounted at the data dir (fio would write to the root disk)
+        java.nio.file.Files.writeString(root.resolve("proc/self/mounts"), "/dev/vda1 / ext4 rw 0 0\n");
+        guest(job("randread", 1, ""), "install-job");
+
+        // when
+        CommandResult start = guest("", "start");
+
+        // then
+        assertThat(start.exitStatus()).isEqualTo(2);
+        assertThat(start.stderr()).isEqualTo("vmbench-guest: /mnt/vmbench is not the mount point of the data disk with "
+                + "serial [vmbench-data] (/dev/vdb; mounted there: nothing); fio would measure the wrong disk, so it "
+                + "does not start. Fix: see 'vmbench-guest diagnose' (cloud-init's runcmd mounts it)\n");
+        assertThat(guest("", "status").stdout()).startsWith("state=idle ");
+    }
+
+    @Test
+    void prepareDiskWaitsForTheSerialFormatsOnceMountsAndRecordsItInFstab() throws Exception {
+        // given: stand-ins for what needs a kernel (a test cannot format or mount)
+        Path bin = java.nio.file.Files.createDirectories(root.resolve("fake-bin"));
+        fake(bin, "mkfs.ext4", "for a; do dev=$a; done; echo ext4 > \"$dev.fstype\"; echo mkfs >> \"$VMBENCH_ROOT/mkfs.log\"");
+        fake(bin, "blkid", "for a; do dev=$a; done; cat \"$dev.fstype\" 2>/dev/null || true");
+        fake(bin, "mount", "echo \"/dev/vdb /mnt/vmbench ext4 rw 0 0\" >> \"$VMBENCH_ROOT/proc/self/mounts\"");
+        java.nio.file.Files.writeString(root.resolve("proc/self/mounts"), "/dev/vda1 / ext4 rw 0 0\n");
+        java.util.Map<String, String> env = java.util.Map.of("PATH", bin + ":" + System.getenv("PATH"));
+
+        // when: cloud-init's runcmd prepares it, and runs again (a second boot's runcmd, or by hand)
+        CommandResult first = guestWith(env, "", "prepare-disk", "vmbench-data");
+        java.nio.file.Files.writeString(root.resolve("proc/self/mounts"), "/dev/vda1 / ext4 rw 0 0\n");
+        CommandResult second = guestWith(env, "", "prepare-disk", "vmbench-data");
+
+        // then
+        assertThat(first.exitStatus()).as(first.stderr()).isZero();
+        assertThat(first.stdout()).isEqualTo("data disk [vmbench-data] /dev/vdb mounted at /mnt/vmbench\n");
+        assertThat(second.exitStatus()).isZero();
+        assertThat(java.nio.file.Files.readAllLines(root.resolve("mkfs.log"))).as("formatted once").hasSize(1);
+        assertThat(java.nio.file.Files.readAllLines(root.resolve("etc/fstab"))).containsExactly("/dev/disk/by-id/"
+                + "virtio-vmbench-data /mnt/vmbench ext4 defaults,noatime,nofail,x-systemd.device-timeout=30s 0 2");
+        assertThat(guest(job("randread", 1, ""), "install-job").exitStatus()).isZero();
+        assertThat(guest("", "start").exitStatus()).as("fio may start on the mounted data disk").isZero();
+        guest("", "wait", "--timeout", "60");
+    }
+
+    @Test
+    void aDataDiskThatNeverAppearsIsNamedBySerial() throws Exception {
+        java.nio.file.Files.delete(root.resolve("dev/disk/by-id/virtio-vmbench-data"));
+
+        CommandResult prepare = guestWith(java.util.Map.of("VMBENCH_DISK_WAIT", "1"), "", "prepare-disk",
+                "vmbench-data");
+
+        assertThat(prepare.exitStatus()).isEqualTo(2);
+        assertThat(prepare.stderr()).isEqualTo("vmbench-guest: the data disk with serial [vmbench-data] did not appear "
+                + "at /dev/disk/by-id/virtio-vmbench-data within 1 s. Fix: check that the data-disk PVC is bound and "
+                + "attached to the VM (its disk serial must be vmbench-data)\n");
+    }
+
+    private static void fake(Path bin, String name, String body) throws IOException {
+        Path file = java.nio.file.Files.writeString(bin.resolve(name), "#!/bin/bash\n" + body + "\n");
+        file.toFile().setExecutable(true);
     }
 }
