@@ -80,8 +80,9 @@ public final class Preflight {
                         + "(HTTP 401 Unauthorized): the login has expired or the token was revoked. Fix: log in again "
                         + "(oc login), or point KUBECONFIG at a kubeconfig with valid credentials.");
             } else {
-                problems.add("The Kubernetes API at " + client.getMasterUrl() + " did not answer: HTTP " + e.getCode()
-                        + " " + e.getMessage() + ". Fix: check the kubeconfig (KUBECONFIG) and that you are logged in.");
+                problems.add("The Kubernetes API at " + client.getMasterUrl() + " did not answer: " + (e.getCode() > 0
+                        ? "HTTP " + e.getCode() + " " + e.getMessage() : rootCause(e)) + ". Fix: check the kubeconfig "
+                        + "(KUBECONFIG) and that you are logged in.");
             }
         }
         if (!problems.isEmpty()) {
@@ -147,6 +148,15 @@ public final class Preflight {
                 throw e;
             }
         }
+    }
+
+    /** The innermost reason a request got no HTTP answer at all: {@code ConnectException: Connection refused}. */
+    private static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     private static void denied(KubernetesClient client, String namespace, List<Permissions.Rule> rules, String where,

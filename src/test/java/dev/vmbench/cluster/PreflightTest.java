@@ -177,7 +177,7 @@ class PreflightTest {
                 .build()).build()) {
             assertThatThrownBy(() -> Preflight.check(client, config(Map.of("pool", "gold"))))
                     .hasMessageStartingWith("Preflight found 1 problem(s):\n  - The Kubernetes API at http://127.0.0.1:"
-                            + closedPort + "/ did not answer: ")
+                            + closedPort + "/ did not answer: ConnectException: Connection refused")
                     .hasMessageEndingWith(". Fix: check the kubeconfig (KUBECONFIG) and that you are logged in.");
         }
     }
