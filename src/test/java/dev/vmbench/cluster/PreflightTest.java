@@ -56,16 +56,21 @@ class PreflightTest {
         }
     }
 
+    /** A labelled Secret per run, named {@code left-<last 4 characters of the run id>}. */
+    private static void leftovers(KubernetesClient client, String... runs) {
+        for (String run : runs) {
+            client.secrets().inNamespace("vmbench").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata().withName("left-" + run.substring(run.length() - 4))
+                    .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, run).endMetadata()
+                    .build()).create();
+        }
+    }
+
     @Test
     void aSweepDeletesWhatEarlierRunsLeftAndNothingOfThisRun() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
                 KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
-            for (String run : List.of("20261101-000000-dead", "20261123-120000-this")) {
-                client.secrets().inNamespace("vmbench").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-                        .withNewMetadata().withName("left-" + run.substring(run.length() - 4))
-                        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, run).endMetadata()
-                        .build()).create();
-            }
+            leftovers(client, "20261101-000000-dead", "20261123-120000-this");
             VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
                     EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
 
@@ -81,12 +86,7 @@ class PreflightTest {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
                 KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
             // given: leftovers of a run that is gone, and resources of a run that is alive in another JVM
-            for (String run : List.of("20261101-000000-dead", "20261123-110000-live")) {
-                client.secrets().inNamespace("vmbench").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-                        .withNewMetadata().withName("left-" + run.substring(run.length() - 4))
-                        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, run).endMetadata()
-                        .build()).create();
-            }
+            leftovers(client, "20261101-000000-dead", "20261123-110000-live");
             try (RunLease live = RunLease.take(client, "vmbench", "20261123-110000-live")) {
                 VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
                         EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
