@@ -49,8 +49,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     private final KubernetesMockServer server;
     private final KubernetesClient admin;
     private final SimulatedKubeVirt kubevirt;
+    private final SimulatedApiServer api;
 
-    private EmbeddedCluster(KubernetesMockServer server, KubernetesClient admin, SimulatedKubeVirt kubevirt) {
+    private EmbeddedCluster(KubernetesMockServer server, KubernetesClient admin, SimulatedKubeVirt kubevirt,
+            SimulatedApiServer api) {
+        this.api = api;
         this.server = server;
         this.admin = admin;
         this.kubevirt = kubevirt;
@@ -84,7 +87,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort);
-        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0]);
+        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api);
         cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
         if (!faults.contains(Fault.NO_KUBEVIRT)) {
             control[0].start();
@@ -95,6 +98,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     /** Client settings for this cluster's API, as a kubeconfig would give them. */
+    /** Watches open on this cluster now, every client's: for tests that prove a wait closed its watch. */
+    public int openWatches() {
+        return api.openWatches();
+    }
+
     /** The simulator's own identity, unrestricted: for tests that set the cluster up beyond what a run may do. */
     public Config adminConfig() {
         return admin.getConfiguration();
