@@ -59,6 +59,9 @@ class RepeatedRunTest {
         // then: it ran, it passed, and its summary says so
         assertThat(second).doesNotContain("FileAlreadyExistsException").contains("1 tests successful")
                 .contains("0 tests failed");
+        // and a person watching saw where it was: one progress line per test, with the estimate of what is left
+        assertThat(second).containsPattern("\\[1/1\\] passed embedded-local small 1Gi x1 · random-rw 4k — \\d+ IOPS, "
+                + "worst p99 \\d+\\.\\d\\d ms — \\d+:\\d\\d elapsed, about 0:00 left");
         Path run = latestRun();
         JsonNode summary = SuiteRun.json(Files.readString(run.resolve("summary.json")));
         assertThat(summary.path("status").asText()).isEqualTo("passed");

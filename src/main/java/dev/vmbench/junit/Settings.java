@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 record Settings(String runId, String session, BenchConfig config, ProfileLibrary profiles, Thresholds thresholds, Baseline baseline,
         Templates templates, FioJobs jobs, List<VmGroupSpec> groups, List<FioPermutation> permutations,
-        ResultStore results, RunEnvironment environment) implements AutoCloseable {
+        ResultStore results, RunEnvironment environment, Progress progress) implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
@@ -94,8 +94,14 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         }
         // a resumed run names its resources afresh: a hard-killed earlier session may have left its own behind
         String session = config.resume().isPresent() ? runId + "-" + newToken() : runId;
+        // what this session will run, for the progress lines: selected, and not finished in an earlier session
+        java.util.Set<String> finished = config.resume().isPresent() ? results.finished() : java.util.Set.of();
+        List<FioPermutation> toRun = config.dryRun() ? List.of() : groups.stream().flatMap(g -> permutations.stream()
+                .filter(p -> config.selection().selects(g, p) && !finished.contains(g.slug() + "/" + p.slug()))).toList();
+        Progress progress = new Progress(toRun.size(), toRun.stream().map(jobs::expected).reduce(java.time.Duration.ZERO,
+                java.time.Duration::plus));
         return new Settings(runId, session, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
-                results, environment);
+                results, environment, progress);
     }
 
     private static String newToken() {
@@ -125,6 +131,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
 
     @Override
     public void close() {
+        progress.close();
         environment.write();
         java.util.Map<String, String> pages = baseline.isNone() ? java.util.Map.of() : java.util.Map.of(
                 "comparison with " + baseline, results.writeComparison(baseline.toString(),

@@ -67,6 +67,8 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         permutation(context).ifPresent(p -> {
             AllureReport.name(BenchStore.spec(context), p);
             BenchStore.requireReachableCluster(context);
+            Settings settings = BenchStore.settings(context);
+            settings.progress().started(BenchStore.spec(context) + " · " + p, settings.jobs().expected(p));
         });
     }
 
@@ -122,7 +124,13 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     }
 
     private static void record(ExtensionContext context, String outcome, String why) {
-        permutation(context).ifPresent(p -> BenchStore.settings(context).results()
-                .writeOutcome(BenchStore.spec(context), p, outcome, why));
+        permutation(context).ifPresent(p -> {
+            Settings settings = BenchStore.settings(context);
+            VmGroupSpec spec = BenchStore.spec(context);
+            settings.results().writeOutcome(spec, p, outcome, why);
+            String headline = settings.results().headline(spec, p).orElse(why == null ? "" : why.lines().findFirst()
+                    .map(l -> l.length() > 160 ? l.substring(0, 160) + "…" : l).orElse(""));
+            settings.progress().finished(spec + " · " + p, outcome, headline, settings.jobs().expected(p));
+        });
     }
 }

@@ -326,6 +326,16 @@ public final class ResultStore {
         return store;
     }
 
+    /** {@code 12345 IOPS, worst p99 2.10 ms}: a measured permutation's headline, for progress lines. */
+    public synchronized java.util.Optional<String> headline(VmGroupSpec group, FioPermutation permutation) {
+        ObjectNode entry = permutations.get(group.slug() + "/" + permutation.slug());
+        if (entry == null || !entry.has("totalIops")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(Locale.ROOT, "%.0f IOPS, worst p99 %.2f ms",
+                entry.path("totalIops").asDouble(), entry.path("worstClatP99Ns").asDouble() / 1e6));
+    }
+
     /** The settings recorded in {@code plan.json} when the run began (empty if it recorded none). */
     public Map<String, String> plannedSettings() {
         try {
