@@ -60,7 +60,7 @@ public final class BenchProperties {
     public static final Key CLEANUP = new Key("vmbench.cleanup", "always", "always", "on-success",
             "when groups are deleted: always, on-success (keep failed groups), never");
     public static final Key READY_TIMEOUT = new Key("vmbench.readyTimeout", "15m", "2m", "30m",
-            "how long a group may take from create to SSH ready");
+            "how long a group may take from create until its VMs are ready (SSH answers, cloud-init finished)");
     public static final Key TRANSIENT_GRACE = new Key("vmbench.transientGrace", "2m", "3s", "5m",
             "how long a VM may stay in DataVolumeError or ErrorPvcNotFound before that counts as a failure");
     public static final Key CLONE_STALL_TIMEOUT = new Key("vmbench.cloneStallTimeout", "5m", "5s", "10m",
