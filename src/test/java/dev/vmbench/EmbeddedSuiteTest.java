@@ -129,6 +129,10 @@ class EmbeddedSuiteTest {
         assertThat(Categories.of(allure)).containsExactly("Threshold breach (storage missed a gate)");
         assertThat(SuiteRun.attachmentNames(allure)).as("raw JSON attached before asserting")
                 .anyMatch(name -> name.startsWith("fio vmb-"));
+        // the numbers without clicking: the description holds the table, the missed cells highlighted, and why
+        String description = allure.path("descriptionHtml").asText();
+        assertThat(description).contains("<th>p99.9</th>", "all 1 VMs", "<li>iops ")
+                .containsPattern("<td>rand-read</td><td>read</td><td style='background:#f8c8c8'>\\d+</td>");
     }
 
     @Test

@@ -43,39 +43,53 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         if (actual.metrics().isEmpty()) {
             failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
         }
-        List<String> breaches = new ArrayList<>();
-        for (GroupMetrics g : GroupMetrics.of(actual)) {
+        List<String> breaches = breaches(actual, limits).stream().map(Breach::message).toList();
+        if (!breaches.isEmpty()) {
+            failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
+                    String.join(System.lineSeparator() + "  - ", breaches));
+        }
+        return this;
+    }
+
+    /**
+     * One missed limit: where ({@code vm} is {@code all} for a group-level limit), which metric, and the sentence
+     * that says it.
+     */
+    public record Breach(String vm, String job, String direction, dev.vmbench.fio.Metric metric, String message) {
+    }
+
+    /** Every limit {@code run} misses, in the order {@link #meets(Limits)} lists them. */
+    public static List<Breach> breaches(FioRun run, Limits limits) {
+        List<Breach> breaches = new ArrayList<>();
+        for (GroupMetrics g : GroupMetrics.of(run)) {
             for (Limit limit : limits.forJob(g.job())) {
                 if (limit.metric() == dev.vmbench.fio.Metric.IOPS_CV && !g.direction().equals("sync")
                         && !limit.accepts(g.iopsCv())) {
-                    breaches.add(String.format("%s %s is above the maximum %s (%s %s from %s) across %d VMs job %s %s",
+                    breaches.add(new Breach("all", g.job(), g.direction(), limit.metric(), String.format(
+                            "%s %s is above the maximum %s (%s %s from %s) across %d VMs job %s %s",
                             limit.metric().spelling(), limit.metric().format(g.iopsCv()),
                             limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(), g.vms(),
-                            g.job(), g.direction()));
+                            g.job(), g.direction())));
                 }
             }
         }
-        for (FioMetrics m : actual.metrics()) {
+        for (FioMetrics m : run.metrics()) {
             for (Limit limit : limits.forJob(m.job())) {
                 if (limit.metric().isGroupLevel() || !limit.metric().appliesTo(m)) {
                     continue;
                 }
                 double measured = limit.metric().of(m);
                 if (!limit.accepts(measured)) {
-                    breaches.add(String.format("%s %s %s %s (%s %s from %s) on VM %s job %s %s",
-                            limit.metric().spelling(),
+                    breaches.add(new Breach(m.vm(), m.job(), m.direction(), limit.metric(), String.format(
+                            "%s %s %s %s (%s %s from %s) on VM %s job %s %s", limit.metric().spelling(),
                             Double.isNaN(measured) ? "not measured" : limit.metric().format(measured),
                             limit.minimum() ? "is below the minimum" : "is above the maximum",
                             limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(),
-                            m.vm(), m.job(), m.direction()));
+                            m.vm(), m.job(), m.direction())));
                 }
             }
         }
-        if (!breaches.isEmpty()) {
-            failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
-                    String.join(System.lineSeparator() + "  - ", breaches));
-        }
-        return this;
+        return breaches;
     }
 
     /** Fails listing every job section × direction that regressed beyond the baseline's tolerance. */

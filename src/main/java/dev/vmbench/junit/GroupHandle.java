@@ -48,6 +48,11 @@ final class GroupHandle implements AutoCloseable {
         throw new ParameterResolutionException(message, failure);
     }
 
+    /** The latest run of {@code permutation} on this group, if it ran. */
+    java.util.Optional<dev.vmbench.fio.FioRun> run(dev.vmbench.matrix.FioPermutation permutation) {
+        return recorder.run(permutation);
+    }
+
     /** Draws the group's charts from what ran so far (called after the group's last test of the session). */
     void drawCharts() {
         recorder.drawCharts();

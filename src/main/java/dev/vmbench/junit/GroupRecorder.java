@@ -76,6 +76,16 @@ final class GroupRecorder implements GroupEvents {
         runs.add(run);
     }
 
+    /** The latest run of {@code permutation} on this group, if it ran. */
+    synchronized java.util.Optional<FioRun> run(FioPermutation permutation) {
+        for (int i = runs.size() - 1; i >= 0; i--) {
+            if (runs.get(i).permutation().equals(permutation)) {
+                return java.util.Optional.of(runs.get(i));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /**
      * Writes the group's chart page from the permutations that ran — all of them, or what a filter, a resume or
      * a broken permutation left — and attaches it to the current test (the group's last). Nothing ran, nothing

@@ -72,12 +72,28 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         });
     }
 
-    /** After the group's last permutation of this session — whatever ran before it — its charts are drawn. */
+    /**
+     * After a permutation: its numbers become the test's description, with the cells that missed a threshold
+     * highlighted; after the group's last permutation of this session — whatever ran before it — its charts are
+     * drawn.
+     */
     @Override
     public void afterEach(ExtensionContext context) {
-        permutation(context).filter(p -> BenchStore.settings(context).lastToRun(BenchStore.spec(context))
-                .filter(p::equals).isPresent()).ifPresent(p -> BenchStore.existingGroup(context)
-                .ifPresent(GroupHandle::drawCharts));
+        permutation(context).ifPresent(p -> {
+            Settings settings = BenchStore.settings(context);
+            VmGroupSpec spec = BenchStore.spec(context);
+            Optional<GroupHandle> group = BenchStore.existingGroup(context);
+            group.flatMap(h -> h.run(p)).ifPresent(run -> {
+                java.util.List<dev.vmbench.gate.FioRunAssert.Breach> breaches = dev.vmbench.gate.FioRunAssert.breaches(
+                        run, settings.thresholds().of(spec, p));
+                AllureReport.description(run, breaches.stream().map(b -> AllureReport.cell(b.vm(), b.job(),
+                        b.direction(), b.metric())).collect(java.util.stream.Collectors.toSet()),
+                        breaches.stream().map(dev.vmbench.gate.FioRunAssert.Breach::message).toList());
+            });
+            if (settings.lastToRun(spec).filter(p::equals).isPresent()) {
+                group.ifPresent(GroupHandle::drawCharts);
+            }
+        });
     }
 
     @Override

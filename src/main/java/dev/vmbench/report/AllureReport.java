@@ -62,37 +62,82 @@ public final class AllureReport {
         Allure.addAttachment(name, "text/plain", text, ".txt");
     }
 
-    /** A compact HTML table of every VM × job × direction, and the timings. */
+    /** A compact HTML table of every VM × job × direction, and the timings, attached to the test. */
     public static void metricsTable(FioRun run) {
-        StringBuilder html = new StringBuilder("<html><body><table border='1' cellpadding='4' "
-                + "style='border-collapse:collapse;font-family:sans-serif;font-size:13px'>"
-                + "<tr><th>VM</th><th>job</th><th>dir</th><th>IOPS</th><th>MiB/s</th><th>clat mean</th>"
-                + "<th>p50</th><th>p95</th><th>p99</th><th>p99.9</th></tr>");
+        Allure.addAttachment("metrics", "text/html", table(run, java.util.Set.of()), ".html");
+    }
+
+    /**
+     * The test's description: the metrics table with the cells in {@code missed} (see {@link #cell}) highlighted,
+     * and the missed limits in words — the numbers without opening an attachment.
+     */
+    public static void description(FioRun run, java.util.Set<String> missed, List<String> breaches) {
+        StringBuilder html = new StringBuilder(table(run, missed));
+        if (!breaches.isEmpty()) {
+            html.append("<p><b>Missed:</b></p><ul>");
+            breaches.forEach(b -> html.append("<li>").append(Charts.escape(b)).append("</li>"));
+            html.append("</ul>");
+        }
+        Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(html.toString()));
+    }
+
+    private static final List<String> COLUMNS = List.of("IOPS", "MiB/s", "clat mean", "p50", "p90", "p95", "p99",
+            "p99.9");
+
+    /** The key of one table cell: a VM ({@code all} for the group's row), its job and direction, a metric's column. */
+    public static String cell(String vm, String job, String direction, dev.vmbench.fio.Metric metric) {
+        String column = switch (metric) {
+            case IOPS, IOPS_CV -> "IOPS";
+            case BW -> "MiB/s";
+            case CLAT_MEAN, SYNC_MEAN -> "clat mean";
+            case CLAT_P50, SYNC_P50 -> "p50";
+            case CLAT_P90, SYNC_P90 -> "p90";
+            case CLAT_P95, SYNC_P95 -> "p95";
+            case CLAT_P99, SYNC_P99 -> "p99";
+            case CLAT_P99_9, SYNC_P99_9 -> "p99.9";
+        };
+        return vm + "\u0000" + job + "\u0000" + direction + "\u0000" + column;
+    }
+
+    private static String table(FioRun run, java.util.Set<String> missed) {
+        StringBuilder html = new StringBuilder("<table border='1' cellpadding='4' "
+                + "style='border-collapse:collapse;font-family:sans-serif;font-size:13px'><tr><th>VM</th><th>job</th>"
+                + "<th>dir</th>");
+        COLUMNS.forEach(c -> html.append("<th>").append(c).append("</th>"));
+        html.append("</tr>");
         for (FioMetrics m : run.metrics()) {
-            html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.0f</td><td>%.1f</td>"
-                    + "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", m.vm(), m.job(), m.direction(),
-                    m.iops(), m.bandwidthBytes() / 1048576, us(m.clatMeanNs()), us(m.clatP50Ns()), us(m.clatP95Ns()),
-                    us(m.clatP99Ns()), us(m.clatP999Ns())));
+            row(html, m.vm(), m.vm(), m.job(), m.direction(), false, missed, m.iops(), m.bandwidthBytes(), m.clatMeanNs(),
+                    m.clatP50Ns(), m.clatP90Ns(), m.clatP95Ns(), m.clatP99Ns(), m.clatP999Ns());
         }
         // the group as a whole: throughput adds up over VMs, latency is the worst VM's
         Map<String, List<FioMetrics>> byJob = new java.util.LinkedHashMap<>();
-        run.metrics().forEach(m -> byJob.computeIfAbsent(m.job() + "\u0000" + m.direction(), k -> new java.util.ArrayList<>())
-                .add(m));
-        byJob.forEach((key, ms) -> html.append(String.format(Locale.ROOT, "<tr style='font-weight:bold'><td>all %d VMs"
-                + "</td><td>%s</td><td>%s</td><td>%.0f</td><td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                + "<td>%s</td></tr>", ms.size(), ms.get(0).job(), ms.get(0).direction(),
-                ms.stream().mapToDouble(FioMetrics::iops).sum(),
-                ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum() / 1048576,
-                us(worst(ms, FioMetrics::clatMeanNs)), us(worst(ms, FioMetrics::clatP50Ns)),
-                us(worst(ms, FioMetrics::clatP95Ns)), us(worst(ms, FioMetrics::clatP99Ns)),
-                us(worst(ms, FioMetrics::clatP999Ns)))));
+        run.metrics().forEach(m -> byJob.computeIfAbsent(m.job() + "\u0000" + m.direction(),
+                k -> new java.util.ArrayList<>()).add(m));
+        byJob.forEach((key, ms) -> row(html, "all " + ms.size() + " VMs", "all", ms.get(0).job(), ms.get(0).direction(), true, missed,
+                ms.stream().mapToDouble(FioMetrics::iops).sum(), ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum(),
+                worst(ms, FioMetrics::clatMeanNs), worst(ms, FioMetrics::clatP50Ns), worst(ms, FioMetrics::clatP90Ns),
+                worst(ms, FioMetrics::clatP95Ns), worst(ms, FioMetrics::clatP99Ns), worst(ms, FioMetrics::clatP999Ns)));
         html.append("</table><p>swap ").append(run.timings().swap().toMillis()).append(" ms · prefill ")
                 .append(run.timings().prefill().toMillis()).append(" ms · start skew ")
                 .append(run.timings().startSkew().toMillis()).append(" ms · fio ")
                 .append(run.timings().fio().toMillis()).append(" ms · collect ")
                 .append(run.timings().collect().toMillis()).append(" ms · SSH reconnects ")
-                .append(run.timings().reconnects()).append("</p></body></html>");
-        Allure.addAttachment("metrics", "text/html", html.toString(), ".html");
+                .append(run.timings().reconnects()).append("</p>");
+        return html.toString();
+    }
+
+    private static void row(StringBuilder html, String label, String vm, String job, String direction, boolean group,
+            java.util.Set<String> missed, double... values) {
+        html.append(group ? "<tr style='font-weight:bold'>" : "<tr>").append("<td>")
+                .append(Charts.escape(label)).append("</td><td>")
+                .append(Charts.escape(job)).append("</td><td>").append(direction).append("</td>");
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            String text = i == 0 ? String.format(Locale.ROOT, "%.0f", values[i])
+                    : i == 1 ? String.format(Locale.ROOT, "%.1f", values[i] / 1048576) : us(values[i]);
+            boolean breached = missed.contains(vm + "\u0000" + job + "\u0000" + direction + "\u0000" + COLUMNS.get(i));
+            html.append(breached ? "<td style='background:#f8c8c8'>" : "<td>").append(text).append("</td>");
+        }
+        html.append("</tr>");
     }
 
     private static double worst(List<FioMetrics> metrics, java.util.function.ToDoubleFunction<FioMetrics> value) {
