@@ -120,8 +120,15 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (interfaces.isEmpty() || interfaces.get(0).get("ipAddress") == null) {
             return PortForwardTarget.refuse(400, "BadRequest", "no network interfaces are present");
         }
-        return PortForwardTarget.dial(sshd(namespace, name).filter(a -> a.getPort() == port || port == sshPort)
-                .orElse(new java.net.InetSocketAddress(String.valueOf(interfaces.get(0).get("ipAddress")), port)));
+        // the guest's port answers once its sshd runs; until then virt-api's dial is refused. The sandbox's own
+        // address is dialled, never the bare interface address, which another process on this machine may hold
+        java.util.Optional<java.net.InetSocketAddress> sshd = port == sshPort ? sshd(namespace, name)
+                : java.util.Optional.empty();
+        if (sshd.isEmpty()) {
+            return PortForwardTarget.refuse(500, "InternalError", "Internal error occurred: dialing VM: dial tcp "
+                    + interfaces.get(0).get("ipAddress") + ":" + port + ": connect: connection refused");
+        }
+        return PortForwardTarget.dial(sshd.get());
     }
 
     /** Where the sshd of the VMI behind a virt-launcher pod listens. */
