@@ -174,4 +174,17 @@ class ReadinessSuiteTest {
                 + "/dev/disk/by-id/virtio-vmbench-data within 3 s\\. Fix: check that the data-disk PVC is bound and "
                 + "attached to the VM");
     }
+
+    @Test
+    void aGroupSlowerToProvisionThanItsLimitFailsTheGate() {
+        // when: cloud-init takes 4 s longer than sshd, and a VM may take at most 2 s from create to ready
+        SuiteRun run = run("vmbench.embedded.faults", "cloud-init-slow", "vmbench.threshold.max-vm-ready", "2s");
+
+        // then: failed (the storage's provisioning missed a gate), not broken
+        TestExecutionResult result = run.test("db-oltp native");
+        assertThat(result.getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
+        assertThat(result.getThrowable()).get().isInstanceOf(AssertionError.class).asString()
+                .containsPattern("vm-ready \\d+\\.\\d s is above the maximum 2\\.0 s \\(max-vm-ready 2s from "
+                        + "-Dvmbench.threshold.max-vm-ready\\) for VM vmb-\\S+-0 \\(create to guest ready\\)");
+    }
 }

@@ -45,13 +45,15 @@ public final class VmGroup implements AutoCloseable {
     private final CleanupMode cleanup;
     private final Map<String, String> instanceUids;
     private final java.util.function.Consumer<String> onKeep;
+    private final dev.vmbench.fio.Provisioning provisioning;
     private volatile boolean failed;
     private volatile boolean closed;
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
             List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup,
-            java.util.function.Consumer<String> onKeep) {
+            java.util.function.Consumer<String> onKeep, dev.vmbench.fio.Provisioning provisioning) {
         this.onKeep = onKeep;
+        this.provisioning = provisioning;
         this.instanceUids = new java.util.concurrent.ConcurrentHashMap<>();
         guests.forEach(g -> instanceUids.put(g.name(), instanceUid(client, namespace, g.name())));
         this.spec = spec;
@@ -125,7 +127,7 @@ public final class VmGroup implements AutoCloseable {
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore);
-        FioRun run = new FioRun(spec, permutation, raw, metrics, timings);
+        FioRun run = new FioRun(spec, permutation, raw, metrics, timings, provisioning);
         events.onRun(run);
         return run;
     }

@@ -175,6 +175,7 @@ public final class VmGroupProvisioner implements AutoCloseable {
             Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
             Map<String, Long> sshReady = new java.util.concurrent.ConcurrentHashMap<>();
             Map<String, Long> cloudInitDone = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, Duration> readySinceCreate = new java.util.concurrent.ConcurrentHashMap<>();
             List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
                 GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
                 sshReady.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
@@ -185,6 +186,7 @@ public final class VmGroupProvisioner implements AutoCloseable {
                 Duration left = config.readyTimeout().minusNanos(System.nanoTime() - t0);
                 awaitCloudInit(g, left.isNegative() ? Duration.ofSeconds(1) : left);
                 cloudInitDone.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
+                readySinceCreate.put(vm.names().vm(), Duration.ofNanos(System.nanoTime() - t0));
                 return g;
             });
             long t3 = System.nanoTime();
@@ -205,7 +207,8 @@ public final class VmGroupProvisioner implements AutoCloseable {
             events.onProvisioned(spec, sysinfo, phases);
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
-                    config.cleanup(), keptGroups::add);
+                    config.cleanup(), keptGroups::add, new dev.vmbench.fio.Provisioning(new java.util.TreeMap<>(
+                            readySinceCreate), Duration.ofNanos(t3 - t0)));
         } catch (RuntimeException e) {
             Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
             synchronized (guests) {

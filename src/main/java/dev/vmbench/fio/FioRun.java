@@ -8,14 +8,21 @@ import java.util.Map;
 
 /**
  * One permutation run on every VM of a group: the raw fio JSON of each VM (as received), the metrics
- * parsed from it, and where the time went.
+ * parsed from it, where the time went, and how long the group took to provision.
  */
 public record FioRun(
         VmGroupSpec group,
         FioPermutation permutation,
         Map<String, String> rawJson,
         List<FioMetrics> metrics,
-        RunTimings timings) {
+        RunTimings timings,
+        Provisioning provisioning) {
+
+    /** A run with nothing known of its group's provisioning. */
+    public FioRun(VmGroupSpec group, FioPermutation permutation, Map<String, String> rawJson, List<FioMetrics> metrics,
+            RunTimings timings) {
+        this(group, permutation, rawJson, metrics, timings, Provisioning.NONE);
+    }
 
     public FioRun {
         rawJson = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rawJson));

@@ -24,7 +24,11 @@ public enum Metric {
     SYNC_P99("sync-p99"),
     SYNC_P99_9("sync-p99.9"),
     /** Fairness: the coefficient of variation of IOPS across a group's VMs (0 = all equal). Group-level. */
-    IOPS_CV("iops-cv");
+    IOPS_CV("iops-cv"),
+    /** Provisioning: one VM from create to guest ready (SSH and cloud-init), in nanoseconds. */
+    VM_READY("vm-ready"),
+    /** Provisioning: the whole group from create to every guest ready, in nanoseconds. Group-level. */
+    GROUP_READY("group-ready");
 
     private final String spelling;
 
@@ -40,9 +44,14 @@ public enum Metric {
         return this != IOPS && this != BW && this != IOPS_CV;
     }
 
+    /** Judged on the group's provisioning ({@link Provisioning}), not on fio's output. */
+    public boolean isProvisioning() {
+        return this == VM_READY || this == GROUP_READY;
+    }
+
     /** Sync metrics bound fsync/fdatasync rows only; every other metric the I/O rows (read, write, trim). */
     public boolean appliesTo(FioMetrics m) {
-        return name().startsWith("SYNC_") == m.direction().equals("sync");
+        return !isProvisioning() && name().startsWith("SYNC_") == m.direction().equals("sync");
     }
 
     /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
@@ -60,7 +69,7 @@ public enum Metric {
             case CLAT_P95, SYNC_P95 -> m.clatP95Ns();
             case CLAT_P99, SYNC_P99 -> m.clatP99Ns();
             case CLAT_P99_9, SYNC_P99_9 -> m.clatP999Ns();
-            case IOPS_CV -> Double.NaN;
+            case IOPS_CV, VM_READY, GROUP_READY -> Double.NaN;
         };
     }
 
@@ -74,6 +83,9 @@ public enum Metric {
         }
         if (this == BW) {
             return String.format(Locale.ROOT, "%.1f MiB/s", value / (1024 * 1024));
+        }
+        if (isProvisioning()) {
+            return String.format(Locale.ROOT, "%.1f s", value / 1_000_000_000);
         }
         if (value >= 1_000_000) {
             return String.format(Locale.ROOT, "%.2f ms", value / 1_000_000);

@@ -73,9 +73,30 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
                 }
             }
         }
+        // provisioning is storage work too: each VM's time to ready, and the group's
+        for (Limit limit : limits.all()) {
+            if (limit.metric() == dev.vmbench.fio.Metric.VM_READY) {
+                run.provisioning().vmReady().forEach((vm, ready) -> {
+                    if (!limit.accepts(ready.toNanos())) {
+                        breaches.add(new Breach(vm, "provisioning", "-", limit.metric(), String.format(
+                                "%s %s is above the maximum %s (%s %s from %s) for VM %s (create to guest ready)",
+                                limit.metric().spelling(), limit.metric().format(ready.toNanos()),
+                                limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(), vm)));
+                    }
+                });
+            } else if (limit.metric() == dev.vmbench.fio.Metric.GROUP_READY && run.provisioning() != dev.vmbench.fio
+                    .Provisioning.NONE && !limit.accepts(run.provisioning().groupReady().toNanos())) {
+                breaches.add(new Breach("all", "provisioning", "-", limit.metric(), String.format(
+                        "%s %s is above the maximum %s (%s %s from %s) for the group of %d VM(s) (create to every "
+                                + "guest ready)", limit.metric().spelling(),
+                        limit.metric().format(run.provisioning().groupReady().toNanos()),
+                        limit.metric().format(limit.value()), limit.key(), limit.written(), limit.origin(),
+                        run.provisioning().vmReady().size())));
+            }
+        }
         for (FioMetrics m : run.metrics()) {
             for (Limit limit : limits.forJob(m.job())) {
-                if (limit.metric().isGroupLevel() || !limit.metric().appliesTo(m)) {
+                if (limit.metric().isGroupLevel() || limit.metric().isProvisioning() || !limit.metric().appliesTo(m)) {
                     continue;
                 }
                 double measured = limit.metric().of(m);

@@ -27,7 +27,8 @@ public final class Thresholds {
     /** Every key a thresholds file or override may use. */
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
             "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-sync-mean", "max-sync-p50",
-            "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv");
+            "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv", "max-vm-ready",
+            "max-group-ready");
 
     /**
      * The names a thresholds file may use besides limit keys: every profile of the library and every job section
@@ -340,6 +341,7 @@ public final class Thresholds {
         return switch (metric) {
             case IOPS -> "an I/O rate. Fix: write a count like 5000, 20k or 1.5M";
             case BW -> "a bandwidth. Fix: write it like 150MiB/s, 1.5GiB/s or 200MB/s";
+            case VM_READY, GROUP_READY -> "a duration. Fix: write it like 90s, 10m or 1h";
             default -> "a latency. Fix: write it like 800us, 5ms or 2s";
         };
     }
@@ -361,6 +363,12 @@ public final class Thresholds {
                 case "kb/s" -> n * 1e3;
                 case "mb/s" -> n * 1e6;
                 case "gb/s" -> n * 1e9;
+                default -> null;
+            };
+            case VM_READY, GROUP_READY -> switch (u) {
+                case "s" -> n * 1e9;
+                case "m" -> n * 60e9;
+                case "h" -> n * 3600e9;
                 default -> null;
             };
             default -> switch (u) {

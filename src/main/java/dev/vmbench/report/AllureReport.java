@@ -95,6 +95,7 @@ public final class AllureReport {
             case CLAT_P95, SYNC_P95 -> "p95";
             case CLAT_P99, SYNC_P99 -> "p99";
             case CLAT_P99_9, SYNC_P99_9 -> "p99.9";
+            case VM_READY, GROUP_READY -> "ready";
         };
         return vm + "\u0000" + job + "\u0000" + direction + "\u0000" + column;
     }

@@ -82,4 +82,23 @@ class FioRunAssertTest {
                 .hasMessage("fast-rbd small 10Gi x2 / random-rw 4k (2 VMs): fio reported no I/O on any VM, so no "
                         + "threshold can pass");
     }
+
+    @Test
+    void slowProvisioningFailsLikeSlowIo() {
+        // given: one VM ready in 40 s, one in 95 s; the whole group in 100 s
+        Duration d = Duration.ofMillis(10);
+        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
+                List.of(metrics("vm-0", 9000, 1_000_000)), new RunTimings(d, d, d, d, d, d, 0),
+                new dev.vmbench.fio.Provisioning(Map.of("vm-0", Duration.ofSeconds(40), "vm-1", Duration.ofSeconds(95)),
+                        Duration.ofSeconds(100)));
+        Limit vmReady = new Limit("max-vm-ready", Metric.VM_READY, false, 90e9, "90s", "thresholds.yaml:3");
+        Limit groupReady = new Limit("max-group-ready", Metric.GROUP_READY, false, 120e9, "2m", "thresholds.yaml:4");
+
+        // when / then
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run).meets(List.of(vmReady, groupReady)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("missed 1 threshold(s)")
+                .hasMessageContaining("vm-ready 95.0 s is above the maximum 90.0 s (max-vm-ready 90s from "
+                        + "thresholds.yaml:3) for VM vm-1 (create to guest ready)");
+    }
 }

@@ -127,7 +127,7 @@ class ThresholdsTest {
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]; nearest: [max-clat-p99]. "
                         + "Fix: use one of min-iops, min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, "
                         + "max-clat-p99, max-clat-p99.9, max-sync-mean, max-sync-p50, max-sync-p90, max-sync-p95, "
-                        + "max-sync-p99, max-sync-p99.9, max-iops-cv.");
+                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready.");
     }
 
     @Test
@@ -195,5 +195,13 @@ class ThresholdsTest {
 
         assertThat(thresholds.of(group("gold"), DB).forJob("redo-log")).singleElement()
                 .satisfies(l -> assertThat(l.metric()).isEqualTo(Metric.SYNC_P99));
+    }
+
+    @Test
+    void provisioningLimitsAreDurations() {
+        assertThat(Thresholds.limit("max-vm-ready", "10m", "t").value()).isEqualTo(600e9);
+        assertThat(Thresholds.limit("max-group-ready", "1h", "t").metric()).isEqualTo(Metric.GROUP_READY);
+        assertThatThrownBy(() -> Thresholds.limit("max-vm-ready", "90ms", "t"))
+                .hasMessage("t: max-vm-ready = [90ms] is not a duration. Fix: write it like 90s, 10m or 1h.");
     }
 }
