@@ -22,6 +22,8 @@ final class Progress implements AutoCloseable {
 
     private final int total;
     private final Duration plannedFio;
+    private final Duration heartbeatEvery;
+    private final java.util.function.Consumer<String> out;
     private final long start = System.nanoTime();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vmbench-progress");
@@ -37,8 +39,15 @@ final class Progress implements AutoCloseable {
      * @param plannedFio their fio time, by the plan
      */
     Progress(int total, Duration plannedFio) {
+        this(total, plannedFio, HEARTBEAT, LOG::info);
+    }
+
+    /** The same, with its own heartbeat interval and a sink for its lines (tests). */
+    Progress(int total, Duration plannedFio, Duration heartbeatEvery, java.util.function.Consumer<String> out) {
         this.total = total;
         this.plannedFio = plannedFio;
+        this.heartbeatEvery = heartbeatEvery;
+        this.out = out;
     }
 
     /** A test begins: its heartbeat says how far into its fio budget it is. */
@@ -46,9 +55,9 @@ final class Progress implements AutoCloseable {
         stopHeartbeat();
         long began = System.nanoTime();
         int position = done + 1;
-        heartbeat = ticker.scheduleAtFixedRate(() -> LOG.info("[{}/{}] still running {}: {} of about {} of fio",
-                position, total, test, clock(Duration.ofNanos(System.nanoTime() - began)), clock(expectedFio)),
-                HEARTBEAT.toSeconds(), HEARTBEAT.toSeconds(), TimeUnit.SECONDS);
+        heartbeat = ticker.scheduleAtFixedRate(() -> out.accept("[" + position + "/" + total + "] still running " + test
+                + ": " + clock(Duration.ofNanos(System.nanoTime() - began)) + " of about " + clock(expectedFio)
+                + " of fio"), heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A test ended with {@code outcome}; {@code headline} is its numbers, or why it did not pass. */
@@ -62,8 +71,8 @@ final class Progress implements AutoCloseable {
         double pace = fioDone.isZero() ? 1 : (double) elapsed.toMillis() / Math.max(1, fioDone.toMillis());
         Duration left = leftFio.isNegative() || done >= total ? Duration.ZERO
                 : Duration.ofMillis((long) (leftFio.toMillis() * pace));
-        LOG.info("[{}/{}] {} {} — {} — {} elapsed, about {} left", done, total, outcome, test, headline,
-                clock(elapsed), clock(left));
+        out.accept("[" + done + "/" + total + "] " + outcome + " " + test + " — " + headline + " — " + clock(elapsed)
+                + " elapsed, about " + clock(left) + " left");
     }
 
     private void stopHeartbeat() {
