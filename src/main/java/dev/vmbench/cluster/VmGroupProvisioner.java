@@ -260,9 +260,19 @@ public final class VmGroupProvisioner implements AutoCloseable {
         if (client == null || !data.readWriteMany()) {
             return "None";
         }
-        return Preflight.rootClassName(client, config).map(this::claimProperties)
-                .filter(ClaimProperties::readWriteMany).map(root -> "LiveMigrate").orElse("None");
+        return rootReadWriteMany() ? "LiveMigrate" : "None";
     }
+
+    /** Whether the root disks' StorageClass is ReadWriteMany; asked once per run. */
+    private synchronized boolean rootReadWriteMany() {
+        if (rootReadWriteMany == null) {
+            rootReadWriteMany = Preflight.rootClassName(client, config).map(this::claimProperties)
+                    .map(ClaimProperties::readWriteMany).orElse(false);
+        }
+        return rootReadWriteMany;
+    }
+
+    private Boolean rootReadWriteMany;
 
     /** What a dry run without a cluster cannot know, for plan.txt. */
     public List<String> unknownUntilTheRun() {
