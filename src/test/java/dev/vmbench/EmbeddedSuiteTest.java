@@ -63,6 +63,9 @@ class EmbeddedSuiteTest {
             }
         }
         assertThat(attachmentsSeen).isEqualTo(6);
+        // every row carries the group's own p99, merged from the VMs' json+ histograms
+        assertThat(csv.get(0)).endsWith(",group_clat_p99_ns");
+        assertThat(csv.subList(1, csv.size())).allMatch(line -> line.matches(".*,\\d+\\.\\d\\d$"));
     }
 
     @Test
@@ -131,7 +134,8 @@ class EmbeddedSuiteTest {
                 .anyMatch(name -> name.startsWith("fio vmb-"));
         // the numbers without clicking: the description holds the table, the missed cells highlighted, and why
         String description = allure.path("descriptionHtml").asText();
-        assertThat(description).contains("<th>p99.9</th>", "all 1 VMs", "<li>iops ")
+        assertThat(description).contains("<th>p99.9</th>", "all 1 VMs", "merged 1 VMs", "<li>iops ",
+                        "latency of rand-read read over 1 VM(s) — ")
                 .containsPattern("<td>rand-read</td><td>read</td><td style='background:#f8c8c8'>\\d+</td>");
     }
 

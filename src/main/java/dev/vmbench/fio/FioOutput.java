@@ -47,6 +47,34 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
         return new FioOutput(vm, json.path("fio version").asText("unknown"), json);
     }
 
+    /**
+     * The completion-latency histogram of each job section and direction ({@code rand-read read}, {@code redo-log
+     * sync}), from fio's json+ {@code bins} (latency in ns → count); empty for plain JSON output.
+     */
+    public Map<String, Map<Long, Long>> bins() {
+        Map<String, Map<Long, Long>> histograms = new java.util.LinkedHashMap<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (JsonNode job : json.path("jobs")) {
+            String name = job.path("jobname").asText("job");
+            int n = seen.merge(name, 1, Integer::sum);
+            String label = n == 1 ? name : name + "#" + n;
+            for (String direction : DIRECTIONS) {
+                putBins(histograms, label + " " + direction, job.path(direction).path("clat_ns").path("bins"));
+            }
+            putBins(histograms, label + " sync", job.path("sync").path("lat_ns").path("bins"));
+        }
+        return histograms;
+    }
+
+    private static void putBins(Map<String, Map<Long, Long>> histograms, String key, JsonNode bins) {
+        if (!bins.isObject() || bins.isEmpty()) {
+            return;
+        }
+        Map<Long, Long> counts = new java.util.TreeMap<>();
+        bins.fields().forEachRemaining(e -> counts.merge(Long.parseLong(e.getKey()), e.getValue().asLong(), Long::sum));
+        histograms.put(key, counts);
+    }
+
     /** One row per job section and direction that did I/O. Duplicate job names get {@code #2}, {@code #3}… */
     public List<FioMetrics> metrics() {
         List<FioMetrics> rows = new ArrayList<>();

@@ -8,10 +8,12 @@ import java.util.Map;
 /**
  * One job section × direction of a run, over all VMs of the group. Throughput adds up over VMs (and is never
  * summed across job sections: stonewalled sections run one after another); latency is reported for the worst VM
- * and the median VM; fairness is the coefficient of variation of per-VM IOPS (0 = every VM got the same).
+ * and the median VM, and as the group's own percentiles from the VMs' merged json+ histograms; fairness is the
+ * coefficient of variation of per-VM IOPS (0 = every VM got the same).
  */
 public record GroupMetrics(String job, String direction, int vms, double iops, double bandwidthBytes,
-        double worstClatP99Ns, double medianClatP99Ns, double iopsCv) {
+        double worstClatP99Ns, double medianClatP99Ns, double iopsCv, double mergedClatP50Ns, double mergedClatP99Ns,
+        double mergedClatP999Ns) {
 
     /** {@code rand-read read}: the key a baseline matches on. */
     public String key() {
@@ -31,6 +33,9 @@ public record GroupMetrics(String job, String direction, int vms, double iops, d
     }
 
     public static List<GroupMetrics> of(FioRun run) {
+        // the group's own percentiles, from every VM's json+ bins added up (NaN where fio wrote plain JSON)
+        Map<String, LatencyHistogram> merged = LatencyHistogram.merged(run);
+        LatencyHistogram none = new LatencyHistogram(Map.of());
         Map<String, List<FioMetrics>> byJob = new LinkedHashMap<>();
         for (FioMetrics m : run.metrics()) {
             byJob.computeIfAbsent(m.job() + " " + m.direction(), k -> new ArrayList<>()).add(m);
@@ -41,9 +46,11 @@ public record GroupMetrics(String job, String direction, int vms, double iops, d
             double mean = java.util.Arrays.stream(iops).average().orElse(0);
             double variance = java.util.Arrays.stream(iops).map(v -> (v - mean) * (v - mean)).average().orElse(0);
             double[] p99 = ms.stream().mapToDouble(FioMetrics::clatP99Ns).sorted().toArray();
+            LatencyHistogram h = merged.getOrDefault(key, none);
             groups.add(new GroupMetrics(ms.get(0).job(), ms.get(0).direction(), ms.size(),
                     java.util.Arrays.stream(iops).sum(), ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum(),
-                    p99[p99.length - 1], p99[p99.length / 2], mean == 0 ? 0 : Math.sqrt(variance) / mean));
+                    p99[p99.length - 1], p99[p99.length / 2], mean == 0 ? 0 : Math.sqrt(variance) / mean,
+                    h.percentile(50), h.percentile(99), h.percentile(99.9)));
         });
         return groups;
     }

@@ -73,6 +73,9 @@ public final class AllureReport {
      */
     public static void description(FioRun run, java.util.Set<String> missed, List<String> breaches) {
         StringBuilder html = new StringBuilder(table(run, missed));
+        dev.vmbench.fio.LatencyHistogram.merged(run).forEach((key, histogram) ->
+                html.append(Charts.histogram("latency of " + key + " over " + run.rawJson().size() + " VM(s)",
+                        histogram)));
         if (!breaches.isEmpty()) {
             html.append("<p><b>Missed:</b></p><ul>");
             breaches.forEach(b -> html.append("<li>").append(Charts.escape(b)).append("</li>"));
@@ -114,6 +117,14 @@ public final class AllureReport {
         Map<String, List<FioMetrics>> byJob = new java.util.LinkedHashMap<>();
         run.metrics().forEach(m -> byJob.computeIfAbsent(m.job() + "\u0000" + m.direction(),
                 k -> new java.util.ArrayList<>()).add(m));
+        // and the group's own percentiles, from the VMs' merged histograms (json+)
+        for (dev.vmbench.fio.GroupMetrics g : dev.vmbench.fio.GroupMetrics.of(run)) {
+            if (!Double.isNaN(g.mergedClatP99Ns())) {
+                row(html, "merged " + g.vms() + " VMs", "merged", g.job(), g.direction(), true, missed, Double.NaN,
+                        Double.NaN, Double.NaN, g.mergedClatP50Ns(), Double.NaN, Double.NaN, g.mergedClatP99Ns(),
+                        g.mergedClatP999Ns());
+            }
+        }
         byJob.forEach((key, ms) -> row(html, "all " + ms.size() + " VMs", "all", ms.get(0).job(), ms.get(0).direction(), true, missed,
                 ms.stream().mapToDouble(FioMetrics::iops).sum(), ms.stream().mapToDouble(FioMetrics::bandwidthBytes).sum(),
                 worst(ms, FioMetrics::clatMeanNs), worst(ms, FioMetrics::clatP50Ns), worst(ms, FioMetrics::clatP90Ns),
@@ -133,7 +144,7 @@ public final class AllureReport {
                 .append(Charts.escape(label)).append("</td><td>")
                 .append(Charts.escape(job)).append("</td><td>").append(direction).append("</td>");
         for (int i = 0; i < COLUMNS.size(); i++) {
-            String text = i == 0 ? String.format(Locale.ROOT, "%.0f", values[i])
+            String text = Double.isNaN(values[i]) ? "–" : i == 0 ? String.format(Locale.ROOT, "%.0f", values[i])
                     : i == 1 ? String.format(Locale.ROOT, "%.1f", values[i] / 1048576) : us(values[i]);
             boolean breached = missed.contains(vm + "\u0000" + job + "\u0000" + direction + "\u0000" + COLUMNS.get(i));
             html.append(breached ? "<td style='background:#f8c8c8'>" : "<td>").append(text).append("</td>");

@@ -40,6 +40,26 @@ public final class Charts {
                 + "</body></html>";
     }
 
+    /**
+     * A group's latency distribution for one job section and direction: the merged histogram's I/Os per
+     * power-of-two latency bucket (up to 1 µs, 2 µs, 4 µs …), with the group's p50, p99 and p99.9 in the caption.
+     */
+    public static String histogram(String title, dev.vmbench.fio.LatencyHistogram histogram) {
+        Map<Integer, Long> buckets = new java.util.TreeMap<>();
+        histogram.bins().forEach((ns, count) -> buckets.merge(64 - Long.numberOfLeadingZeros(Math.max(1, ns - 1)),
+                count, Long::sum));
+        Map<String, double[]> rows = new java.util.LinkedHashMap<>();
+        buckets.forEach((power, count) -> rows.put("≤ " + latency(Math.pow(2, power)), new double[] {count}));
+        return bars(String.format(Locale.ROOT, "%s — %d I/Os, p50 %s, p99 %s, p99.9 %s", title, histogram.count(),
+                latency(histogram.percentile(50)), latency(histogram.percentile(99)),
+                latency(histogram.percentile(99.9))), rows, 0, "%.0f");
+    }
+
+    private static String latency(double ns) {
+        return ns >= 1e6 ? String.format(Locale.ROOT, "%.2f ms", ns / 1e6)
+                : String.format(Locale.ROOT, "%.0f µs", Math.max(1, ns / 1e3));
+    }
+
     /** A horizontal bar chart of column {@code index} of {@code rows}. */
     static String bars(String caption, Map<String, double[]> rows, int index, String format) {
         double max = rows.values().stream().mapToDouble(v -> v[index]).max().orElse(1);

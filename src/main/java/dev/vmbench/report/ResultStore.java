@@ -32,7 +32,7 @@ public final class ResultStore {
 
     static final String RESULTS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,vm,job,direction,"
             + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p90_ns,clat_p95_ns,clat_p99_ns,"
-            + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct";
+            + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct,group_clat_p99_ns";
     static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
             + "prefill_ms,start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects";
 
@@ -113,12 +113,17 @@ public final class ResultStore {
     public synchronized void writeRun(FioRun run) {
         String dims = csv(runId, run.group().pool(), run.group().vmSize().name(), run.group().pvcSize(),
                 run.group().concurrency(), run.permutation().profile(), run.permutation().blockSize());
+        // the group's own p99 per job section and direction, from the VMs' merged histograms
+        Map<String, Double> groupP99 = new java.util.HashMap<>();
+        List<GroupMetrics> groups = GroupMetrics.of(run);
+        groups.forEach(g -> groupP99.put(g.key(), g.mergedClatP99Ns()));
         for (FioMetrics m : run.metrics()) {
             append(dir.resolve("results.csv"), RESULTS_HEADER, dims + "," + csv(m.vm(), m.job(), m.direction(), m.ios(),
                     num(m.iops()), num(m.bandwidthBytes()), num(m.clatMeanNs()), num(m.clatStddevNs()),
                     num(m.clatP50Ns()), num(m.clatP90Ns()), num(m.clatP95Ns()), num(m.clatP99Ns()),
                     num(m.clatP999Ns()), num(m.clatMaxNs()), num(m.latMeanNs()), m.runtimeMs(), m.errors(),
-                    num(m.cpuUserPercent()), num(m.cpuSystemPercent())));
+                    num(m.cpuUserPercent()), num(m.cpuSystemPercent()),
+                    num(groupP99.getOrDefault(m.job() + " " + m.direction(), Double.NaN))));
         }
         RunTimings t = run.timings();
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
@@ -131,7 +136,7 @@ public final class ResultStore {
                 .mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
         ArrayNode jobs = entry.putArray("jobs");
-        for (GroupMetrics g : GroupMetrics.of(run)) {
+        for (GroupMetrics g : groups) {
             ObjectNode job = jobs.addObject();
             job.put("job", g.job());
             job.put("direction", g.direction());
@@ -141,6 +146,11 @@ public final class ResultStore {
             job.put("worstClatP99Ns", g.worstClatP99Ns());
             job.put("medianClatP99Ns", g.medianClatP99Ns());
             job.put("iopsCv", g.iopsCv());
+            if (!Double.isNaN(g.mergedClatP99Ns())) {
+                job.put("mergedClatP50Ns", g.mergedClatP50Ns());
+                job.put("mergedClatP99Ns", g.mergedClatP99Ns());
+                job.put("mergedClatP999Ns", g.mergedClatP999Ns());
+            }
         }
         writeSummary();
         runs.add(run);

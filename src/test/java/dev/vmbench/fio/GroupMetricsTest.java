@@ -50,4 +50,28 @@ class GroupMetricsTest {
         // IOPS of 3x and x: mean 2x, deviation x, so the spread is 50 %
         assertThat(read.iopsCv()).isCloseTo(0.5, within(1e-9));
     }
+
+    @Test
+    void theGroupsPercentilesComeFromTheVmsMergedHistograms() throws IOException {
+        // given: two VMs' json+ output (the same real run twice) with their latency bins
+        String raw = Files.readString(Path.of("src/test/resources/fio/json-plus-bins.json"));
+        Duration d = Duration.ZERO;
+        FioRun run = new FioRun(new VmGroupSpec("gold", VmSize.parse("small"), "10Gi", 2),
+                new FioPermutation("random-rw", BlockSize.parse("4k")), Map.of("vm-0", raw, "vm-1", raw),
+                new ArrayList<>(parse("vm-0", "json-plus-bins.json")) {
+                    {
+                        addAll(parse("vm-1", "json-plus-bins.json"));
+                    }
+                }, new RunTimings(d, d, d, d, d, d, 0));
+
+        // when
+        LatencyHistogram merged = LatencyHistogram.merged(run).get("randread-jplus read");
+        GroupMetrics group = GroupMetrics.of(run).get(0);
+
+        // then: twice the I/Os, and the same percentiles fio computed from one VM's bins
+        assertThat(merged.count()).isEqualTo(2 * 48095);
+        assertThat(group.mergedClatP99Ns()).isEqualTo(248832);
+        assertThat(group.mergedClatP50Ns()).isEqualTo(parse("vm-0", "json-plus-bins.json").get(0).clatP50Ns());
+        assertThat(new LatencyHistogram(Map.of()).percentile(99)).isNaN();
+    }
 }
