@@ -13,13 +13,31 @@ public record LatencyHistogram(Map<Long, Long> bins) {
         bins = java.util.Collections.unmodifiableMap(new TreeMap<>(bins));
     }
 
-    /** Per job section and direction ({@code rand-read read}), the VMs' histograms added up. */
+    /**
+     * Per job section and direction ({@code rand-read read}), the VMs' histograms added up — only where every VM
+     * of the run has one (a percentile of some of the VMs' I/Os would not be the group's).
+     */
     public static Map<String, LatencyHistogram> merged(FioRun run) {
         Map<String, Map<Long, Long>> sums = new java.util.LinkedHashMap<>();
-        run.rawJson().forEach((vm, raw) -> FioOutput.parse(vm, raw).bins().forEach((key, counts) ->
-                counts.forEach((ns, n) -> sums.computeIfAbsent(key, k -> new TreeMap<>()).merge(ns, n, Long::sum))));
+        Map<String, Integer> contributors = new java.util.HashMap<>();
+        run.rawJson().forEach((vm, raw) -> {
+            Map<String, Map<Long, Long>> bins;
+            try {
+                bins = FioOutput.parse(vm, raw).bins();
+            } catch (FioOutputException unreadable) {
+                return; // no histogram from this VM: its keys stay incomplete below
+            }
+            bins.forEach((key, counts) -> {
+                contributors.merge(key, 1, Integer::sum);
+                counts.forEach((ns, n) -> sums.computeIfAbsent(key, k -> new TreeMap<>()).merge(ns, n, Long::sum));
+            });
+        });
         Map<String, LatencyHistogram> merged = new java.util.LinkedHashMap<>();
-        sums.forEach((key, counts) -> merged.put(key, new LatencyHistogram(counts)));
+        sums.forEach((key, counts) -> {
+            if (contributors.get(key) == run.rawJson().size()) {
+                merged.put(key, new LatencyHistogram(counts));
+            }
+        });
         return merged;
     }
 
