@@ -34,18 +34,14 @@ final class Cleanup {
             return deleteLabelled(client, namespace, selector, deadline);
         }
         java.util.Set<String> groups = new java.util.TreeSet<>();
-        java.util.function.Consumer<io.fabric8.kubernetes.api.model.HasMetadata> note = r -> {
-            String group = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Labels.GROUP);
-            if (group != null && !keptGroups.contains(group)) {
-                groups.add(group);
-            }
-        };
         List<String> problems = new ArrayList<>();
         try {
-            KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector).list().getItems().forEach(note);
-            KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems().forEach(note);
-            client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems().forEach(note);
-            client.secrets().inNamespace(namespace).withLabels(selector).list().getItems().forEach(note);
+            for (io.fabric8.kubernetes.api.model.HasMetadata r : labelled(client, namespace, selector)) {
+                String group = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Labels.GROUP);
+                if (group != null && !keptGroups.contains(group)) {
+                    groups.add(group);
+                }
+            }
         } catch (KubernetesClientException e) {
             problems.add("list what carries " + selector + " in " + namespace + ": " + e.getMessage());
         }
@@ -55,6 +51,17 @@ final class Cleanup {
             problems.addAll(deleteLabelled(client, namespace, one, deadline));
         }
         return problems;
+    }
+
+    /** Every VM, DataVolume, PVC and Secret of {@code namespace} that carries {@code selector}: what a group is made of. */
+    static List<io.fabric8.kubernetes.api.model.HasMetadata> labelled(KubernetesClient client, String namespace,
+            Map<String, String> selector) {
+        List<io.fabric8.kubernetes.api.model.HasMetadata> found = new ArrayList<>();
+        found.addAll(KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector).list().getItems());
+        found.addAll(KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector).list().getItems());
+        found.addAll(client.persistentVolumeClaims().inNamespace(namespace).withLabels(selector).list().getItems());
+        found.addAll(client.secrets().inNamespace(namespace).withLabels(selector).list().getItems());
+        return found;
     }
 
     /** Deletes and waits (by watch) until the VMs, DataVolumes and PVCs are gone, for at most {@code deadline}. */

@@ -15,7 +15,12 @@ import java.util.Map;
  */
 public record Kubeconfig(String source) {
 
-    public static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    /** Where this process's credentials come from: its environment, its user's home, its pod's service account. */
+    public static Kubeconfig locate() {
+        return locate(System.getenv(), Path.of(System.getProperty("user.home")), SERVICE_ACCOUNT_TOKEN);
+    }
 
     /**
      * @param env  the environment (KUBECONFIG)

@@ -26,9 +26,13 @@ public final class Preflight {
     private Preflight() {
     }
 
-    /** @throws ProvisioningException listing every problem with its fix */
-    public static void check(KubernetesClient client, BenchConfig config) {
+    /**
+     * @return the cluster's StorageClasses, as read
+     * @throws ProvisioningException listing every problem with its fix
+     */
+    public static List<String> check(KubernetesClient client, BenchConfig config) {
         List<String> problems = new ArrayList<>();
+        List<String> classes = List.of();
         try {
             // permissions first: a missing one would otherwise surface as a bare 403 of whatever is read next
             List<Permissions.Rule> rules = new ArrayList<>(Permissions.REQUIRED);
@@ -42,7 +46,7 @@ public final class Preflight {
                     problems);
             denied(client, null, Permissions.CLUSTER, "at cluster scope", "the ClusterRole vmbench of "
                     + "docs/vmbench-role.yaml", problems);
-            List<String> classes = client.storage().v1().storageClasses().list().getItems().stream()
+            classes = client.storage().v1().storageClasses().list().getItems().stream()
                     .map(StorageClass::getMetadata).map(m -> m.getName()).sorted().toList();
             for (String pool : config.pools()) {
                 if (!classes.contains(pool)) {
@@ -89,6 +93,7 @@ public final class Preflight {
             throw new ProvisioningException("Preflight found " + problems.size() + " problem(s):\n  - "
                     + String.join("\n  - ", problems));
         }
+        return classes;
     }
 
     /**
@@ -100,18 +105,21 @@ public final class Preflight {
         if (config.rootStorageClass().isPresent()) {
             return config.rootStorageClass();
         }
-        List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
-        return defaultClass(classes, "storageclass.kubevirt.io/is-default-virt-class")
-                .or(() -> defaultClass(classes, "storageclass.kubernetes.io/is-default-class"))
+        return defaultRootClass(client.storage().v1().storageClasses().list().getItems())
                 .map(c -> c.getMetadata().getName());
+    }
+
+    /** Where CDI clones root disks when no class is set: the default virt class, else the cluster's default. */
+    private static java.util.Optional<StorageClass> defaultRootClass(List<StorageClass> classes) {
+        return defaultClass(classes, "storageclass.kubevirt.io/is-default-virt-class")
+                .or(() -> defaultClass(classes, "storageclass.kubernetes.io/is-default-class"));
     }
 
     static java.util.Optional<String> rootDiskClass(KubernetesClient client, BenchConfig config) {
         List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
         java.util.Optional<StorageClass> root = config.rootStorageClass().isPresent()
                 ? classes.stream().filter(c -> c.getMetadata().getName().equals(config.rootStorageClass().get())).findFirst()
-                : defaultClass(classes, "storageclass.kubevirt.io/is-default-virt-class")
-                        .or(() -> defaultClass(classes, "storageclass.kubernetes.io/is-default-class"));
+                : defaultRootClass(classes);
         if (config.rootStorageClass().isPresent() && root.isEmpty()) {
             return java.util.Optional.of("Root-disk StorageClass [" + config.rootStorageClass().get() + "] does not "
                     + "exist. Fix: set -Dvmbench.rootStorageClass to one of " + classes.stream()

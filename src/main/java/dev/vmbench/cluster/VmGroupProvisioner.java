@@ -290,34 +290,32 @@ public final class VmGroupProvisioner implements AutoCloseable {
      */
     public List<String> sweepEarlierRuns() {
         String ns = config.namespace();
-        List<String> found = new ArrayList<>();
-        java.util.Set<String> runs = new java.util.TreeSet<>();
-        java.util.function.Consumer<io.fabric8.kubernetes.api.model.HasMetadata> note = r -> {
+        // what each earlier run left, as "kind name (run id)"
+        Map<String, List<String>> byRun = new java.util.TreeMap<>();
+        for (io.fabric8.kubernetes.api.model.HasMetadata r : Cleanup.labelled(client, ns,
+                Map.of(Labels.MANAGED_BY, Labels.MANAGER))) {
             String run = r.getMetadata().getLabels().getOrDefault(Labels.RUN, "?");
             if (!run.equals(runId)) {
-                found.add(r.getKind() + " " + r.getMetadata().getName() + " (run " + run + ")");
-                runs.add(run);
+                byRun.computeIfAbsent(run, k -> new ArrayList<>()).add(r.getKind() + " " + r.getMetadata().getName()
+                        + " (run " + run + ")");
             }
-        };
-        Map<String, String> managed = Map.of(Labels.MANAGED_BY, Labels.MANAGER);
+        }
+        List<String> swept = new ArrayList<>();
         java.util.Set<String> alive = new java.util.TreeSet<>();
-        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withLabels(managed).list().getItems().forEach(note);
-        KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withLabels(managed).list().getItems().forEach(note);
-        client.persistentVolumeClaims().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
-        client.secrets().inNamespace(ns).withLabels(managed).list().getItems().forEach(note);
-        for (String run : runs) {
+        byRun.forEach((run, resources) -> {
             if (RunLease.alive(client, ns, run, java.time.Instant.now())) {
                 alive.add(run);
-                continue;
+                return;
             }
             Cleanup.deleteLabelled(client, ns, Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.RUN, run),
                     Duration.ofMinutes(5));
             client.leases().inNamespace(ns).withName(RunLease.name(run)).delete();
-        }
+            swept.addAll(resources);
+        });
         if (!alive.isEmpty()) {
             LOG.info("Not swept: run(s) {} still renew their lease in {} (their harness is alive)", alive, ns);
         }
-        return found.stream().filter(f -> alive.stream().noneMatch(run -> f.endsWith("(run " + run + ")"))).toList();
+        return swept;
     }
 
     /**

@@ -172,7 +172,8 @@ final class SandboxCloudInit {
                 + "[[ $status == error ]] && exit 1\nexit 0\n";
     }
 
-    private static void script(Path file, String body) throws IOException {
+    /** An executable bash script (the sandbox's stand-ins for guest programs). */
+    static void script(Path file, String body) throws IOException {
         Files.writeString(file, "#!/bin/bash\n" + body, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -11,11 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -142,9 +140,7 @@ final class SandboxGuest implements AutoCloseable {
     }
 
     private static void fioShim(Path root, String body) throws IOException {
-        Path fio = root.resolve("usr/local/bin/fio");
-        Files.writeString(fio, "#!/bin/bash\n" + body + "\n");
-        Files.setPosixFilePermissions(fio, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SandboxCloudInit.script(root.resolve("usr/local/bin/fio"), body + "\n");
     }
 
     private static KeyPair hostKey(String openSshPrivate) throws IOException, java.security.GeneralSecurityException {

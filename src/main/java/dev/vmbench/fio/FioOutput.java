@@ -53,17 +53,25 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
      */
     public Map<String, Map<Long, Long>> bins() {
         Map<String, Map<Long, Long>> histograms = new java.util.LinkedHashMap<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (JsonNode job : json.path("jobs")) {
-            String name = job.path("jobname").asText("job");
-            int n = seen.merge(name, 1, Integer::sum);
-            String label = n == 1 ? name : name + "#" + n;
+        jobs().forEach((label, job) -> {
             for (String direction : DIRECTIONS) {
                 putBins(histograms, label + " " + direction, job.path(direction).path("clat_ns").path("bins"));
             }
             putBins(histograms, label + " sync", job.path("sync").path("lat_ns").path("bins"));
-        }
+        });
         return histograms;
+    }
+
+    /** fio's jobs by the name vmbench reports them under: duplicate job names get {@code #2}, {@code #3}… */
+    private Map<String, JsonNode> jobs() {
+        Map<String, JsonNode> jobs = new java.util.LinkedHashMap<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (JsonNode job : json.path("jobs")) {
+            String name = job.path("jobname").asText("job");
+            int n = seen.merge(name, 1, Integer::sum);
+            jobs.put(n == 1 ? name : name + "#" + n, job);
+        }
+        return jobs;
     }
 
     private static void putBins(Map<String, Map<Long, Long>> histograms, String key, JsonNode bins) {
@@ -78,13 +86,11 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
     /** One row per job section and direction that did I/O. Duplicate job names get {@code #2}, {@code #3}… */
     public List<FioMetrics> metrics() {
         List<FioMetrics> rows = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
         int phase = -1;
         int previousGroup = Integer.MIN_VALUE;
-        for (JsonNode job : json.path("jobs")) {
-            String name = job.path("jobname").asText("job");
-            int n = seen.merge(name, 1, Integer::sum);
-            String label = n == 1 ? name : name + "#" + n;
+        for (Map.Entry<String, JsonNode> labelled : jobs().entrySet()) {
+            String label = labelled.getKey();
+            JsonNode job = labelled.getValue();
             // a stonewall starts a new reporting group (fio: "stonewall implies new_group"), so a change of groupid
             // is where one phase ends and the next begins; numjobs clones share their section's group
             int group = job.path("groupid").asInt(0);
@@ -99,6 +105,7 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
                     continue;
                 }
                 Latency clat = latency(d, "clat", label, direction);
+                Latency total = latency(d, "lat", label, direction);
                 if (!d.path("iops").isNumber()) {
                     throw unknown(label, direction, "iops");
                 }
@@ -114,8 +121,7 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
                         percentile(clat, "99.000000"),
                         percentile(clat, "99.900000"),
                         clat.node().path("max").asDouble() * clat.scale(),
-                        latency(d, "lat", label, direction).node().path("mean").asDouble()
-                                * latency(d, "lat", label, direction).scale(),
+                        total.node().path("mean").asDouble() * total.scale(),
                         d.path("runtime").asLong(),
                         job.path("error").asInt(0),
                         job.path("usr_cpu").asDouble(),

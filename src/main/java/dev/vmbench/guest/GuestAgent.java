@@ -54,9 +54,7 @@ public final class GuestAgent {
         String verb = "start --at " + String.format(Locale.ROOT, "%d.%03d", at.getEpochSecond(),
                 at.getNano() / 1_000_000);
         try {
-            CommandResult r = shell.exec(SCRIPT + " " + verb, "", QUICK, false);
-            ensureOk("start", r);
-            return GuestStatus.parse(r.stdout());
+            return send(verb);
         } catch (GuestShell.SessionLostException e) {
             // Starting twice would be refused, so the guest is asked what happened. Still idle or prefilled means
             // the start never reached it: sent again while the shared instant is ahead, lost once it has passed.
@@ -65,15 +63,20 @@ public final class GuestAgent {
                 return after;
             }
             if (Instant.now().plusMillis(200).isBefore(at)) {
-                CommandResult r = shell.exec(SCRIPT + " " + verb, "", QUICK, false);
-                ensureOk("start", r);
-                return GuestStatus.parse(r.stdout());
+                return send(verb);
             }
             throw new GuestException("vmbench-guest start on VM " + vm() + " was lost with the SSH session before "
                     + "it reached the guest (the guest is still " + after.state() + ", and the shared start instant "
                     + at + " has passed), so fio did not run there for this permutation: " + e.getMessage()
                     + ". Fix: see the SSH reconnects in the guest diagnostics; the next permutation starts afresh.");
         }
+    }
+
+    /** Sends a start once (not repeated after a drop: the guest would refuse a second one). */
+    private GuestStatus send(String verb) {
+        CommandResult r = shell.exec(SCRIPT + " " + verb, "", QUICK, false);
+        ensureOk("start", r);
+        return GuestStatus.parse(r.stdout());
     }
 
     /** Kills a running job; best effort, after a timeout. */

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,8 +56,7 @@ final class Connection implements AutoCloseable {
                     config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults);
             clientConfig = embedded.clientConfig();
         } else {
-            Kubeconfig kubeconfig = Kubeconfig.locate(System.getenv(), Path.of(System.getProperty("user.home")),
-                    Kubeconfig.SERVICE_ACCOUNT_TOKEN);
+            Kubeconfig kubeconfig = Kubeconfig.locate();
             // first contact fails once and fast: no retry loop hides an unreachable API for a minute
             clientConfig = new ConfigBuilder(Config.autoConfigure(null)).withRequestRetryBackoffLimit(1)
                     .withConnectionTimeout(10_000).withRequestTimeout(30_000).build();
@@ -72,14 +70,14 @@ final class Connection implements AutoCloseable {
         SshClient ssh = null;
         VmGroupProvisioner provisioner = null;
         try {
+            List<String> storageClasses;
             try {
-                Preflight.check(client, config);
+                storageClasses = Preflight.check(client, config);
             } catch (dev.vmbench.cluster.ProvisioningException e) {
                 throw new dev.vmbench.cluster.ProvisioningException(e.getMessage() + "\n(cluster " + client.getMasterUrl()
                         + " from " + source + ")", e);
             }
-            settings.thresholds().requireKnownPools(client.storage().v1().storageClasses().list().getItems().stream()
-                    .map(sc -> sc.getMetadata().getName()).toList());
+            settings.thresholds().requireKnownPools(storageClasses);
             settings.environment().putAll(dev.vmbench.cluster.ClusterFacts.read(client, config));
             ssh = dev.vmbench.guest.GuestShell.pinnedClient();
             ssh.start();

@@ -161,8 +161,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             return java.util.Optional.empty();
         }
         try {
-            dev.vmbench.cluster.Kubeconfig.locate(System.getenv(), Path.of(System.getProperty("user.home")),
-                    dev.vmbench.cluster.Kubeconfig.SERVICE_ACCOUNT_TOKEN);
+            dev.vmbench.cluster.Kubeconfig.locate();
         } catch (RuntimeException none) {
             LOG.info("Dry run without a cluster: {}", none.getMessage().lines().findFirst().orElse(""));
             return java.util.Optional.empty();
@@ -280,10 +279,11 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             String was = before.get(key);
             String is = now.get(key);
             if (!java.util.Objects.equals(was, is)) {
-                changed.add(key.startsWith("profile ") || key.startsWith("fio job template") || key.equals("vmbench.thresholds")
-                        ? key + (was == null ? " was not in the plan" : is == null ? " is no longer in the plan"
-                                : " changed (content digest " + was.substring(0, 12) + " → " + is.substring(0, 12) + ")")
-                        : key + " was [" + (was == null ? "unset" : was) + "], now [" + (is == null ? "unset" : is) + "]");
+                boolean content = DIGEST.matcher(was == null ? is : was).matches();
+                changed.add(!content ? key + " was [" + (was == null ? "unset" : was) + "], now ["
+                        + (is == null ? "unset" : is) + "]"
+                        : was == null ? key + " was not in the plan" : is == null ? key + " is no longer in the plan"
+                        : key + " changed (content digest " + was.substring(0, 12) + " → " + is.substring(0, 12) + ")");
             }
         }
         if (!changed.isEmpty()) {
@@ -301,6 +301,9 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             throw new java.io.UncheckedIOException("Cannot read " + file.toAbsolutePath(), e);
         }
     }
+
+    /** A file's content, as {@link #plannedSettings} records it: a SHA-256 in hex. */
+    private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private static String digest(String text) {
         try {
