@@ -33,6 +33,11 @@ final class Progress implements AutoCloseable {
     private int done;
     private Duration fioDone = Duration.ZERO;
     private ScheduledFuture<?> heartbeat;
+    /** Since when the running test's fio time counts: its start, or the end of its group's provisioning. */
+    private volatile long measuringSince = System.nanoTime();
+    /** The group being provisioned for the running test, and since when; null once it is ready. */
+    private volatile String provisioning;
+    private volatile long provisioningSince;
 
     /**
      * @param total      the tests this session will run
@@ -50,14 +55,34 @@ final class Progress implements AutoCloseable {
         this.out = out;
     }
 
-    /** A test begins: its heartbeat says how far into its fio budget it is. */
+    /**
+     * A test begins: its heartbeat says how far into its fio budget it is, or, while its group is still being
+     * provisioned, for how long that has been going on.
+     */
     synchronized void started(String test, Duration expectedFio) {
         stopHeartbeat();
-        long began = System.nanoTime();
+        measuringSince = System.nanoTime();
         int position = done + 1;
-        heartbeat = ticker.scheduleAtFixedRate(() -> out.accept("[" + position + "/" + total + "] still running " + test
-                + ": " + clock(Duration.ofNanos(System.nanoTime() - began)) + " of about " + clock(expectedFio)
-                + " of fio"), heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
+        heartbeat = ticker.scheduleAtFixedRate(() -> {
+            String group = provisioning;
+            out.accept("[" + position + "/" + total + "] " + (group != null
+                    ? "provisioning " + group + " for " + test + ": " + clock(Duration.ofNanos(System.nanoTime()
+                            - provisioningSince)) + " so far (clone, boot, cloud-init)"
+                    : "still running " + test + ": " + clock(Duration.ofNanos(System.nanoTime() - measuringSince))
+                            + " of about " + clock(expectedFio) + " of fio"));
+        }, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The running test's group is being provisioned: that is not fio time. */
+    void provisioning(String group) {
+        provisioningSince = System.nanoTime();
+        provisioning = group;
+    }
+
+    /** The group is ready (or failed): fio time counts from now. */
+    void provisioned() {
+        measuringSince = System.nanoTime();
+        provisioning = null;
     }
 
     /** A test ended with {@code outcome}; {@code headline} is its numbers, or why it did not pass. */

@@ -34,6 +34,29 @@ class ProgressTest {
     }
 
     @Test
+    void whileItsGroupIsProvisionedATestSaysSoInsteadOfCountingFioTime() {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (Progress progress = new Progress(1, Duration.ofSeconds(4), Duration.ofMillis(50), lines::add)) {
+            // when: the first test of a group waits for its VMs to boot
+            progress.started("gold small 50Gi x1 · random-rw 4k", Duration.ofSeconds(4));
+            progress.provisioning("gold small 50Gi x1");
+
+            // then
+            await("a provisioning heartbeat").atMost(Duration.ofSeconds(5)).until(() -> lines.stream()
+                    .anyMatch(l -> l.startsWith("[1/1] provisioning ")));
+            assertThat(lines.get(lines.size() - 1)).isEqualTo("[1/1] provisioning gold small 50Gi x1 for gold small "
+                    + "50Gi x1 · random-rw 4k: 0:00 so far (clone, boot, cloud-init)");
+
+            // and once the group is ready, the beat counts fio time again
+            progress.provisioned();
+            int before = lines.size();
+            await("a fio heartbeat").atMost(Duration.ofSeconds(5)).until(() -> lines.size() > before + 1);
+            assertThat(lines.get(lines.size() - 1)).isEqualTo("[1/1] still running gold small 50Gi x1 · random-rw 4k: "
+                    + "0:00 of about 0:04 of fio");
+        }
+    }
+
+    @Test
     void clockReadsMinutesAndHours() {
         assertThat(Progress.clock(Duration.ofSeconds(75))).isEqualTo("1:15");
         assertThat(Progress.clock(Duration.ofSeconds(3725))).isEqualTo("1:02:05");
