@@ -44,7 +44,7 @@ final class Diagnostics {
                     .list().getItems()) {
                 evidence.put("pod-" + pod.getMetadata().getName() + ".yaml", Serialization.asYaml(pod));
                 evidence.put("console-" + pod.getMetadata().getLabels().getOrDefault("vm.kubevirt.io/name",
-                        pod.getMetadata().getName()) + ".log", console(client, namespace, pod.getMetadata().getName()));
+                        pod.getMetadata().getName()) + ".log", console(client, namespace, pod.getMetadata().getName(), 300));
             }
         });
         Set<String> names = evidence.keySet().stream().map(k -> k.substring(k.indexOf('-') + 1))
@@ -65,6 +65,25 @@ final class Diagnostics {
         return evidence;
     }
 
+    /**
+     * Each VM's serial console so far (its boot, cloud-init's own lines among them), by VM name: what a reviewer
+     * reads to see how the guest came up. A console that cannot be read says why in its place.
+     */
+    static Map<String, String> consoles(KubernetesClient client, String namespace, Map<String, String> selector) {
+        Map<String, String> consoles = new java.util.TreeMap<>();
+        try {
+            for (io.fabric8.kubernetes.api.model.Pod pod : client.pods().inNamespace(namespace).withLabels(selector)
+                    .list().getItems()) {
+                consoles.put(pod.getMetadata().getLabels().getOrDefault("vm.kubevirt.io/name",
+                        pod.getMetadata().getName()), console(client, namespace, pod.getMetadata().getName(), 5000));
+            }
+        } catch (KubernetesClientException e) {
+            consoles.put("(virt-launcher pods)", "serial consoles unavailable: HTTP " + e.getCode() + " "
+                    + e.getMessage());
+        }
+        return consoles;
+    }
+
     private static void piece(List<String> missing, String what, Runnable read) {
         try {
             read.run();
@@ -73,10 +92,10 @@ final class Diagnostics {
         }
     }
 
-    private static String console(KubernetesClient client, String namespace, String pod) {
+    private static String console(KubernetesClient client, String namespace, String pod, int lines) {
         try {
             String log = client.pods().inNamespace(namespace).withName(pod).inContainer("guest-console-log")
-                    .tailingLines(300).getLog();
+                    .tailingLines(lines).getLog();
             return log == null || log.isEmpty() ? "(the serial console printed nothing)" : log;
         } catch (KubernetesClientException e) {
             return "serial console unavailable: HTTP " + e.getCode() + " " + e.getMessage();

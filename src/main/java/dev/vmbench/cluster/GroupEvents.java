@@ -16,6 +16,10 @@ public interface GroupEvents extends FioRunListener {
     /** The group is ready: per VM, what {@code vmbench-guest sysinfo} said, and how long provisioning took. */
     void onProvisioned(VmGroupSpec group, Map<String, String> sysinfo, Map<String, Long> phaseMillis);
 
+    /** The group is ready: per VM, its serial console so far (the boot, cloud-init's lines among them). */
+    default void onConsoles(VmGroupSpec group, Map<String, String> consoles) {
+    }
+
     /** Something failed: name → text of every piece of evidence collected. */
     void onDiagnostics(VmGroupSpec group, Map<String, String> evidence);
 

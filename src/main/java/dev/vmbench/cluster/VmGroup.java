@@ -82,6 +82,11 @@ public final class VmGroup implements AutoCloseable {
      *
      * @throws GuestException if fio fails, hangs or cannot be reached (a broken test, with evidence attached)
      */
+    /** The group's live guests (their SSH sessions and agents). */
+    List<GuestVm> guests() {
+        return guests;
+    }
+
     public FioRun run(FioPermutation permutation) {
         String job = jobs.render(permutation);
         events.onJob(spec, permutation, job);

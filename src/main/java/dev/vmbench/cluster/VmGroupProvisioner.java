@@ -205,6 +205,7 @@ public final class VmGroupProvisioner implements AutoCloseable {
                 phases.put(vm + " cloud-init", cloudInitDone.getOrDefault(vm, -1L));
             });
             events.onProvisioned(spec, sysinfo, phases);
+            events.onConsoles(spec, Diagnostics.consoles(client, config.namespace(), selector));
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
                     config.cleanup(), keptGroups::add, new dev.vmbench.fio.Provisioning(new java.util.TreeMap<>(

@@ -62,7 +62,9 @@ public record BenchConfig(
         boolean sweep,
         Optional<String> rootStorageClass,
         String evictionStrategy,
-        List<String> embeddedFaults) {
+        List<String> embeddedFaults,
+        String embeddedGuests,
+        Path embeddedImageCache) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -111,6 +113,17 @@ public record BenchConfig(
             throw new ConfigException(PRESET, preset, "is not a preset: use quick, gate, rank or full");
         }
         r.preset = BenchProperties.PRESETS.getOrDefault(preset, Map.of());
+        String guests = r.one(EMBEDDED_GUESTS, text -> switch (text) {
+            case "sandbox", "qemu" -> text;
+            default -> throw new IllegalArgumentException("must be sandbox or qemu");
+        });
+        if (!embedded && r.raw(EMBEDDED_GUESTS.name()).isPresent()) {
+            throw new ConfigException(EMBEDDED_GUESTS, guests, "chooses the embedded cluster's guests, and pool ["
+                    + r.text(POOL) + "] selects a real one; remove it");
+        }
+        if (guests.equals("qemu")) {
+            r.preset = BenchProperties.QEMU_GUESTS;
+        }
         List<String> pvcSizes = r.list(PVC_SIZES, BenchConfig::quantity);
         long fileSize = r.one(BenchProperties.FILE_SIZE, BenchConfig::fileSize);
         for (String pvc : pvcSizes) {
@@ -226,7 +239,10 @@ public record BenchConfig(
                     default -> throw new IllegalArgumentException("must be auto, LiveMigrate, LiveMigrateIfPossible, "
                             + "None or External (case matters)");
                 }),
-                faults(r, embedded));
+                faults(r, embedded),
+                guests,
+                r.one(EMBEDDED_IMAGE_CACHE, text -> Path.of(text.startsWith("~/")
+                        ? System.getProperty("user.home") + text.substring(1) : text)));
     }
 
     private static List<String> faults(Reader r, boolean embedded) {

@@ -111,12 +111,24 @@ public final class BenchProperties {
                     + "LiveMigrateIfPossible, None or External");
     public static final Key EMBEDDED_FAULTS = new Key("vmbench.embedded.faults", "", "", "unschedulable,fio-fails",
             "embedded cluster only: failures to act out (unschedulable, data-volume-failed, fio-fails, wrong-host-key)");
+    public static final Key EMBEDDED_GUESTS = new Key("vmbench.embedded.guests", "sandbox", "sandbox", "qemu",
+            "embedded cluster only: what a VM is, sandbox (a folder and an SSH server, seconds) or qemu (Debian booted "
+                    + "under QEMU with real cloud-init and systemd, about 90 s per VM)");
+    public static final Key EMBEDDED_IMAGE_CACHE = new Key("vmbench.embedded.imageCache", "~/.cache/vmbench/guest-images",
+            "~/.cache/vmbench/guest-images", "/var/cache/vmbench", "where QEMU guests' Debian image is built once and kept");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
-            ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS);
+            ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);
+
+    /**
+     * What QEMU guests change from the embedded defaults (an explicit setting still wins): a software-emulated
+     * boot takes minutes, not seconds, one VM per group keeps a run short, and the root disk holds the image.
+     */
+    static final java.util.Map<Key, String> QEMU_GUESTS = java.util.Map.of(READY_TIMEOUT, "10m",
+            FIO_TIMEOUT_MARGIN, "3m", CONCURRENCY, "1", ROOT_DISK_SIZE, "4Gi", TRANSIENT_GRACE, "30s");
 
     /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */
     static final java.util.Map<String, java.util.Map<Key, String>> PRESETS = java.util.Map.of(

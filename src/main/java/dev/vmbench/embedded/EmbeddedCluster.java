@@ -74,6 +74,25 @@ public final class EmbeddedCluster implements AutoCloseable {
      */
     public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
             int sshPort, List<Fault> faults, Optional<dev.vmbench.cluster.Permissions.Rule> withheld) {
+        return start(workDir, dataSourceNamespace, dataSourceName, sshPort, faults, withheld, Optional.empty());
+    }
+
+    /**
+     * The same, with VMs booted as QEMU guests of {@code qemuImage} when it is present (sandboxes otherwise).
+     *
+     * @throws IllegalArgumentException when a fault acts on sandboxes only and QEMU guests are asked for
+     */
+    public static EmbeddedCluster start(Path workDir, String dataSourceNamespace, String dataSourceName,
+            int sshPort, List<Fault> faults, Optional<dev.vmbench.cluster.Permissions.Rule> withheld,
+            Optional<GuestImage> qemuImage) {
+        if (qemuImage.isPresent()) {
+            List<String> sandboxOnly = faults.stream().filter(Fault::sandboxOnly).map(Fault::spelling).toList();
+            if (!sandboxOnly.isEmpty()) {
+                throw new IllegalArgumentException("Embedded faults " + sandboxOnly + " act on sandbox guests only, "
+                        + "and vmbench.embedded.guests is [qemu]: a real guest cannot be made to misbehave that way. "
+                        + "Fix: drop them, or run them with -Dvmbench.embedded.guests=sandbox.");
+            }
+        }
         SimulatedRbac rbac = SimulatedRbac.documented(dataSourceNamespace, faults);
         if (withheld.isPresent()) {
             rbac = rbac.without(withheld.get());
@@ -81,12 +100,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         List<CustomResourceDefinitionContext> types = KubeVirt.ALL.stream().map(EmbeddedCluster::crd).toList();
         SimulatedKubeVirt[] control = new SimulatedKubeVirt[1];
         SimulatedApiServer api = new SimulatedApiServer(types, sshPort, (ns, vmi, port) -> control[0].portForward(ns, vmi, port),
-                (ns, pod) -> control[0].sshdBehindPod(ns, pod), faults, rbac);
+                (ns, pod) -> control[0].sshdBehindPod(ns, pod), (ns, pod) -> control[0].console(ns, pod), faults, rbac);
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
-        control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort);
+        control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort, qemuImage);
         EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api);
         cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
         if (!faults.contains(Fault.NO_KUBEVIRT)) {

@@ -59,6 +59,15 @@ public enum Fault {
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES;
 
+    /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
+    boolean sandboxOnly() {
+        return switch (this) {
+            case FIO_FAILS, FIO_HANGS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED ->
+                    true;
+            default -> false;
+        };
+    }
+
     public String spelling() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

@@ -48,6 +48,11 @@ final class SandboxCloudInit {
         // the data disk is attached from power-on, unless a fault says it never appears
         Files.createDirectories(root.resolve("dev/disk/by-id"));
         Files.writeString(root.resolve("dev/vdb"), "");
+        // sysfs as a virtio-blk disk shows it: the block device's driver is virtio_blk
+        Files.createDirectories(root.resolve("sys/bus/virtio/drivers/virtio_blk"));
+        Files.createDirectories(root.resolve("sys/class/block/vdb/device"));
+        Files.createSymbolicLink(root.resolve("sys/class/block/vdb/device/driver"),
+                Path.of("../../../../bus/virtio/drivers/virtio_blk"));
         String serial = serial(cloudConfig);
         if (!faults.contains(Fault.DATA_DISK_MISSING) && serial != null) {
             Files.createSymbolicLink(root.resolve("dev/disk/by-id/virtio-" + serial), Path.of("../../vdb"));

@@ -36,7 +36,7 @@ import org.apache.sshd.server.command.Command;
  * only the run's client key, presents the host key cloud-init was given, and runs commands in real bash
  * with {@code VMBENCH_ROOT} pointing at the folder.
  */
-final class SandboxGuest implements AutoCloseable {
+final class SandboxGuest implements EmbeddedGuest {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -116,7 +116,14 @@ final class SandboxGuest implements AutoCloseable {
         }
     }
 
-    java.net.InetSocketAddress address() {
+    @Override
+    public String console() {
+        // a sandbox has no serial console; say so the way a quiet console would
+        return "[sandbox guest: no serial console; see the guest diagnostics]\n";
+    }
+
+    @Override
+    public java.net.InetSocketAddress address() {
         return new java.net.InetSocketAddress(host, server.getPort());
     }
 

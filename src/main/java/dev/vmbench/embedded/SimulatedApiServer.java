@@ -33,10 +33,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final Pattern POD_PORT_FORWARD = Pattern.compile(
             "/api/v1/namespaces/([^/]+)/pods/([^/?]+)/portforward\\?ports=(\\d+)");
 
+    private static final Pattern POD_LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log");
+
     /** (namespace, VMI, port) → what virt-api would dial, or the status it would answer instead. */
     private final TriFunction vmiTarget;
     /** (namespace, virt-launcher pod) → the same, for Kubernetes port-forward to the pod. */
     private final BiFunction<String, String, Optional<InetSocketAddress>> podSsh;
+    /** (namespace, virt-launcher pod) → its guest's serial console so far. */
+    private final BiFunction<String, String, String> consoles;
     private final int guestPort;
     private final SimulatedRbac rbac;
     private final boolean admissionDenies;
@@ -45,8 +49,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     SimulatedApiServer(List<CustomResourceDefinitionContext> types, int guestPort,
-            TriFunction vmiTarget, BiFunction<String, String, Optional<InetSocketAddress>> podSsh, List<Fault> faults,
-            SimulatedRbac rbac) {
+            TriFunction vmiTarget, BiFunction<String, String, Optional<InetSocketAddress>> podSsh,
+            BiFunction<String, String, String> consoles, List<Fault> faults, SimulatedRbac rbac) {
         super(types);
         this.rbac = rbac;
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
@@ -54,6 +58,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         this.guestPort = guestPort;
         this.vmiTarget = vmiTarget;
         this.podSsh = podSsh;
+        this.consoles = consoles;
     }
 
     @Override
@@ -68,9 +73,18 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             }
         }
         if (request.getPath().matches("/api/v1/namespaces/[^/]+/pods/[^/]+/log\\?.*container=guest-console-log.*")) {
-            // a sandbox has no serial console; say so the way a quiet console would
-            return new MockResponse().setResponseCode(200).setBody("[sandbox guest: no serial console; see the guest "
-                    + "diagnostics]\n");
+            // virt-launcher's guest-console-log container prints the serial console
+            Matcher logOf = POD_LOG.matcher(request.getPath());
+            String console = logOf.find() ? consoles.apply(logOf.group(1), logOf.group(2)) : "";
+            Matcher tail = Pattern.compile("[?&]tailLines=(\\d+)").matcher(request.getPath());
+            if (tail.find()) {
+                // the kubelet's tailLines: the last N lines
+                List<String> lines = console.lines().toList();
+                int n = Integer.parseInt(tail.group(1));
+                console = String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()))
+                        + (lines.isEmpty() ? "" : "\n");
+            }
+            return new MockResponse().setResponseCode(200).setBody(console);
         }
         if (noKubeVirt && request.getPath().startsWith("/apis/kubevirt.io/")) {
             return status(404, "NotFound", "the server could not find the requested resource");

@@ -51,7 +51,9 @@ final class SimulatedKubeVirt implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, SandboxGuest> guests = new ConcurrentHashMap<>();
+    private final Map<String, EmbeddedGuest> guests = new ConcurrentHashMap<>();
+    /** Present when VMs boot as QEMU guests of this image instead of sandboxes. */
+    private final Optional<GuestImage> qemuImage;
     private final Map<String, String> launcherPods = new ConcurrentHashMap<>();
     /** VMs a delaying fault has already held back once. */
     private final java.util.Set<String> delayed = ConcurrentHashMap.newKeySet();
@@ -61,8 +63,10 @@ final class SimulatedKubeVirt implements AutoCloseable {
     /** Every VMI as last seen: read by the portforward subresource, which may not call back into the API server. */
     private SharedIndexInformer<GenericKubernetesResource> instances;
 
-    SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults, int sshPort) {
+    SimulatedKubeVirt(KubernetesClient client, Path sandboxes, List<Fault> faults, int sshPort,
+            Optional<GuestImage> qemuImage) {
         this.sshPort = sshPort;
+        this.qemuImage = qemuImage;
         this.client = client;
         this.sandboxes = sandboxes;
         this.faults = List.copyOf(faults);
@@ -95,7 +99,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
 
     /** Where the running VMI's sshd listens. */
     Optional<java.net.InetSocketAddress> sshd(String namespace, String vmi) {
-        return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(SandboxGuest::address);
+        return Optional.ofNullable(guests.get(namespace + "/" + vmi)).map(EmbeddedGuest::address);
+    }
+
+    /** The serial console of the guest behind a virt-launcher pod, as its guest-console-log container prints it. */
+    String console(String namespace, String pod) {
+        String vmi = launcherPods.get(namespace + "/" + pod);
+        EmbeddedGuest guest = vmi == null ? null : guests.get(namespace + "/" + vmi);
+        return guest == null ? "" : guest.console();
     }
 
     /**
@@ -205,6 +216,13 @@ final class SimulatedKubeVirt implements AutoCloseable {
             if (faults.contains(Fault.CLONE_STALLS)) {
                 return;
             }
+            if (qemuImage.isPresent()) {
+                // what the clone leaves behind: a disk with the source's content, here a copy-on-write overlay
+                Object size = map(map(map(template.get("spec")).get("storage")).get("resources")).get("requests");
+                Object storage = map(size).get("storage");
+                QemuGuest.cloneRootDisk(qemuImage.get(), disks(ns, name).resolve(dv + ".qcow2"), storage == null ? 0
+                        : Quantity.getAmountInBytes(new Quantity(String.valueOf(storage))).longValueExact());
+            }
             // CDI gives the PVC of a DataVolume the DataVolume's labels
             client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
                     .withMetadata(owned(vm, dv, stringMap(meta.get("labels"))))
@@ -298,13 +316,17 @@ final class SimulatedKubeVirt implements AutoCloseable {
                     "conditions", List.of(condition("Ready", "True", "", ""))));
             vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
         };
+        if (qemuImage.isPresent()) {
+            bootQemu(ns, name, ip, pod, running);
+            return;
+        }
         Runnable sshUp = () -> {
             Runnable onMeasure = faults.contains(Fault.VMI_RECREATED)
                     ? () -> steps.schedule(() -> step(ns, name, () -> recreateVmi(ns, name)), 200, TimeUnit.MILLISECONDS)
                     : () -> { };
             SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData(ns, vm),
                     faults, ip, sshPort, onMeasure);
-            SandboxGuest previous = guests.put(ns + "/" + name, guest);
+            EmbeddedGuest previous = guests.put(ns + "/" + name, guest);
             if (previous != null) {
                 previous.close();
             }
@@ -316,6 +338,81 @@ final class SimulatedKubeVirt implements AutoCloseable {
         } else {
             sshUp.run();
             running.run();
+        }
+    }
+
+    /**
+     * virt-launcher's part for a QEMU guest: the domain from the VMI's spec (CPUs, memory, disks in its order
+     * with their serials and I/O threads, the cloud-init NoCloud disk), then Running as soon as QEMU runs — the
+     * guest boots after that, and SSH answers when its sshd does. The VMI's phase follows QEMU: an exit after
+     * the guest powered off is Succeeded, any other exit Failed.
+     */
+    private void bootQemu(String ns, String name, String ip, String pod, Runnable running) {
+        GenericKubernetesResource vmi = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).get();
+        GenericKubernetesResource vm = vm(ns, name);
+        if (vmi == null || vm == null) {
+            return;
+        }
+        Map<String, Object> spec = spec(vmi);
+        Map<String, Object> domain = map(spec.get("domain"));
+        int cpus = Integer.parseInt(String.valueOf(map(domain.get("cpu")).getOrDefault("cores", 1)));
+        long memory = Quantity.getAmountInBytes(new Quantity(String.valueOf(map(domain.get("memory")).get("guest"))))
+                .longValueExact();
+        Map<String, Map<String, Object>> volumes = new LinkedHashMap<>();
+        list(spec.get("volumes")).forEach(v -> volumes.put(String.valueOf(v.get("name")), v));
+        Path disks = disks(ns, name);
+        List<QemuGuest.Disk> attached = new ArrayList<>();
+        for (Map<String, Object> disk : list(map(domain.get("devices")).get("disks"))) {
+            String diskName = String.valueOf(disk.get("name"));
+            Map<String, Object> volume = volumes.getOrDefault(diskName, Map.of());
+            String serial = disk.get("serial") == null ? null : String.valueOf(disk.get("serial"));
+            boolean ioThread = Boolean.TRUE.equals(disk.get("dedicatedIOThread"));
+            if (volume.get("dataVolume") != null) {
+                String dv = String.valueOf(map(volume.get("dataVolume")).get("name"));
+                attached.add(new QemuGuest.Disk(diskName, serial, ioThread, disks.resolve(dv + ".qcow2"), "qcow2",
+                        false, false));
+            } else if (volume.get("persistentVolumeClaim") != null) {
+                String claim = String.valueOf(map(volume.get("persistentVolumeClaim")).get("claimName"));
+                io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc =
+                        client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+                long bytes = Quantity.getAmountInBytes(pvc.getSpec().getResources().getRequests().get("storage"))
+                        .longValueExact();
+                boolean block = "Block".equals(pvc.getSpec().getVolumeMode());
+                // fault data-disk-missing: the disk is not attached, as when a hotplug or attachment failed
+                Path file = faults.contains(Fault.DATA_DISK_MISSING) ? null
+                        : QemuGuest.claimFile(disks.resolve(claim + ".raw"), bytes);
+                attached.add(new QemuGuest.Disk(diskName, serial, ioThread, file, "raw", block, false));
+            } else if (volume.get("cloudInitNoCloud") != null) {
+                // KubeVirt's instance-id is the VMI's firmware UUID, derived from the VM's name: stable across
+                // restarts, so cloud-init's per-instance modules run once per VM
+                String uuid = java.util.UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+                attached.add(new QemuGuest.Disk(diskName, serial, ioThread, QemuGuest.noCloudIso(disks, userData(ns, vm),
+                        uuid, name), "raw", false, true));
+            }
+        }
+        java.util.concurrent.atomic.AtomicReference<QemuGuest> self = new java.util.concurrent.atomic.AtomicReference<>();
+        QemuGuest guest = QemuGuest.start(name, disks, qemuImage.get(), cpus, memory, attached,
+                new java.net.InetSocketAddress(ip, sshPort), 22, code -> steps.execute(() -> step(ns, name, () -> {
+                    guests.remove(ns + "/" + name, self.get());
+                    setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, code == 0 ? Map.of("phase", "Succeeded")
+                            : Map.of("phase", "Failed", "conditions", List.of(condition("Ready", "False",
+                                    "GuestFailed", "qemu exited with code " + code))));
+                })));
+        self.set(guest);
+        EmbeddedGuest previous = guests.put(ns + "/" + name, guest);
+        if (previous != null) {
+            previous.close();
+        }
+        running.run();
+        LOG.info("Embedded VM {}/{} running ({}): {}", ns, name, pod, guest);
+    }
+
+    /** Where a VM's disks (root DataVolume, data PVC, cloud-init ISO) and its QEMU's files live. */
+    private Path disks(String ns, String name) {
+        try {
+            return java.nio.file.Files.createDirectories(sandboxes.resolve(ns).resolve(name));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot create the folder of embedded VM " + ns + "/" + name, e);
         }
     }
 
@@ -358,9 +455,12 @@ final class SimulatedKubeVirt implements AutoCloseable {
     }
 
     private void collectGarbage(String ns, String name, String uid) {
-        SandboxGuest guest = guests.remove(ns + "/" + name);
+        EmbeddedGuest guest = guests.remove(ns + "/" + name);
         if (guest != null) {
             guest.close();
+        }
+        if (qemuImage.isPresent()) {
+            deleteTree(sandboxes.resolve(ns).resolve(name));
         }
         launcherPods.values().removeIf(vmi -> vmi.equals(name));
         try {
@@ -471,6 +571,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 && meta.getOwnerReferences().stream().anyMatch(r -> r.getUid() != null && r.getUid().equals(uid));
     }
 
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // gone already, or it goes with mvn clean (it lives under target/)
+        }
+    }
+
     private static Map<String, Object> spec(GenericKubernetesResource resource) {
         return map(resource.getAdditionalProperties().get("spec"));
     }
@@ -512,7 +620,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        guests.values().forEach(SandboxGuest::close);
+        guests.values().forEach(EmbeddedGuest::close);
         guests.clear();
     }
 }

@@ -52,8 +52,14 @@ final class Connection implements AutoCloseable {
         String source = "the embedded cluster";
         if (config.embedded()) {
             List<Fault> faults = config.embeddedFaults().stream().map(Fault::parse).toList();
+            // a real guest's image is built (once) before the cluster answers: its two minutes are not a VM's
+            java.util.Optional<dev.vmbench.embedded.GuestImage> image = config.embeddedGuests().equals("qemu")
+                    ? java.util.Optional.of(dev.vmbench.embedded.GuestImage.ensure(
+                            Path.of("src", "main", "guest-image", "build-image.sh"), config.embeddedImageCache()))
+                    : java.util.Optional.empty();
             embedded = EmbeddedCluster.start(Path.of("target", "vmbench-embedded", settings.runId()),
-                    config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults);
+                    config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults,
+                    java.util.Optional.empty(), image);
             clientConfig = embedded.clientConfig();
         } else {
             Kubeconfig kubeconfig = Kubeconfig.locate();

@@ -42,6 +42,12 @@ final class GroupRecorder implements GroupEvents {
     }
 
     @Override
+    public void onConsoles(VmGroupSpec group, Map<String, String> consoles) {
+        results.writeConsoles(group, consoles);
+        consoles.forEach((vm, text) -> AllureReport.text("serial console " + vm, text));
+    }
+
+    @Override
     public void onDiagnostics(VmGroupSpec group, Map<String, String> evidence) {
         results.writeDiagnostics(group, evidence);
         evidence.forEach(AllureReport::text);

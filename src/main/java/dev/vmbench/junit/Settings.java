@@ -254,6 +254,9 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         settings.put("vmbench.dataSource", config.dataSourceNamespace() + "/" + config.dataSourceName());
         settings.put("vmbench.rootDiskSize", config.rootDiskSize());
         settings.put("vmbench.rootStorageClass", config.rootStorageClass().orElse("(the default class)"));
+        if (config.embedded()) {
+            settings.put("vmbench.embedded.guests", config.embeddedGuests());
+        }
         settings.put("vmbench.thresholds", digest(read(config.thresholdsFile())));
         config.thresholdOverrides().forEach((key, value) -> settings.put("vmbench.threshold." + key, value));
         for (String name : config.profiles()) {
@@ -333,7 +336,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             List<FioPermutation> permutations) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("run", runId);
-        env.put("cluster", config.embedded() ? "embedded" : "kubeconfig");
+        env.put("cluster", config.embedded() ? "embedded (" + config.embeddedGuests() + " guests)" : "kubeconfig");
         env.put("storage classes", String.join(", ", config.pools()));
         env.put("data source", config.dataSourceNamespace() + "/" + config.dataSourceName());
         env.put("volume mode", config.volumeMode().orElse("from the StorageClass's StorageProfile"));

@@ -105,6 +105,10 @@ public final class ResultStore {
                 + group + ") VMs " + sysinfo.keySet() + " phases_ms " + phaseMillis);
     }
 
+    public synchronized void writeConsoles(VmGroupSpec group, Map<String, String> consoles) {
+        consoles.forEach((vm, text) -> write(dir.resolve(group.slug()).resolve("console").resolve(vm + ".log"), text));
+    }
+
     public synchronized void writeDiagnostics(VmGroupSpec group, Map<String, String> evidence) {
         evidence.forEach((name, text) -> write(dir.resolve(group.slug()).resolve("diagnostics").resolve(name), text));
     }
