@@ -25,14 +25,16 @@ class DryRunTest {
         // then: no test ran, none failed
         assertThat(run.tests()).isEmpty();
         assertThat(run.testResults()).hasSize(6).allSatisfy(r -> assertThat(r.path("status").asText()).isEqualTo("skipped"));
-        // the plan, with fio time from each profile's sections: random-rw has 2, db-oltp 1 (35 s each)
+        // the plan, with fio time from each profile's stonewalled phases: random-rw has 2, db-oltp 4 (35 s each)
         String plan = Files.readString(run.runDir().resolve("plan.txt"));
         assertThat(plan).contains("nothing is created",
-                "group embedded-local small 1Gi x1: 1 VM(s), 3 test(s), data PVCs 1 x 1Gi, fio 2 min 55 s",
-                "group embedded-local small 1Gi x2: 2 VM(s), 3 test(s), data PVCs 2 x 1Gi, fio 2 min 55 s",
-                "    random-rw 4k (1 min 10 s)", "    db-oltp native (35 s)",
+                "group embedded-local small 1Gi x1: 1 VM(s), 3 test(s), data PVCs 1 x 1Gi, fio 4 min 40 s",
+                "group embedded-local small 1Gi x2: 2 VM(s), 3 test(s), data PVCs 2 x 1Gi, fio 4 min 40 s",
+                "    random-rw 4k (1 min 10 s: 2 phase(s) of runtime + ramp)",
+                "    db-oltp native (2 min 20 s: 4 phase(s) of runtime + ramp)",
                 "2 group(s), 6 test(s), at most 2 VM(s) at once, data PVC capacity 3Gi in all (groups run one after "
-                        + "another, so at most 2Gi at once); fio time 5 min 50 s",
+                        + "another, so at most 2Gi at once); fio time 9 min 20 s (every stonewalled phase of every "
+                        + "test runs runtime + ramp, one test after another)",
                 "Unknown until the run asks the cluster:\n  - the data disks' accessModes and volumeMode (from each "
                         + "StorageClass's CDI StorageProfile; rendered as ReadWriteOnce and Filesystem)\n  - the VMs' "
                         + "evictionStrategy (auto: LiveMigrate only when the disks are ReadWriteMany; rendered as None)");
@@ -49,6 +51,27 @@ class DryRunTest {
         assertThat(run.runDir().resolve("provisioning.log")).doesNotExist();
         assertThat(Files.readString(run.allureDir().resolve("environment.properties")))
                 .contains("run=" + run.runDir().getFileName()).doesNotContain("kubevirt=", "nodes=");
+    }
+
+    @Test
+    void theBashSuitesFullMatrixIsPlannedWithItsOwnJobs() throws IOException {
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.dryRun", "true",
+                "pool", "ocs-storagecluster-ceph-rbd", "vmbench.preset", "full",
+                // the preset's own 120 s + 10 s and 4 GiB, stated because the test harness sets small ones of its own
+                "vmbench.runtime", "120s", "vmbench.ramp", "10s", "vmbench.fileSize", "4GiB"));
+
+        // then: 3 sizes x 3 PVC sizes x 3 concurrencies, each with 3 profiles x 3 block sizes + 3 native profiles
+        assertThat(run.testResults()).hasSize(324);
+        String plan = Files.readString(run.runDir().resolve("plan.txt"));
+        assertThat(plan).contains("group ocs-storagecluster-ceph-rbd large 1000Gi x10: 10 VM(s), 12 test(s), data "
+                + "PVCs 10 x 1000Gi, fio 1 h 0 min", "    data-pipeline native (10 min 50 s: 5 phase(s) of runtime + ramp)",
+                "27 group(s), 324 test(s), at most 10 VM(s) at once", "fio time 27 h 18 min");
+        // the jobs the guests would run are the bash suite's, with its defaults filled in
+        String oltp = Files.readString(run.runDir().resolve("jobs/db-oltp-native.fio"));
+        assertThat(oltp).contains("[db-wal-write]\nrw=write\nbs=8k\niodepth=1\nnumjobs=1\nfsync=1\nstonewall",
+                "runtime=120", "ramp_time=10", "size=4294967296").doesNotContain("${");
+        assertThat(Files.readString(run.runDir().resolve("jobs/random-rw-4k.fio"))).contains("iodepth=32", "numjobs=4",
+                "bs=4k", "filename=fio-testfile");
     }
 
     private static String read(Path file) {

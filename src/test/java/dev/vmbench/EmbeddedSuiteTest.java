@@ -71,7 +71,7 @@ class EmbeddedSuiteTest {
     @Test
     void theReportShowsStepsJobMetricsChartsEnvironmentAndARunSummary() throws IOException {
         // when: two groups x two permutations
-        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "sequential-rw,db-oltp",
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "sequential-rw,lite-db-oltp",
                 "vmbench.blockSizes", "1m", "vmbench.concurrency", "1,2"));
 
         // then: every test shows its phases as steps, the job it ran and its metrics
@@ -86,7 +86,7 @@ class EmbeddedSuiteTest {
         List<JsonNode> charts = tests.stream().flatMap(t -> SuiteRun.attachments(t).stream())
                 .filter(a -> a.path("name").asText().startsWith("charts of group")).toList();
         assertThat(charts).hasSize(2).allSatisfy(c -> assertThat(run.attachment(c))
-                .contains("<svg", "IOPS, all VMs", "p99 completion latency", "db-oltp native · db-pages read"));
+                .contains("<svg", "IOPS, all VMs", "p99 completion latency", "lite-db-oltp native · db-pages read"));
         // sysinfo and phase timings once per group
         assertThat(tests.stream().filter(t -> SuiteRun.attachmentNames(t).contains("provisioning phases (ms)")))
                 .hasSize(2);
@@ -103,9 +103,9 @@ class EmbeddedSuiteTest {
 
     @Test
     void aSelectionRunsOnlyWhatItNamesAndProvisionsNoOtherGroup() throws IOException {
-        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw,db-oltp",
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw,lite-db-oltp",
                 "vmbench.blockSizes", "4k", "vmbench.concurrency", "1,2", "vmbench.filter", "*:*:*:2",
-                "vmbench.exclude", "*:*:*:*:db-oltp"));
+                "vmbench.exclude", "*:*:*:*:lite-db-oltp"));
 
         assertThat(run.tests().values()).hasSize(1).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
         assertThat(Files.readAllLines(run.runDir().resolve("provisioning.log"))).singleElement().asString()
@@ -194,14 +194,14 @@ class EmbeddedSuiteTest {
     @ParameterizedTest(name = "volumeMode setting [{0}] gives {1}")
     @CsvSource({"'',Block", "Filesystem,Filesystem"})
     void theDataDiskTakesTheStorageProfilesVolumeModeUnlessOneIsSet(String setting, String expected) throws IOException {
-        Map<String, String> settings = new java.util.HashMap<>(Map.of("vmbench.profiles", "db-oltp",
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("vmbench.profiles", "lite-db-oltp",
                 "vmbench.concurrency", "1"));
         if (!setting.isEmpty()) {
             settings.put("vmbench.volumeMode", setting);
         }
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, settings);
 
-        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        assertThat(run.test("lite-db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         try (var manifests = Files.list(run.runDir().resolve("manifests/small-1gi-x1-773981"))) {
             Path pvc = manifests.filter(f -> f.toString().endsWith(".pvc.yaml")).findFirst().orElseThrow();
             assertThat(Files.readString(pvc)).contains("volumeMode: " + expected + "\n")
@@ -211,10 +211,10 @@ class EmbeddedSuiteTest {
 
     @Test
     void anAdmissionErrorSurfacesInTheDryRunBeforeAnythingIsCreated() throws IOException {
-        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "db-oltp",
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "lite-db-oltp",
                 "vmbench.concurrency", "2", "vmbench.embedded.faults", "admission-denies"));
 
-        assertThat(run.test("db-oltp native").getThrowable()).get().asString().containsPattern(
+        assertThat(run.test("lite-db-oltp native").getThrowable()).get().asString().containsPattern(
                 "could not be provisioned: server-side dry run of create VirtualMachine vmbench/vmb-\\S+-0 failed: HTTP "
                         + "422: admission webhook .virtualmachine-validator.kubevirt.io. denied the request: .*Fix: the "
                         + "cluster rejects the manifest");
@@ -244,10 +244,10 @@ class EmbeddedSuiteTest {
 
     @Test
     void aGuestWithAnotherHostKeyIsRefused() {
-        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "db-oltp",
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "lite-db-oltp",
                 "vmbench.concurrency", "1", "vmbench.embedded.faults", "wrong-host-key"));
 
-        assertThat(run.test("db-oltp native").getThrowable()).get().asString()
+        assertThat(run.test("lite-db-oltp native").getThrowable()).get().asString()
                 .containsPattern("VM vmb-\\S+ was refused during the SSH key exchange: it presented host key "
                         + "SHA256:\\S+ but the harness gave it SHA256:\\S+ through cloud-init");
         assertThat(run.testResults()).singleElement().satisfies(r -> {

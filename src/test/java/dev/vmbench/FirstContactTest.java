@@ -23,7 +23,7 @@ class FirstContactTest {
         Path missing = dir.resolve("missing-kubeconfig");
         ProcessBuilder suite = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Dpool=ocs-storagecluster-ceph-rbd",
-                "-Dvmbench.concurrency=1,4", "-Dvmbench.profiles=random-rw,db-oltp", "-Dvmbench.blockSizes=4k",
+                "-Dvmbench.concurrency=1,4", "-Dvmbench.profiles=random-rw,lite-db-oltp", "-Dvmbench.blockSizes=4k",
                 "-Dvmbench.resultsDir=" + dir.resolve("results"), "-Dallure.results.directory=" + dir.resolve("allure"),
                 SuiteMain.class.getName()).redirectErrorStream(true).redirectOutput(dir.resolve("suite.log").toFile());
         suite.environment().put("KUBECONFIG", missing.toString());

@@ -65,6 +65,10 @@ class QemuGuestSuiteTest {
         String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
         Instant ready = Instant.parse(provisioned.substring(0, provisioned.indexOf(' ')));
         assertThat(ready).as("the group's ready time").isAfterOrEqualTo(cloudInitDone);
+
+        // nothing a reviewer reads holds a private key (the console shows only the host key's public half)
+        assertThat(tests).allSatisfy(test -> assertThat(SuiteRun.attachments(test))
+                .allSatisfy(a -> assertThat(run.attachment(a)).doesNotContain("PRIVATE KEY")));
     }
 
     private static String attachment(SuiteRun run, JsonNode test, String prefix) {

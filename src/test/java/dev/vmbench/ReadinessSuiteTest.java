@@ -18,7 +18,7 @@ class ReadinessSuiteTest {
     Path dir;
 
     private SuiteRun run(String... settings) {
-        Map<String, String> all = new HashMap<>(Map.of("vmbench.profiles", "db-oltp", "vmbench.concurrency", "1"));
+        Map<String, String> all = new HashMap<>(Map.of("vmbench.profiles", "lite-db-oltp", "vmbench.concurrency", "1"));
         for (int i = 0; i < settings.length; i += 2) {
             all.put(settings[i], settings[i + 1]);
         }
@@ -26,7 +26,7 @@ class ReadinessSuiteTest {
     }
 
     private static String failure(SuiteRun run) {
-        return run.test("db-oltp native").getThrowable().orElseThrow().getMessage();
+        return run.test("lite-db-oltp native").getThrowable().orElseThrow().getMessage();
     }
 
     @Test
@@ -62,19 +62,19 @@ class ReadinessSuiteTest {
     void alwaysDeletesEvenAFailedGroup() {
         SuiteRun run = run("vmbench.threshold.min-iops", "1000M");
 
-        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
+        assertThat(run.test("lite-db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(run.runDir().resolve("kept.txt")).doesNotExist();
     }
 
     @Test
     void aTransientDataVolumeErrorIsWaitedOut() {
-        assertThat(run("vmbench.embedded.faults", "data-volume-error-transient").test("db-oltp native").getStatus())
+        assertThat(run("vmbench.embedded.faults", "data-volume-error-transient").test("lite-db-oltp native").getStatus())
                 .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
     }
 
     @Test
     void aPvcThatAppearsLateIsWaitedOutWithinTheGrace() {
-        assertThat(run("vmbench.embedded.faults", "pvc-late").test("db-oltp native").getStatus())
+        assertThat(run("vmbench.embedded.faults", "pvc-late").test("lite-db-oltp native").getStatus())
                 .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
     }
 
@@ -134,7 +134,7 @@ class ReadinessSuiteTest {
         // a pod unschedulable while a slow provisioner binds its claim, and a CSI clone that reports "N/A" for
         // longer than the stall timeout
         assertThat(run("vmbench.embedded.faults", "unschedulable-transient,clone-progress-na",
-                "vmbench.cloneStallTimeout", "2s").test("db-oltp native").getStatus())
+                "vmbench.cloneStallTimeout", "2s").test("lite-db-oltp native").getStatus())
                 .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
     }
 
@@ -156,7 +156,7 @@ class ReadinessSuiteTest {
         SuiteRun run = run("vmbench.embedded.faults", "cloud-init-slow");
 
         // then: the group waited for it, and fio ran on the data disk
-        assertThat(run.test("db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        assertThat(run.test("lite-db-oltp native").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         String provisioned = Files.readAllLines(run.runDir().resolve("provisioning.log")).get(0);
         long ssh = Long.parseLong(provisioned.replaceAll(".*-0 ssh=(\\d+).*", "$1"));
         long cloudInit = Long.parseLong(provisioned.replaceAll(".*-0 cloud-init=(\\d+).*", "$1"));
@@ -183,7 +183,7 @@ class ReadinessSuiteTest {
         SuiteRun run = run("vmbench.embedded.faults", "cloud-init-slow", "vmbench.threshold.max-vm-ready", "2s");
 
         // then: failed (the storage's provisioning missed a gate), not broken
-        TestExecutionResult result = run.test("db-oltp native");
+        TestExecutionResult result = run.test("lite-db-oltp native");
         assertThat(result.getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(result.getThrowable()).get().isInstanceOf(AssertionError.class).asString()
                 .containsPattern("vm-ready \\d+\\.\\d s is above the maximum 2\\.0 s \\(max-vm-ready 2s from "

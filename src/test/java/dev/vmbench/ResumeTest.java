@@ -17,7 +17,7 @@ import org.junit.platform.engine.TestExecutionResult;
 /** A run stopped half-way and resumed ends with the same results as one that ran through. */
 class ResumeTest {
 
-    private static final Map<String, String> PLAN = Map.of("vmbench.profiles", "random-rw,db-oltp",
+    private static final Map<String, String> PLAN = Map.of("vmbench.profiles", "random-rw,lite-db-oltp",
             "vmbench.blockSizes", "4k", "vmbench.concurrency", "1,2");
 
     @TempDir

@@ -20,7 +20,7 @@ class RunRecordTest {
     Path dir;
 
     private static Map<String, String> plan(String... more) {
-        Map<String, String> settings = new HashMap<>(Map.of("vmbench.profiles", "random-rw,db-oltp",
+        Map<String, String> settings = new HashMap<>(Map.of("vmbench.profiles", "random-rw,lite-db-oltp",
                 "vmbench.blockSizes", "4k", "vmbench.concurrency", "1"));
         for (int i = 0; i < more.length; i += 2) {
             settings.put(more[i], more[i + 1]);
@@ -39,7 +39,7 @@ class RunRecordTest {
         assertThat(run.test("random-rw 4k").getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(run.testResults()).extracting(r -> r.path("name").asText() + " " + r.path("status").asText())
                 .containsExactlyInAnyOrder("embedded-local small 1Gi x1 · random-rw 4k broken",
-                        "embedded-local small 1Gi x1 · db-oltp native broken");
+                        "embedded-local small 1Gi x1 · lite-db-oltp native broken");
         assertThat(run.testResults()).allSatisfy(r -> assertThat(SuiteRun.parameter(r, "profile")).isNotNull());
         assertThat(Files.readAllLines(run.runDir().resolve("checkpoint"))).extracting(l -> l.split(" ")[1])
                 .containsExactly("broken", "broken");
@@ -50,7 +50,7 @@ class RunRecordTest {
                 .containsPattern("(could not be provisioned|failed to provision for an earlier test, so this one did not "
                         + "run): DataVolume vmbench/"));
         assertThat(Files.readString(run.runDir().resolve("summary.html"))).contains("Tests that did not pass")
-                .contains("random-rw 4k").contains("db-oltp native").contains("Unable to clone");
+                .contains("random-rw 4k").contains("lite-db-oltp native").contains("Unable to clone");
         assertThat(run.runSummary().path("status").asText()).isEqualTo("broken");
     }
 

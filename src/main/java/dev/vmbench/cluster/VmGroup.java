@@ -95,7 +95,7 @@ public final class VmGroup implements AutoCloseable {
         // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
         List<GuestStatus> prefilled = events.phase("install the job and lay out its test file on " + guests.size()
                 + " VM(s)", () -> {
-            List<GuestStatus> done = runEverywhere(g -> g.agent().installAndPrefill(job), jobs.prefillBudget());
+            List<GuestStatus> done = runEverywhere(g -> g.agent().installAndPrefill(job), jobs.prefillBudget(permutation));
             requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
         });

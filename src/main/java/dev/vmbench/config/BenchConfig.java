@@ -64,7 +64,11 @@ public record BenchConfig(
         String evictionStrategy,
         List<String> embeddedFaults,
         String embeddedGuests,
-        Path embeddedImageCache) {
+        Path embeddedImageCache,
+        int iodepth,
+        int numjobs,
+        long rateIops,
+        Map<String, String> baselinePools) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -84,6 +88,7 @@ public record BenchConfig(
         blockSizes = List.copyOf(blockSizes);
         embeddedFaults = List.copyOf(embeddedFaults);
         thresholdOverrides = Map.copyOf(thresholdOverrides);
+        baselinePools = Map.copyOf(baselinePools);
     }
 
     /**
@@ -110,7 +115,7 @@ public record BenchConfig(
                     + "embedded cluster runs its own small one; set -Dpool or remove it");
         }
         if (!embedded && !BenchProperties.PRESETS.containsKey(preset)) {
-            throw new ConfigException(PRESET, preset, "is not a preset: use quick, gate, rank or full");
+            throw new ConfigException(PRESET, preset, "is not a preset: use gate, quick, overview, rank or full");
         }
         r.preset = BenchProperties.PRESETS.getOrDefault(preset, Map.of());
         String guests = r.one(EMBEDDED_GUESTS, text -> switch (text) {
@@ -242,7 +247,18 @@ public record BenchConfig(
                 faults(r, embedded),
                 guests,
                 r.one(EMBEDDED_IMAGE_CACHE, text -> Path.of(text.startsWith("~/")
-                        ? System.getProperty("user.home") + text.substring(1) : text)));
+                        ? System.getProperty("user.home") + text.substring(1) : text)),
+                r.one(IODEPTH, text -> between(integer(text), 1, 65536)),
+                r.one(NUMJOBS, text -> between(integer(text), 1, 1024)),
+                r.one(RATE_IOPS, text -> (long) between(integer(text), 0, Integer.MAX_VALUE)),
+                aliases(r.list(BASELINE_POOLS, text -> {
+                    String[] pair = text.split("=", -1);
+                    if (pair.length != 2 || pair[0].isBlank() || !DNS_SUBDOMAIN.matcher(pair[1]).matches()) {
+                        throw new IllegalArgumentException("is not ALIAS=STORAGECLASS (a bash-suite pool alias, then "
+                                + "a StorageClass name)");
+                    }
+                    return pair;
+                })));
     }
 
     private static List<String> faults(Reader r, boolean embedded) {
@@ -252,6 +268,19 @@ public record BenchConfig(
                     + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
         }
         return faults;
+    }
+
+    private static Map<String, String> aliases(List<String[]> pairs) {
+        Map<String, String> aliases = new java.util.LinkedHashMap<>();
+        pairs.forEach(pair -> aliases.put(pair[0], pair[1]));
+        return aliases;
+    }
+
+    private static int between(int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("must be a whole number from " + min + " to " + max);
+        }
+        return value;
     }
 
     private static boolean bool(String text) {
@@ -337,7 +366,7 @@ public record BenchConfig(
         return quantityBytes(quantity);
     }
 
-    static long quantityBytes(String quantity) {
+    public static long quantityBytes(String quantity) {
         Matcher m = QUANTITY.matcher(quantity);
         if (!m.matches()) {
             throw new IllegalArgumentException("not a quantity: " + quantity);
@@ -421,7 +450,8 @@ public record BenchConfig(
                             (text.contains(",") ? "has item [" + item.trim() + "] that " : "") + e.getMessage());
                 }
             }
-            if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS && key != FILTER && key != EXCLUDE) {
+            if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS && key != FILTER && key != EXCLUDE
+                    && key != BASELINE_POOLS) {
                 throw new ConfigException(key, text, "is empty: it needs at least one value");
             }
             return values;

@@ -29,7 +29,8 @@ public final class BenchProperties {
     public static final Key POOL = new Key("pool", "", "", "-Dpool=ocs-storagecluster-ceph-rbd",
             "StorageClass(es) under test, comma-separated; empty runs the embedded cluster");
     public static final Key VM_SIZES = new Key("vmbench.vmSizes", "medium", "small", "small,large or 4x8Gi",
-            "VM sizes: small (1 CPU, 2Gi), medium (2, 4Gi), large (4, 8Gi), xlarge (8, 16Gi) or CPUSxMEMORY");
+            "VM sizes: small (2 CPUs, 4Gi), medium (4, 8Gi), large (8, 16Gi) as the bash suite defines them, xlarge "
+                    + "(16, 32Gi) or CPUSxMEMORY");
     public static final Key PVC_SIZES = new Key("vmbench.pvcSizes", "50Gi", "1Gi", "50Gi,200Gi",
             "data-disk PVC sizes (Kubernetes quantities)");
     public static final Key CONCURRENCY = new Key("vmbench.concurrency", "1,4", "1,2", "1,4,8",
@@ -46,6 +47,12 @@ public final class BenchProperties {
             "fio warm-up per job section, not measured");
     public static final Key FILE_SIZE = new Key("vmbench.fileSize", "4GiB", "64MiB", "8GiB",
             "size of fio's test file on the data disk (must fit the PVC)");
+    public static final Key IODEPTH = new Key("vmbench.iodepth", "32", "32", "16",
+            "${IODEPTH} of job-file profiles (the bash suite's FIO_IODEPTH)");
+    public static final Key NUMJOBS = new Key("vmbench.numjobs", "4", "4", "8",
+            "${NUMJOBS} of job-file profiles (the bash suite's FIO_NUMJOBS)");
+    public static final Key RATE_IOPS = new Key("vmbench.rateIops", "0", "0", "500",
+            "${RATE_IOPS_LINE} of job-file profiles: rate_iops=N per job, or no cap when 0 (the bash suite's FIO_RATE_IOPS)");
     public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
             "namespace the VMs are created in");
     public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
@@ -87,6 +94,8 @@ public final class BenchProperties {
             "slack on top of (runtime + ramp) × sections + file layout before fio counts as hung");
     public static final Key BASELINE = new Key("vmbench.baseline", "", "", "target/vmbench/20261120-101500-ab12",
             "an earlier run (folder or summary.json) to compare every permutation with");
+    public static final Key BASELINE_POOLS = new Key("vmbench.baselinePools", "", "", "rep3=ocs-storagecluster-ceph-rbd",
+            "a bash-suite baseline's pool aliases as StorageClasses, ALIAS=STORAGECLASS comma-separated");
     public static final Key BASELINE_THROUGHPUT_DROP = new Key("vmbench.baselineThroughputDrop", "10%", "10%", "5%",
             "largest fall in total IOPS per job section and direction that is not a regression");
     public static final Key BASELINE_LATENCY_RISE = new Key("vmbench.baselineLatencyRise", "20%", "20%", "50%",
@@ -96,7 +105,7 @@ public final class BenchProperties {
     public static final Key EXCLUDE = new Key("vmbench.exclude", "", "", "*:*:*:*:*:1m",
             "skip tests matching any of these globs (same form as vmbench.filter)");
     public static final Key PRESET = new Key("vmbench.preset", "gate", "", "quick",
-            "a real cluster's matrix: quick, gate (the defaults), rank, full (the original suite's matrix)");
+            "a real cluster's matrix: gate (the defaults), or the bash suite's modes quick, overview, rank, full");
     public static final Key DRY_RUN = new Key("vmbench.dryRun", "false", "false", "true",
             "print the plan (groups, tests, VMs, PVC capacity, ETA) and write the manifests; create nothing");
     public static final Key RESUME = new Key("vmbench.resume", "", "", "20261123-081549-24e0",
@@ -118,9 +127,9 @@ public final class BenchProperties {
             "~/.cache/vmbench/guest-images", "/var/cache/vmbench", "where QEMU guests' Debian image is built once and kept");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
-            RUNTIME, RAMP, FILE_SIZE, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
+            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);
 
     /**
@@ -132,12 +141,20 @@ public final class BenchProperties {
 
     /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */
     static final java.util.Map<String, java.util.Map<Key, String>> PRESETS = java.util.Map.of(
-            "quick", java.util.Map.of(CONCURRENCY, "1", PROFILES, "random-rw,sequential-rw", BLOCK_SIZES, "4k,1m",
-                    RUNTIME, "30s", RAMP, "5s"),
-            "gate", java.util.Map.of(),
-            "rank", java.util.Map.of(CONCURRENCY, "1,4,8"),
-            "full", java.util.Map.of(VM_SIZES, "small,medium,large", PVC_SIZES, "50Gi,200Gi", CONCURRENCY, "1,4,8,16",
-                    BLOCK_SIZES, "4k,16k,64k,256k,1m", RUNTIME, "120s", RAMP, "15s"));
+            // the bash suite's modes, matrix for matrix (its runtime 120 s + 10 s ramp unless a mode says otherwise)
+            "quick", java.util.Map.of(VM_SIZES, "small", PVC_SIZES, "150Gi", CONCURRENCY, "1",
+                    PROFILES, "random-rw,sequential-rw", BLOCK_SIZES, "4k,1m", RUNTIME, "120s", RAMP, "10s"),
+            "overview", java.util.Map.of(VM_SIZES, "small", PVC_SIZES, "150Gi", CONCURRENCY, "1",
+                    PROFILES, "random-rw,sequential-rw", BLOCK_SIZES, "4k,1m", RUNTIME, "120s", RAMP, "10s",
+                    FILTER, "*:*:*:*:random-rw:4k,*:*:*:*:sequential-rw:1m"),
+            "rank", java.util.Map.of(VM_SIZES, "medium", PVC_SIZES, "150Gi", CONCURRENCY, "1",
+                    PROFILES, "random-rw,sequential-rw,mixed-70-30", BLOCK_SIZES, "4k,1m", RUNTIME, "60s", RAMP, "10s",
+                    FILTER, "*:*:*:*:random-rw:4k,*:*:*:*:sequential-rw:1m,*:*:*:*:mixed-70-30:4k"),
+            "full", java.util.Map.of(VM_SIZES, "small,medium,large", PVC_SIZES, "150Gi,500Gi,1000Gi",
+                    CONCURRENCY, "1,5,10", PROFILES, "sequential-rw,random-rw,mixed-70-30,db-oltp,app-server,data-pipeline",
+                    BLOCK_SIZES, "4k,64k,1m", RUNTIME, "120s", RAMP, "10s"),
+            // vmbench's own default gate
+            "gate", java.util.Map.of());
 
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
     public static final String THRESHOLD_PREFIX = "vmbench.threshold.";

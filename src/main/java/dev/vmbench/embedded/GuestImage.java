@@ -78,7 +78,13 @@ public final class GuestImage {
      * @throws IllegalStateException naming what is missing (QEMU, the builder, root) and how to get it
      */
     public static GuestImage ensure(Path script, Path cacheRoot) {
-        requireTools("qemu-system-x86_64", "qemu-img", "xorrisofs");
+        return ensure(script, cacheRoot, System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                System.getProperty("user.name"));
+    }
+
+    /** The same, for a process with this {@code PATH} run by {@code user}. */
+    static GuestImage ensure(Path script, Path cacheRoot, String path, String user) {
+        requireTools(path, "qemu-system-x86_64", "qemu-img", "xorrisofs");
         if (!Files.isRegularFile(script)) {
             throw new IllegalStateException("The QEMU guest image recipe [" + script.toAbsolutePath() + "] is missing. "
                     + "Fix: run from the vmbench checkout (the recipe lives in src/main/guest-image/).");
@@ -94,7 +100,7 @@ public final class GuestImage {
             try (FileChannel channel = FileChannel.open(cacheRoot.resolve(hash + ".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
                 if (!Files.isRegularFile(dir.resolve("root.qcow2"))) {
-                    build(script, dir);
+                    build(script, dir, path, user);
                 }
             }
         } catch (IOException e) {
@@ -103,13 +109,13 @@ public final class GuestImage {
         return new GuestImage(dir);
     }
 
-    private static void build(Path script, Path dir) throws IOException {
-        if (!"root".equals(System.getProperty("user.name"))) {
+    private static void build(Path script, Path dir, String path, String user) throws IOException {
+        if (!"root".equals(user)) {
             throw new IllegalStateException("Building the QEMU guest image needs root (mmdebstrap builds a bootable "
-                    + "root file system), and this JVM runs as [" + System.getProperty("user.name") + "]. Fix: build it "
+                    + "root file system), and this JVM runs as [" + user + "]. Fix: build it "
                     + "once as root into the folder this run looks in: sudo bash " + script + " " + dir);
         }
-        requireTools("mmdebstrap", "mkfs.ext4");
+        requireTools(path, "mmdebstrap", "mkfs.ext4");
         Path partial = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".partial-");
         Path log = dir.getParent().resolve(dir.getFileName() + ".build.log");
         LOG.info("Building the QEMU guest image from Debian's packages into {} (once per recipe; about 2 min; log {})",
@@ -137,10 +143,10 @@ public final class GuestImage {
         LOG.info("QEMU guest image built in {} s: {}", (System.nanoTime() - t0) / 1_000_000_000L, dir);
     }
 
-    private static void requireTools(String... tools) {
+    private static void requireTools(String path, String... tools) {
         List<String> missing = new ArrayList<>();
         for (String tool : tools) {
-            if (!onPath(tool)) {
+            if (!onPath(path, tool)) {
                 missing.add(tool);
             }
         }
@@ -153,17 +159,16 @@ public final class GuestImage {
 
     /** Whether this machine can boot QEMU guests at all (the image can still be missing). */
     public static boolean qemuInstalled() {
-        return onPath("qemu-system-x86_64");
+        return onPath(System.getenv().getOrDefault("PATH", "/usr/bin:/bin"), "qemu-system-x86_64");
     }
 
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+    private static boolean onPath(String path, String tool) {
+        for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
                 return true;
             }
         }
-        // tools in sbin are found even when PATH leaves it out
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+        return false;
     }
 
     private static String hash(Path script) {

@@ -42,10 +42,27 @@ public final class Baseline {
      * @throws IllegalArgumentException naming the path, what is wrong and the fix
      */
     public static Baseline load(Path path, double maxThroughputDrop, double maxLatencyRise) {
+        return load(path, maxThroughputDrop, maxLatencyRise, Map.of());
+    }
+
+    /**
+     * Reads an earlier vmbench run, or the results of the bash suite vmbench replaces (its results folder or its
+     * results CSV), whose pool aliases {@code poolAliases} maps to StorageClasses.
+     *
+     * @throws IllegalArgumentException naming the path, what is wrong and the fix
+     */
+    public static Baseline load(Path path, double maxThroughputDrop, double maxLatencyRise,
+            Map<String, String> poolAliases) {
         Path file = Files.isDirectory(path) ? path.resolve("summary.json") : path;
+        if (!Files.isRegularFile(file) && Files.isDirectory(path) && BashSuiteResults.isOne(path)
+                || Files.isRegularFile(path) && BashSuiteResults.isOne(path)) {
+            return new Baseline(path + " (bash suite)", BashSuiteResults.read(path, poolAliases), maxThroughputDrop,
+                    maxLatencyRise);
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("Baseline [" + path + "] has no summary.json. Fix: point "
-                    + "-Dvmbench.baseline at an earlier run's folder (target/vmbench/<run-id>) or its summary.json.");
+                    + "-Dvmbench.baseline at an earlier run's folder (target/vmbench/<run-id>) or its summary.json, or "
+                    + "at the bash suite's results folder or results-<RUN_ID>.csv.");
         }
         JsonNode summary;
         try {

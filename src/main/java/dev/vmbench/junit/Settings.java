@@ -44,14 +44,15 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides(),
                 Thresholds.Names.of(profiles));
         Baseline baseline = config.baseline().map(path -> Baseline.load(path, config.baselineThroughputDrop(),
-                config.baselineLatencyRise())).orElse(Baseline.NONE);
+                config.baselineLatencyRise(), config.baselinePools())).orElse(Baseline.NONE);
         Templates templates = Templates.in(config.templateDir());
         FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes(),
-                config.fioTimeoutMargin());
+                config.fioTimeoutMargin(), config.iodepth(), config.numjobs(), config.rateIops());
         List<VmGroupSpec> groups = Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(),
                 config.concurrency());
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),
                 name -> profiles.get(name).takesBlockSize());
+        requireFilesFit(config, jobs, permutations);
         String runId = config.resume().orElseGet(() -> LocalDateTime.now().format(DateTimeFormatter.ofPattern(
                 "yyyyMMdd-HHmmss")) + "-" + newToken());
         // a group none of whose tests is selected is not provisioned
@@ -199,17 +200,22 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             plan.append(String.format(java.util.Locale.ROOT, "  group %s: %d VM(s), %d test(s), data PVCs %d x %s, fio %s%n",
                     group, group.concurrency(), selected.size(), group.concurrency(), group.pvcSize(), minutes(fio)));
             selected.forEach(p -> plan.append("    ").append(p).append(" (").append(minutes(jobs.expected(p)))
-                    .append(")\n"));
+                    .append(": ").append(jobs.phases(p)).append(" phase(s) of runtime + ramp)\n"));
             total = total.plus(fio);
             tests += selected.size();
             vms = Math.max(vms, group.concurrency());
         }
+        // the jobs exactly as the guests will get them
+        for (FioPermutation p : permutations) {
+            results.writeDryRunJob(p, jobs.render(p));
+        }
         plan.append(String.format(java.util.Locale.ROOT, "%d group(s), %d test(s), at most %d VM(s) at once, data PVC "
-                + "capacity %s in all (groups run one after another, so at most %s at once); fio time %s plus "
-                + "provisioning (minutes per group on a real cluster); manifests in %s%n", groups.size(), tests, vms,
+                + "capacity %s in all (groups run one after another, so at most %s at once); fio time %s (every "
+                + "stonewalled phase of every test runs runtime + ramp, one test after another) plus provisioning "
+                + "(minutes per group on a real cluster); manifests in %s, jobs in %s%n", groups.size(), tests, vms,
                 capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).sum()),
                 capacity(groups.stream().mapToLong(g -> g.concurrency() * BenchConfig.bytes(g.pvcSize())).max()
-                        .orElse(0)), minutes(total), results.dir().resolve("manifests")));
+                        .orElse(0)), minutes(total), results.dir().resolve("manifests"), results.dir().resolve("jobs")));
         List<String> unknown = renderer.unknownUntilTheRun();
         if (unknown.isEmpty()) {
             plan.append("Data-disk claim properties and evictionStrategy were read (read-only) from ")
@@ -228,6 +234,9 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
     }
 
     private static String minutes(java.time.Duration d) {
+        if (d.toHours() > 0) {
+            return d.toHours() + " h " + d.toMinutesPart() + " min";
+        }
         return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s" : d.toSeconds() + " s";
     }
 
@@ -250,6 +259,9 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         settings.put("vmbench.runtime", config.runtime().toSeconds() + "s");
         settings.put("vmbench.ramp", config.ramp().toSeconds() + "s");
         settings.put("vmbench.fileSize", config.fileSizeBytes() + " bytes");
+        settings.put("vmbench.iodepth", String.valueOf(config.iodepth()));
+        settings.put("vmbench.numjobs", String.valueOf(config.numjobs()));
+        settings.put("vmbench.rateIops", String.valueOf(config.rateIops()));
         settings.put("vmbench.volumeMode", config.volumeMode().orElse("(the StorageProfile's)"));
         settings.put("vmbench.dataSource", config.dataSourceNamespace() + "/" + config.dataSourceName());
         settings.put("vmbench.rootDiskSize", config.rootDiskSize());
@@ -266,6 +278,26 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         settings.put("fio job template (" + config.templateDir().resolve("fio-job.fio.mustache") + ")",
                 digest(new String(templates.file("fio-job.fio.mustache"), java.nio.charset.StandardCharsets.UTF_8)));
         return settings;
+    }
+
+    /**
+     * A job that lays out several files (fio's own file per clone, as the bash suite's db-oltp has) needs that many
+     * times the file size on every data disk, with the same 10 % to spare as a single file.
+     */
+    static void requireFilesFit(BenchConfig config, FioJobs jobs, List<FioPermutation> permutations) {
+        for (FioPermutation permutation : permutations) {
+            int files = jobs.files(permutation).size();
+            long needed = files * config.fileSizeBytes();
+            for (String pvc : config.pvcSizes()) {
+                if (files > 1 && BenchConfig.quantityBytes(pvc) < needed + needed / 10) {
+                    throw new dev.vmbench.config.ConfigException("Profile [" + permutation.profile() + "] lays out "
+                            + files + " files of vmbench.fileSize [" + config.fileSizeBytes() + " bytes] on each VM's "
+                            + "data disk (" + (needed >> 20) + " MiB, plus 10 % to spare), which does not fit the PVC "
+                            + "size [" + pvc + "]. Fix: a smaller -Dvmbench.fileSize, a larger -Dvmbench.pvcSizes, or "
+                            + "leave the profile out of -Dvmbench.profiles.");
+                }
+            }
+        }
     }
 
     /** Refuses to resume a run whose settings changed, naming every difference and the fix. */

@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 /**
  * CPUs and memory of each VM in a group; requests equal limits.
  *
- * <p>Named presets {@code small} (1 CPU, 2Gi), {@code medium} (2, 4Gi), {@code large} (4, 8Gi),
- * {@code xlarge} (8, 16Gi), or a custom {@code CPUSxMEMORY} such as {@code 4x8Gi}.
+ * <p>Named presets {@code small} (2 CPUs, 4Gi), {@code medium} (4, 8Gi), {@code large} (8, 16Gi) — the bash
+ * suite's sizes, so a result keyed "small" means the same VM in both — and {@code xlarge} (16, 32Gi), or a custom
+ * {@code CPUSxMEMORY} such as {@code 4x8Gi}.
  */
 public record VmSize(String name, int cpus, String memory) {
 
@@ -17,10 +18,10 @@ public record VmSize(String name, int cpus, String memory) {
     private static final Pattern CUSTOM = Pattern.compile("(\\d{1,3})x(\\d{1,6}(Mi|Gi))");
 
     static {
-        PRESETS.put("small", new VmSize("small", 1, "2Gi"));
-        PRESETS.put("medium", new VmSize("medium", 2, "4Gi"));
-        PRESETS.put("large", new VmSize("large", 4, "8Gi"));
-        PRESETS.put("xlarge", new VmSize("xlarge", 8, "16Gi"));
+        PRESETS.put("small", new VmSize("small", 2, "4Gi"));
+        PRESETS.put("medium", new VmSize("medium", 4, "8Gi"));
+        PRESETS.put("large", new VmSize("large", 8, "16Gi"));
+        PRESETS.put("xlarge", new VmSize("xlarge", 16, "32Gi"));
     }
 
     /** Parses a preset name or {@code CPUSxMEMORY}; the message of the exception states the rule. */

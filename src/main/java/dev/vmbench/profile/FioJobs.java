@@ -22,9 +22,25 @@ public final class FioJobs {
     private final Duration ramp;
     private final long fileSizeBytes;
     private final Duration margin;
+    private final int iodepth;
+    private final int numjobs;
+    private final long rateIops;
 
     public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
             Duration margin) {
+        this(profiles, templates, runtime, ramp, fileSizeBytes, margin, 32, 4, 0);
+    }
+
+    /**
+     * @param iodepth  {@code ${IODEPTH}} of job files
+     * @param numjobs  {@code ${NUMJOBS}} of job files
+     * @param rateIops {@code ${RATE_IOPS_LINE}}: {@code rate_iops=N}, or nothing when 0
+     */
+    public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
+            Duration margin, int iodepth, int numjobs, long rateIops) {
+        this.iodepth = iodepth;
+        this.numjobs = numjobs;
+        this.rateIops = rateIops;
         this.margin = margin;
         this.profiles = profiles;
         this.templates = templates;
@@ -33,8 +49,34 @@ public final class FioJobs {
         this.fileSizeBytes = fileSizeBytes;
     }
 
+    /**
+     * The job file of a permutation. It ends with two comment lines the guest reads to tell whether the files are
+     * laid out already: {@code ; vmbench-files: NAME…} and {@code ; vmbench-file-size: BYTES}.
+     */
     public String render(FioPermutation permutation) {
+        String job = job(permutation);
+        return job + (job.endsWith("\n") ? "" : "\n") + "; vmbench-files: " + String.join(" ", JobFile.files(job))
+                + "\n; vmbench-file-size: " + fileSizeBytes + "\n";
+    }
+
+    /** The files one VM's job lays out, each of {@code vmbench.fileSize}. */
+    public java.util.List<String> files(FioPermutation permutation) {
+        return JobFile.files(job(permutation));
+    }
+
+    private String job(FioPermutation permutation) {
         FioProfile profile = profiles.get(permutation.profile());
+        if (profile.jobFile()) {
+            return "; vmbench job: profile " + profile.name() + ", block size " + permutation.blockSize()
+                    + " (a whole job file, placeholders filled in)\n" + JobFile.fill(profile.sections(), Map.of(
+                            "RUNTIME", Long.toString(runtime.toSeconds()),
+                            "RAMP_TIME", Long.toString(ramp.toSeconds()),
+                            "IODEPTH", Integer.toString(iodepth),
+                            "NUMJOBS", Integer.toString(numjobs),
+                            "FILE_SIZE", Long.toString(fileSizeBytes),
+                            "BLOCK_SIZE", permutation.blockSize().toString(),
+                            "RATE_IOPS_LINE", rateIops > 0 ? "rate_iops=" + rateIops : ""));
+        }
         String sections;
         try {
             sections = templates.renderText(profile.name() + ".fio", profile.sections(),
@@ -65,7 +107,8 @@ public final class FioJobs {
      * (or {@code wait_for_previous}), which waits for everything before it.
      */
     static long phases(String sections) {
-        String[] bodies = SECTION.split(sections);
+        // a job file's [global] is no job: its options apply to every section
+        String[] bodies = SECTION.split(sections.replaceFirst("(?m)^\\[global\\]$[^\\[]*", ""));
         long phases = 1;
         for (int i = 2; i < bodies.length; i++) {
             if (bodies[i].lines().map(String::trim).anyMatch(l -> l.equals("stonewall") || l.equals("wait_for_previous"))) {
@@ -75,13 +118,18 @@ public final class FioJobs {
         return phases;
     }
 
-    /** How long the permutation's fio runs when nothing goes wrong: its phases back to back. */
-    public Duration expected(FioPermutation permutation) {
-        return runtime.plus(ramp).multipliedBy(phases(profiles.get(permutation.profile()).sections()));
+    /** How many times fio's clock restarts in the permutation's job. */
+    public long phases(FioPermutation permutation) {
+        return phases(profiles.get(permutation.profile()).sections());
     }
 
-    /** How long laying out the test file may take: its size at a slow disk's pace, plus the margin. */
-    public Duration prefillBudget() {
-        return Duration.ofSeconds(fileSizeBytes / LAYOUT_BYTES_PER_SECOND).plus(margin);
+    /** How long the permutation's fio runs when nothing goes wrong: its phases back to back. */
+    public Duration expected(FioPermutation permutation) {
+        return runtime.plus(ramp).multipliedBy(phases(permutation));
+    }
+
+    /** How long laying out the permutation's files may take: their size at a slow disk's pace, plus the margin. */
+    public Duration prefillBudget(FioPermutation permutation) {
+        return Duration.ofSeconds(files(permutation).size() * fileSizeBytes / LAYOUT_BYTES_PER_SECOND).plus(margin);
     }
 }

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * The fio profiles of a folder ({@code test-profiles/profiles/} by default): one {@code NAME.fio} file
- * each, whose leading {@code ;} comment lines describe it.
+ * each, whose leading {@code ;} or {@code #} comment lines describe it.
  */
 public final class ProfileLibrary {
 
@@ -34,10 +34,15 @@ public final class ProfileLibrary {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".fio")).toList()) {
                 String name = file.getFileName().toString().replaceFirst("\\.fio$", "");
                 String text = Files.readString(file);
-                checkOwnOptions(file, text);
-                String description = text.lines().takeWhile(l -> l.startsWith(";"))
+                boolean jobFile = JobFile.isOne(text);
+                if (jobFile) {
+                    JobFile.check(file.getFileName().toString(), text);
+                } else {
+                    checkOwnOptions(file, text);
+                }
+                String description = text.lines().takeWhile(l -> l.startsWith(";") || l.startsWith("#"))
                         .map(l -> l.substring(1).trim()).collect(Collectors.joining(" "));
-                profiles.put(name, new FioProfile(name, description, text));
+                profiles.put(name, new FioProfile(name, description, text, jobFile));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read profile folder " + folder, e);

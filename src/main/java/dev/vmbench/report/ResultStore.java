@@ -94,6 +94,11 @@ public final class ResultStore {
         write(dir.resolve("swept.txt"), swept.isEmpty() ? "" : String.join("\n", swept) + "\n");
     }
 
+    /** A dry run's job for a permutation, as every group would install it. */
+    public synchronized void writeDryRunJob(FioPermutation permutation, String job) {
+        write(dir.resolve("jobs").resolve(permutation.slug() + ".fio"), job);
+    }
+
     public synchronized void writeJob(VmGroupSpec group, FioPermutation permutation, String job) {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve("job.fio"), job);
     }

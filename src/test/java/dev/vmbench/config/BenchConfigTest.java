@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmbench.matrix.BlockSize;
+import dev.vmbench.matrix.FioPermutation;
+import dev.vmbench.matrix.VmGroupSpec;
 import dev.vmbench.matrix.VmSize;
 import java.time.Duration;
 import java.util.HashMap;
@@ -94,9 +96,32 @@ class BenchConfigTest {
 
         assertThat(quick.concurrency()).containsExactly(1);
         assertThat(quick.profiles()).containsExactly("random-rw", "sequential-rw");
-        assertThat(quick.runtime()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(quick.runtime()).isEqualTo(Duration.ofSeconds(120));
         assertThat(quick.blockSizes()).containsExactly(BlockSize.parse("8k"));
-        assertThat(parse("pool", "gold", "vmbench.preset", "full").concurrency()).containsExactly(1, 4, 8, 16);
+        assertThat(parse("pool", "gold", "vmbench.preset", "full").concurrency()).containsExactly(1, 5, 10);
+    }
+
+    @Test
+    void theBashSuitesModesAreItsMatrices() {
+        BenchConfig full = parse("pool", "gold", "vmbench.preset", "full");
+        assertThat(full.vmSizes()).extracting(VmSize::cpus, VmSize::memory).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(2, "4Gi"), org.assertj.core.groups.Tuple.tuple(4, "8Gi"),
+                org.assertj.core.groups.Tuple.tuple(8, "16Gi"));
+        assertThat(full.pvcSizes()).containsExactly("150Gi", "500Gi", "1000Gi");
+        assertThat(full.profiles()).containsExactly("sequential-rw", "random-rw", "mixed-70-30", "db-oltp",
+                "app-server", "data-pipeline");
+        assertThat(full.blockSizes()).extracting(Object::toString).containsExactly("4k", "64k", "1m");
+        assertThat(full.runtime()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(full.ramp()).isEqualTo(Duration.ofSeconds(10));
+
+        BenchConfig rank = parse("pool", "gold", "vmbench.preset", "rank");
+        assertThat(rank.vmSizes()).extracting(VmSize::name).containsExactly("medium");
+        assertThat(rank.runtime()).isEqualTo(Duration.ofSeconds(60));
+        VmGroupSpec group = new VmGroupSpec("gold", rank.vmSizes().get(0), "150Gi", 1);
+        assertThat(java.util.stream.Stream.of("random-rw:4k", "random-rw:1m", "sequential-rw:4k", "sequential-rw:1m",
+                "mixed-70-30:4k", "mixed-70-30:1m").filter(p -> rank.selection().selects(group, new FioPermutation(
+                        p.split(":")[0], BlockSize.parse(p.split(":")[1]))))).containsExactly("random-rw:4k",
+                                "sequential-rw:1m", "mixed-70-30:4k");
     }
 
     @Test
@@ -106,7 +131,7 @@ class BenchConfigTest {
                 + "runs its own small one; set -Dpool or remove it. Fix: set -Dvmbench.preset=<value> or "
                 + "VMBENCH_PRESET=<value>; e.g. quick.");
         assertThatThrownBy(() -> parse("pool", "gold", "vmbench.preset", "huge")).hasMessage("Setting vmbench.preset "
-                + "(env VMBENCH_PRESET) = [huge] is not a preset: use quick, gate, rank or full. Fix: set "
+                + "(env VMBENCH_PRESET) = [huge] is not a preset: use gate, quick, overview, rank or full. Fix: set "
                 + "-Dvmbench.preset=<value> or VMBENCH_PRESET=<value>; e.g. quick.");
     }
 

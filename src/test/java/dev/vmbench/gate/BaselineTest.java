@@ -78,7 +78,8 @@ class BaselineTest {
     void badBaselinesSayWhatToPointAt() throws IOException {
         assertThatThrownBy(() -> Baseline.load(dir, 0.1, 0.2))
                 .hasMessage("Baseline [" + dir + "] has no summary.json. Fix: point -Dvmbench.baseline at an earlier "
-                        + "run's folder (target/vmbench/<run-id>) or its summary.json.");
+                        + "run's folder (target/vmbench/<run-id>) or its summary.json, or at the bash suite's results "
+                        + "folder or results-<RUN_ID>.csv.");
         Path broken = Files.writeString(dir.resolve("summary.json"), "{\"group\": ");
         assertThatThrownBy(() -> Baseline.load(broken, 0.1, 0.2)).hasMessageStartingWith("Baseline [" + broken
                 + "] is not valid JSON: ").hasMessageEndingWith(". Fix: use a summary.json written by vmbench.");

@@ -55,7 +55,7 @@ class MatrixTest {
                 + "bytes up to 64m, written like 4k, 64k or 1m");
         assertThatThrownBy(() -> VmSize.parse("0x4Gi")).hasMessage("is not a VM size: use one of small, medium, "
                 + "large, xlarge or CPUSxMEMORY like 4x8Gi");
-        assertThat(VmSize.parse("large")).isEqualTo(new VmSize("large", 4, "8Gi"));
+        assertThat(VmSize.parse("large")).as("the bash suite's large").isEqualTo(new VmSize("large", 8, "16Gi"));
         assertThat(VmSize.parse("16x64Gi")).isEqualTo(new VmSize("16x64Gi", 16, "64Gi"));
     }
 }
