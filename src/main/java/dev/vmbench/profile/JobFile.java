@@ -126,7 +126,13 @@ public final class JobFile {
                 files.add(filename);
                 continue;
             }
-            int clones = Integer.parseInt(section.options().getOrDefault("numjobs", global.getOrDefault("numjobs", "1")));
+            String numjobs = section.options().getOrDefault("numjobs", global.getOrDefault("numjobs", "1"));
+            if (!numjobs.matches("\\d{1,4}")) {
+                throw new IllegalArgumentException("Job section [" + section.name() + "] has numjobs [" + numjobs
+                        + "]; vmbench counts the files of each worker and needs a plain number. Fix: write numjobs=N "
+                        + "or numjobs=${NUMJOBS}.");
+            }
+            int clones = Integer.parseInt(numjobs);
             for (int clone = 0; clone < clones; clone++) {
                 files.add(section.name() + "." + clone + ".0");
             }

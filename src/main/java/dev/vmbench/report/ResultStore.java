@@ -26,7 +26,7 @@ import java.util.Map;
  * A run's folder, {@code target/vmbench/<run-id>/}, written as results arrive so an interrupted run keeps
  * everything it measured: {@code plan.json}, {@code manifests/}, {@code <group>/<permutation>/<vm>.json}
  * (raw fio), {@code results.csv}, {@code timings.csv}, {@code summary.json}, {@code provisioning.log},
- * {@code <group>/sysinfo/}, {@code <group>/diagnostics/}. Safe for concurrent use.
+ * {@code <group>/sysinfo/}, {@code <group>/console/}, {@code <group>/diagnostics/}. Safe for concurrent use.
  */
 public final class ResultStore {
 

@@ -84,6 +84,9 @@ class BenchConfigTest {
             vmbench.dataSource  | fedora     | Setting vmbench.dataSource (env VMBENCH_DATASOURCE) = [fedora] must be NAMESPACE/NAME of a DataSource. Fix: set -Dvmbench.dataSource=<value> or VMBENCH_DATASOURCE=<value>; e.g. my-images/rhel9.
             vmbench.namespace   | Storage_QA | Setting vmbench.namespace (env VMBENCH_NAMESPACE) = [Storage_QA] is not a namespace name (lower-case DNS label, ≤ 63). Fix: set -Dvmbench.namespace=<value> or VMBENCH_NAMESPACE=<value>; e.g. storage-qa.
             vmbench.baselineLatencyRise | 150%  | Setting vmbench.baselineLatencyRise (env VMBENCH_BASELINELATENCYRISE) = [150%] is not a percentage from 0 to 100: write it like 10%. Fix: set -Dvmbench.baselineLatencyRise=<value> or VMBENCH_BASELINELATENCYRISE=<value>; e.g. 50%.
+            vmbench.embedded.guests | vm   | Setting vmbench.embedded.guests (env VMBENCH_EMBEDDED_GUESTS) = [vm] must be sandbox or qemu. Fix: set -Dvmbench.embedded.guests=<value> or VMBENCH_EMBEDDED_GUESTS=<value>; e.g. qemu.
+            vmbench.iodepth     | 0          | Setting vmbench.iodepth (env VMBENCH_IODEPTH) = [0] must be a whole number from 1 to 65536. Fix: set -Dvmbench.iodepth=<value> or VMBENCH_IODEPTH=<value>; e.g. 16.
+            vmbench.baselinePools | rep3     | Setting vmbench.baselinePools (env VMBENCH_BASELINEPOOLS) = [rep3] is not ALIAS=STORAGECLASS (a bash-suite pool alias, then a StorageClass name). Fix: set -Dvmbench.baselinePools=<value> or VMBENCH_BASELINEPOOLS=<value>; e.g. rep3=ocs-storagecluster-ceph-rbd.
             pool                | Gold_Tier  | Setting pool (env VMBENCH_POOL) = [Gold_Tier] is not a StorageClass name (lower-case DNS subdomain). Fix: set -Dpool=<value> or VMBENCH_POOL=<value>; e.g. -Dpool=ocs-storagecluster-ceph-rbd.
             """)
     void aBadValueNamesKeyValueRuleAndFix(String key, String value, String message) {
@@ -99,6 +102,19 @@ class BenchConfigTest {
         assertThat(quick.runtime()).isEqualTo(Duration.ofSeconds(120));
         assertThat(quick.blockSizes()).containsExactly(BlockSize.parse("8k"));
         assertThat(parse("pool", "gold", "vmbench.preset", "full").concurrency()).containsExactly(1, 5, 10);
+    }
+
+    @Test
+    void realGuestsAreTheEmbeddedClustersAndSlowerToBoot() {
+        BenchConfig qemu = parse("vmbench.embedded.guests", "qemu");
+        assertThat(qemu.readyTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(qemu.concurrency()).containsExactly(1);
+        assertThat(parse("vmbench.embedded.guests", "qemu", "vmbench.readyTimeout", "20m").readyTimeout())
+                .isEqualTo(Duration.ofMinutes(20));
+        assertThatThrownBy(() -> parse("pool", "gold", "vmbench.embedded.guests", "qemu")).hasMessage("Setting "
+                + "vmbench.embedded.guests (env VMBENCH_EMBEDDED_GUESTS) = [qemu] chooses the embedded cluster's guests, "
+                + "and pool [gold] selects a real one; remove it. Fix: set -Dvmbench.embedded.guests=<value> or "
+                + "VMBENCH_EMBEDDED_GUESTS=<value>; e.g. qemu.");
     }
 
     @Test

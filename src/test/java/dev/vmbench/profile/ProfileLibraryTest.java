@@ -92,6 +92,17 @@ class ProfileLibraryTest {
     }
 
     @Test
+    void aWorkerCountVmbenchCannotCountIsRefused(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("odd.fio"), "[global]\nsize=${FILE_SIZE}\n[w]\nrw=write\nnumjobs=four\n");
+        FioJobs jobs = new FioJobs(ProfileLibrary.load(dir), Templates.in(Path.of("templates")), Duration.ofSeconds(1),
+                Duration.ZERO, 1L << 20, Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> jobs.files(new FioPermutation("odd", BlockSize.NATIVE))).hasMessage("Job section [w] "
+                + "has numjobs [four]; vmbench counts the files of each worker and needs a plain number. Fix: write "
+                + "numjobs=N or numjobs=${NUMJOBS}.");
+    }
+
+    @Test
     void sectionsRunTogetherUnlessALaterOneIsStonewalled() {
         assertThat(FioJobs.phases(SHIPPED.get("random-rw").sections())).isEqualTo(2);
         assertThat(FioJobs.phases(SHIPPED.get("db-oltp").sections())).isEqualTo(4);
