@@ -97,31 +97,48 @@ public final class Baseline {
     public List<String> regressions(FioRun run) {
         Map<String, double[]> before = permutations.get(run.group() + " / " + run.permutation());
         List<String> found = new ArrayList<>();
-        if (before == null) {
-            return found;
-        }
-        for (GroupMetrics now : GroupMetrics.of(run)) {
-            double[] then = before.get(now.key());
-            if (then == null) {
-                continue;
-            }
-            double iopsChange = then[0] == 0 ? 0 : (now.iops() - then[0]) / then[0];
-            if (iopsChange < -maxThroughputDrop) {
-                found.add(String.format(Locale.ROOT, "%s IOPS %.0f vs %.0f (%+.1f %%, allowed -%.0f %%)", now.key(),
-                        now.iops(), then[0], iopsChange * 100, maxThroughputDrop * 100));
-            }
-            double p99Change = then[1] == 0 ? 0 : (now.worstClatP99Ns() - then[1]) / then[1];
-            if (p99Change > maxLatencyRise) {
-                found.add(String.format(Locale.ROOT, "%s p99 %.2f ms vs %.2f ms (%+.1f %%, allowed +%.0f %%)",
-                        now.key(), now.worstClatP99Ns() / 1e6, then[1] / 1e6, p99Change * 100, maxLatencyRise * 100));
+        if (before != null) {
+            for (GroupMetrics now : GroupMetrics.of(run)) {
+                regressed(now.key(), new double[] {now.iops(), now.worstClatP99Ns(), now.bandwidthBytes()},
+                        before.get(now.key()), found);
             }
         }
         return found;
     }
 
     /**
+     * Every regression of a later run's results (read like a baseline) against this one, per permutation both ran,
+     * each prefixed with its permutation.
+     */
+    public List<String> regressions(Baseline later) {
+        List<String> found = new ArrayList<>();
+        both(later, (permutation, job, now, then) -> {
+            List<String> here = new ArrayList<>();
+            regressed(job, now, then, here);
+            here.forEach(r -> found.add(permutation + ": " + r));
+        });
+        return found;
+    }
+
+    private void regressed(String job, double[] now, double[] then, List<String> found) {
+        if (then == null) {
+            return;
+        }
+        double iopsChange = then[0] == 0 ? 0 : (now[0] - then[0]) / then[0];
+        if (iopsChange < -maxThroughputDrop) {
+            found.add(String.format(Locale.ROOT, "%s IOPS %.0f vs %.0f (%+.1f %%, allowed -%.0f %%)", job, now[0],
+                    then[0], iopsChange * 100, maxThroughputDrop * 100));
+        }
+        double p99Change = then[1] == 0 ? 0 : (now[1] - then[1]) / then[1];
+        if (p99Change > maxLatencyRise) {
+            found.add(String.format(Locale.ROOT, "%s p99 %.2f ms vs %.2f ms (%+.1f %%, allowed +%.0f %%)", job,
+                    now[1] / 1e6, then[1] / 1e6, p99Change * 100, maxLatencyRise * 100));
+        }
+    }
+
+    /**
      * This run next to the baseline, one row per permutation × job section × direction both ran:
-     * {@code [permutation, job direction, iops now, iops then, bw now, bw then, p99 now, p99 then]}.
+     * {@code [permutation, job direction, iops now vs then, MiB/s now vs then, p99 now vs then]}.
      */
     public List<String[]> compare(List<FioRun> runs) {
         List<String[]> rows = new ArrayList<>();
@@ -133,13 +150,42 @@ public final class Baseline {
             for (GroupMetrics now : GroupMetrics.of(run)) {
                 double[] then = before.get(now.key());
                 if (then != null) {
-                    rows.add(new String[] {run.group() + " / " + run.permutation(), now.key(),
-                        delta(now.iops(), then[0], "%.0f"), delta(now.bandwidthBytes() / 1048576, then[2] / 1048576, "%.1f"),
-                        delta(now.worstClatP99Ns() / 1e6, then[1] / 1e6, "%.2f")});
+                    rows.add(row(run.group() + " / " + run.permutation(), now.key(),
+                            new double[] {now.iops(), now.worstClatP99Ns(), now.bandwidthBytes()}, then));
                 }
             }
         }
         return rows;
+    }
+
+    /** A later run's results (read like a baseline) next to this one, as {@link #compare(List)} has them. */
+    public List<String[]> compare(Baseline later) {
+        List<String[]> rows = new ArrayList<>();
+        both(later, (permutation, job, now, then) -> rows.add(row(permutation, job, now, then)));
+        return rows;
+    }
+
+    private interface Pair {
+        void accept(String permutation, String job, double[] now, double[] then);
+    }
+
+    /** Every permutation × job both this and {@code later} hold, in a stable order. */
+    private void both(Baseline later, Pair pair) {
+        new java.util.TreeMap<>(later.permutations).forEach((permutation, jobs) -> {
+            Map<String, double[]> before = permutations.get(permutation);
+            if (before != null) {
+                new java.util.TreeMap<>(jobs).forEach((job, now) -> {
+                    if (before.containsKey(job)) {
+                        pair.accept(permutation, job, now, before.get(job));
+                    }
+                });
+            }
+        });
+    }
+
+    private static String[] row(String permutation, String job, double[] now, double[] then) {
+        return new String[] {permutation, job, delta(now[0], then[0], "%.0f"),
+            delta(now[2] / 1048576, then[2] / 1048576, "%.1f"), delta(now[1] / 1e6, then[1] / 1e6, "%.2f")};
     }
 
     private static String delta(double now, double then, String format) {

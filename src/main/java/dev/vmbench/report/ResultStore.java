@@ -214,6 +214,11 @@ public final class ResultStore {
      * bandwidth (MiB/s) and worst p99 (ms) against the baseline's, with the change. Returns the HTML.
      */
     public synchronized String writeComparison(String baseline, List<String[]> rows) {
+        return writeComparison(dir, runId, baseline, rows);
+    }
+
+    /** The same, for run {@code runId} whose folder is {@code dir} (no session needed: two runs on disk). */
+    public static String writeComparison(Path dir, String runId, String baseline, List<String[]> rows) {
         StringBuilder md = new StringBuilder("# vmbench run " + runId + " compared with " + baseline + "\n\n"
                 + "| permutation | job direction | IOPS | MiB/s | worst p99 (ms) |\n|---|---|---|---|---|\n");
         StringBuilder html = new StringBuilder("<html><head><meta charset='utf-8'><title>vmbench comparison</title>"
@@ -232,8 +237,12 @@ public final class ResultStore {
             md.append("\n(no permutation of this run was in the baseline)\n");
         }
         html.append("</table></body></html>");
-        write(dir.resolve("comparison.md"), md.toString());
-        write(dir.resolve("comparison.html"), html.toString());
+        try {
+            Files.writeString(dir.resolve("comparison.md"), md.toString());
+            Files.writeString(dir.resolve("comparison.html"), html.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the comparison in " + dir, e);
+        }
         return html.toString();
     }
 
