@@ -69,6 +69,34 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void aGuestWhoseClockIsOffIsToldTheStartInItsOwnClockAndTheVmsProvablyRunTogether() throws IOException {
+        // when: two VMs, the first one's clock 3 s ahead
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "lite-random",
+                "vmbench.blockSizes", "4k", "vmbench.concurrency", "2", "vmbench.embedded.faults", "clock-skew",
+                "vmbench.runtime", "2s"));
+
+        // then: it passes, the measuring starts lie within 50 ms of each other on one clock, and they overlap
+        assertThat(run.tests().values()).singleElement().matches(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL,
+                "successful");
+        List<String> timings = Files.readAllLines(run.runDir().resolve("timings.csv"));
+        List<String> header = List.of(timings.get(0).split(","));
+        String[] row = timings.get(1).split(",");
+        assertThat(Long.parseLong(row[header.indexOf("start_spread_ms")])).isBetween(0L, 50L);
+        assertThat(Double.parseDouble(row[header.indexOf("overlap_pct")])).isGreaterThan(95);
+        // and the guest's clock really was ahead: fio stamped its output about 3 s later than the other VM's
+        List<Long> stamps = new ArrayList<>();
+        for (JsonNode test : run.testResults()) {
+            for (JsonNode attachment : SuiteRun.attachments(test)) {
+                if (attachment.path("name").asText().matches("fio .*\\.json")) {
+                    stamps.add(SuiteRun.json(run.attachment(attachment)).path("timestamp_ms").asLong());
+                }
+            }
+        }
+        assertThat(stamps).hasSize(2);
+        assertThat(Math.abs(stamps.get(0) - stamps.get(1))).isBetween(2_500L, 3_500L);
+    }
+
+    @Test
     void theReportShowsStepsJobMetricsChartsEnvironmentAndARunSummary() throws IOException {
         // when: two groups x two permutations
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "sequential-rw,lite-db-oltp",

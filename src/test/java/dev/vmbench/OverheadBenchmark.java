@@ -30,7 +30,7 @@ class OverheadBenchmark {
     @Test
     void orchestrationOverheadPerPermutation() throws IOException {
         List<String> rows = new ArrayList<>();
-        rows.add("| VMs | fio runtime per section | permutations | overhead median | overhead max | start skew max "
+        rows.add("| VMs | fio runtime per section | permutations | overhead median | overhead max | start spread max "
                 + "| median swap / prefill / collect |");
         rows.add("|---|---|---|---|---|---|---|");
         for (int vms : scenarioVms()) {
@@ -45,7 +45,7 @@ class OverheadBenchmark {
                 List<String> lines = Files.readAllLines(run.runDir().resolve("timings.csv"));
                 List<String> header = List.of(lines.get(0).split(","));
                 List<Long> overhead = column(lines, header.indexOf("overhead_ms"));
-                List<Long> skew = column(lines, header.indexOf("start_skew_ms"));
+                List<Long> skew = column(lines, header.indexOf("start_spread_ms"));
                 List<Long> swap = column(lines, header.indexOf("swap_ms"));
                 List<Long> prefill = column(lines, header.indexOf("prefill_ms"));
                 List<Long> collect = column(lines, header.indexOf("collect_ms"));

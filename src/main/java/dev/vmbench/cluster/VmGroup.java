@@ -99,6 +99,12 @@ public final class VmGroup implements AutoCloseable {
             requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
         });
+        // each guest is told the shared instant in its own clock, so a guest whose clock is off still starts on time
+        List<Duration> offsets = Parallel.each(pool, guests, g -> g.agent().clockOffset());
+        Map<String, Duration> offsetOf = new LinkedHashMap<>();
+        for (int i = 0; i < guests.size(); i++) {
+            offsetOf.put(guests.get(i).name(), offsets.get(i));
+        }
         long t1 = System.nanoTime();
         List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it", () -> {
             // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
@@ -106,7 +112,7 @@ public final class VmGroup implements AutoCloseable {
             long deliveryMillis = Math.max(0, (t1 - t0) / 1_000_000 - longest(prefilled).toMillis());
             Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0
                     : Math.min(5_000, 50 + deliveryMillis * 5 / 4));
-            return runEverywhere(g -> g.agent().start(at), jobs.budget(permutation));
+            return runEverywhere(g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
         Map<String, String> raw = events.phase("collect fio's JSON", () -> {
@@ -125,13 +131,26 @@ public final class VmGroup implements AutoCloseable {
         requireSameInstances(permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
-        raw.forEach((vm, text) -> metrics.addAll(FioOutput.parse(vm, text).metrics()));
-        double firstStart = statuses.stream().mapToDouble(GuestStatus::started).min().orElse(Double.NaN);
-        double lastStart = statuses.stream().mapToDouble(GuestStatus::started).max().orElse(Double.NaN);
-        double lastEnd = statuses.stream().mapToDouble(GuestStatus::finished).max().orElse(Double.NaN);
+        // every VM's measuring window on this machine's clock: from fio's start plus its warm-up to the end fio
+        // stamped on its output, each guest's clock offset taken out
+        List<double[]> windows = new ArrayList<>();
+        for (int i = 0; i < guests.size(); i++) {
+            String text = raw.get(guests.get(i).name());
+            double offset = offsetOf.get(guests.get(i).name()).toNanos() / 1e9;
+            FioOutput output = FioOutput.parse(guests.get(i).name(), text);
+            metrics.addAll(output.metrics());
+            double start = statuses.get(i).started() - offset;
+            double end = output.endEpochMillis().isPresent() ? output.endEpochMillis().getAsLong() / 1000.0 - offset
+                    : statuses.get(i).finished() - offset;
+            windows.add(new double[] {start + jobs.ramp().toNanos() / 1e9, end});
+        }
+        double firstStart = windows.stream().mapToDouble(w -> w[0]).min().orElse(Double.NaN);
+        double lastStart = windows.stream().mapToDouble(w -> w[0]).max().orElse(Double.NaN);
+        double lastEnd = windows.stream().mapToDouble(w -> w[1]).max().orElse(Double.NaN);
+        double ramp = jobs.ramp().toNanos() / 1e9;
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
-                seconds(lastStart - firstStart), seconds(lastEnd - firstStart), Duration.ofNanos(t4 - t3),
-                Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore);
+                seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
+                Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
         FioRun run = new FioRun(spec, permutation, raw, metrics, timings, provisioning);
         events.onRun(run);
         return run;

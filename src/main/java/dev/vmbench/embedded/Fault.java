@@ -56,13 +56,19 @@ public enum Fault {
     VMI_RECREATED,
     /** The run's identity may not create namespaces (and the run's namespace does not exist yet). */
     NAMESPACE_FORBIDDEN,
+    /**
+     * The first guest of each group runs 3 s ahead of this machine's clock (every process in it, fio included, by
+     * libfaketime): the harness must tell it the start instant in its own clock.
+     */
+    CLOCK_SKEW,
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES;
 
     /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
     boolean sandboxOnly() {
         return switch (this) {
-            case FIO_FAILS, FIO_HANGS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED ->
+            case FIO_FAILS, FIO_HANGS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED,
+                    CLOCK_SKEW ->
                     true;
             default -> false;
         };

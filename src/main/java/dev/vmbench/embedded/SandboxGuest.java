@@ -73,6 +73,8 @@ final class SandboxGuest implements EmbeddedGuest {
             KeyPair hostKey = faults.contains(Fault.WRONG_HOST_KEY) ? KeyUtils.generateKeyPair("ssh-ed25519", 256)
                     : hostKey(cloudConfig.path("ssh_keys").path("ed25519_private").asText());
             String userName = user.path("name").asText();
+            Map<String, String> clock = faults.contains(Fault.CLOCK_SKEW) && vm.endsWith("-0") ? skewedClock(vm)
+                    : Map.of();
 
             java.util.concurrent.atomic.AtomicBoolean startLost =
                     new java.util.concurrent.atomic.AtomicBoolean(!faults.contains(Fault.START_LOST));
@@ -97,7 +99,7 @@ final class SandboxGuest implements EmbeddedGuest {
                 if (command.contains("start --at") && measured.compareAndSet(false, true)) {
                     onMeasure.run();
                 }
-                return new BashCommand(root, command);
+                return new BashCommand(root, command, clock);
             });
             try {
                 server.start();
@@ -125,6 +127,19 @@ final class SandboxGuest implements EmbeddedGuest {
     @Override
     public java.net.InetSocketAddress address() {
         return new java.net.InetSocketAddress(host, server.getPort());
+    }
+
+    /** What makes every process of the guest see a clock 3 s ahead (fault clock-skew): libfaketime, preloaded. */
+    private static Map<String, String> skewedClock(String vm) {
+        for (String lib : List.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")) {
+            if (Files.isRegularFile(Path.of(lib))) {
+                LOG.info("Sandbox {} runs 3 s ahead of this machine's clock (fault clock-skew)", vm);
+                return Map.of("LD_PRELOAD", lib, "FAKETIME", "+3s");
+            }
+        }
+        throw new IllegalStateException("Fault clock-skew needs libfaketime to move a sandbox's clock, and it is not "
+                + "installed. Fix: apt-get install -y faketime");
     }
 
     private static boolean measuring(Path root) {
@@ -235,15 +250,17 @@ final class SandboxGuest implements EmbeddedGuest {
     private static final class BashCommand implements Command {
         private final Path root;
         private final String command;
+        private final Map<String, String> clock;
         private InputStream in;
         private OutputStream out;
         private OutputStream err;
         private ExitCallback exit;
         private Process process;
 
-        BashCommand(Path root, String command) {
+        BashCommand(Path root, String command, Map<String, String> clock) {
             this.root = root;
             this.command = command;
+            this.clock = clock;
         }
 
         @Override
@@ -272,6 +289,7 @@ final class SandboxGuest implements EmbeddedGuest {
             Map<String, String> vars = builder.environment();
             vars.put("VMBENCH_ROOT", root.toString());
             vars.put("VMBENCH_RUNNER", "process");
+            vars.putAll(clock);
             vars.put("PATH", root.resolve("usr/local/bin") + ":" + vars.getOrDefault("PATH", "/usr/bin:/bin"));
             process = builder.start();
             Thread stdin = pump(in, process.getOutputStream(), true);

@@ -84,6 +84,15 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
     }
 
     /** One row per job section and direction that did I/O. Duplicate job names get {@code #2}, {@code #3}… */
+    /** When fio wrote this output (its run's end), by the guest's clock: {@code timestamp_ms}, or fio 2's seconds. */
+    public java.util.OptionalLong endEpochMillis() {
+        if (json.path("timestamp_ms").canConvertToLong()) {
+            return java.util.OptionalLong.of(json.path("timestamp_ms").asLong());
+        }
+        return json.path("timestamp").canConvertToLong()
+                ? java.util.OptionalLong.of(json.path("timestamp").asLong() * 1000) : java.util.OptionalLong.empty();
+    }
+
     public List<FioMetrics> metrics() {
         List<FioMetrics> rows = new ArrayList<>();
         int phase = -1;

@@ -28,7 +28,12 @@ public enum Metric {
     /** Provisioning: one VM from create to guest ready (SSH and cloud-init), in nanoseconds. */
     VM_READY("vm-ready"),
     /** Provisioning: the whole group from create to every guest ready, in nanoseconds. Group-level. */
-    GROUP_READY("group-ready");
+    GROUP_READY("group-ready"),
+    /**
+     * Concurrency: the share of the group's measured window during which every VM was measuring (a fraction, 1 =
+     * all together). Group-level; below its minimum the run is no concurrent measurement, so the test breaks.
+     */
+    OVERLAP("overlap");
 
     private final String spelling;
 
@@ -41,7 +46,7 @@ public enum Metric {
     }
 
     public boolean isLatency() {
-        return this != IOPS && this != BW && this != IOPS_CV;
+        return this != IOPS && this != BW && this != IOPS_CV && this != OVERLAP;
     }
 
     /** Judged on the group's provisioning ({@link Provisioning}), not on fio's output. */
@@ -56,7 +61,7 @@ public enum Metric {
 
     /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
     public boolean isGroupLevel() {
-        return this == IOPS_CV;
+        return this == IOPS_CV || this == OVERLAP;
     }
 
     public double of(FioMetrics m) {
@@ -69,7 +74,7 @@ public enum Metric {
             case CLAT_P95, SYNC_P95 -> m.clatP95Ns();
             case CLAT_P99, SYNC_P99 -> m.clatP99Ns();
             case CLAT_P99_9, SYNC_P99_9 -> m.clatP999Ns();
-            case IOPS_CV, VM_READY, GROUP_READY -> Double.NaN;
+            case IOPS_CV, VM_READY, GROUP_READY, OVERLAP -> Double.NaN;
         };
     }
 
@@ -78,7 +83,7 @@ public enum Metric {
         if (this == IOPS) {
             return String.format(Locale.ROOT, "%.0f IOPS", value);
         }
-        if (this == IOPS_CV) {
+        if (this == IOPS_CV || this == OVERLAP) {
             return String.format(Locale.ROOT, "%.1f %%", value * 100);
         }
         if (this == BW) {

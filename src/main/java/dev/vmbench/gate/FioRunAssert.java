@@ -43,12 +43,36 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         if (actual.metrics().isEmpty()) {
             failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
         }
+        requireConcurrent(actual, limits);
         List<String> breaches = breaches(actual, limits).stream().map(Breach::message).toList();
         if (!breaches.isEmpty()) {
             failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
                     String.join(System.lineSeparator() + "  - ", breaches));
         }
         return this;
+    }
+
+    /** Unless a thresholds file says otherwise, 95 % of a group's measured window must have every VM measuring. */
+    static final double DEFAULT_MIN_OVERLAP = 0.95;
+
+    /**
+     * A group whose VMs did not measure together is no concurrent measurement: nothing about the storage can be
+     * judged from it, so the test breaks (an {@link IllegalStateException}, not a failed assertion).
+     */
+    private static void requireConcurrent(FioRun run, Limits limits) {
+        Limit limit = limits.all().stream().filter(l -> l.metric() == dev.vmbench.fio.Metric.OVERLAP).findFirst()
+                .orElse(null);
+        double minimum = limit == null ? DEFAULT_MIN_OVERLAP : limit.value();
+        double overlap = run.timings().overlapPct() / 100;
+        if (overlap < minimum) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s: the VMs did not measure "
+                    + "together: every VM was measuring during %.1f %% of the group's measured window, below "
+                    + "min-overlap %.0f %% (%s), and their measuring starts spread over %d ms. This is not a "
+                    + "concurrent measurement, so it is not judged and its sums are not group throughput. Fix: see "
+                    + "start_spread_ms and overlap_pct in timings.csv (a guest that started late or ended early), then "
+                    + "run it again", run, overlap * 100, minimum * 100, limit == null ? "the default" : limit.key()
+                    + " " + limit.written() + " from " + limit.origin(), run.timings().startSpread().toMillis()));
+        }
     }
 
     /**

@@ -49,10 +49,47 @@ public final class GuestAgent {
         return GuestStatus.parse(r.stdout());
     }
 
+    /**
+     * How far the guest's clock is ahead of this machine's (negative: behind), as NTP estimates it: of several
+     * probes, the one with the shortest round trip, read at its midpoint. What the guest's clock says, minus this,
+     * is this machine's time.
+     */
+    public Duration clockOffset() {
+        Duration best = Duration.ZERO;
+        long shortest = Long.MAX_VALUE;
+        for (int probe = 0; probe < 5; probe++) {
+            Instant sent = Instant.now();
+            CommandResult r = shell.exec("date +%s.%N", "", QUICK, true);
+            Instant received = Instant.now();
+            ensureOk("date", r);
+            String[] guest = r.stdout().trim().split("\\.", 2);
+            Instant guestNow;
+            try {
+                guestNow = Instant.ofEpochSecond(Long.parseLong(guest[0]), guest.length > 1
+                        ? Long.parseLong((guest[1] + "000000000").substring(0, 9)) : 0);
+            } catch (NumberFormatException e) {
+                throw new GuestException("VM " + vm() + " answered 'date +%s.%N' with [" + r.stdout().trim() + "], not "
+                        + "epoch seconds, so its clock cannot be compared. Fix: a guest with GNU date (coreutils).");
+            }
+            long roundTrip = Duration.between(sent, received).toNanos();
+            if (roundTrip < shortest) {
+                shortest = roundTrip;
+                best = Duration.between(sent.plusNanos(roundTrip / 2), guestNow);
+            }
+        }
+        return best;
+    }
+
     /** Launches fio to begin at {@code at} (the guest sleeps until then, so VMs start together). */
     public GuestStatus start(Instant at) {
-        String verb = "start --at " + String.format(Locale.ROOT, "%d.%03d", at.getEpochSecond(),
-                at.getNano() / 1_000_000);
+        return start(at, Duration.ZERO);
+    }
+
+    /** The same, for a guest whose clock is {@code clockOffset} ahead: it is told {@code at} in its own clock. */
+    public GuestStatus start(Instant at, Duration clockOffset) {
+        Instant guestAt = at.plus(clockOffset);
+        String verb = "start --at " + String.format(Locale.ROOT, "%d.%03d", guestAt.getEpochSecond(),
+                guestAt.getNano() / 1_000_000);
         try {
             return send(verb);
         } catch (GuestShell.SessionLostException e) {

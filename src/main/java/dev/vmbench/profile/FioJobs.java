@@ -118,6 +118,11 @@ public final class FioJobs {
         return phases;
     }
 
+    /** fio's warm-up per phase, not measured. */
+    public Duration ramp() {
+        return ramp;
+    }
+
     /** How many times fio's clock restarts in the permutation's job. */
     public long phases(FioPermutation permutation) {
         return phases(profiles.get(permutation.profile()).sections());

@@ -28,7 +28,7 @@ public final class Thresholds {
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
             "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-sync-mean", "max-sync-p50",
             "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv", "max-vm-ready",
-            "max-group-ready");
+            "max-group-ready", "min-overlap");
 
     /**
      * The names a thresholds file may use besides limit keys: every profile of the library and every job section
@@ -317,6 +317,15 @@ public final class Thresholds {
                     + ". Fix: use one of " + String.join(", ", KEYS) + ".");
         }
         Metric metric = Metric.bySpelling(key.substring(4));
+        if (metric == Metric.OVERLAP) {
+            Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
+            if (!pct.matches() || Double.parseDouble(pct.group(1)) > 100) {
+                throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a share. Fix: "
+                        + "write a percentage from 0 to 100 like 95% (of the group's measured window in which every VM "
+                        + "measured).");
+            }
+            return new Limit(key, metric, true, Double.parseDouble(pct.group(1)) / 100, written.trim(), origin);
+        }
         if (metric == Metric.IOPS_CV) {
             Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
             if (!pct.matches()) {

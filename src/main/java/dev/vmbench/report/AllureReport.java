@@ -90,7 +90,7 @@ public final class AllureReport {
     /** The key of one table cell: a VM ({@code all} for the group's row), its job and direction, a metric's column. */
     public static String cell(String vm, String job, String direction, dev.vmbench.fio.Metric metric) {
         String column = switch (metric) {
-            case IOPS, IOPS_CV -> "IOPS";
+            case IOPS, IOPS_CV, OVERLAP -> "IOPS";
             case BW -> "MiB/s";
             case CLAT_MEAN, SYNC_MEAN -> "clat mean";
             case CLAT_P50, SYNC_P50 -> "p50";
@@ -130,8 +130,9 @@ public final class AllureReport {
                 worst(ms, FioMetrics::clatMeanNs), worst(ms, FioMetrics::clatP50Ns), worst(ms, FioMetrics::clatP90Ns),
                 worst(ms, FioMetrics::clatP95Ns), worst(ms, FioMetrics::clatP99Ns), worst(ms, FioMetrics::clatP999Ns)));
         html.append("</table><p>swap ").append(run.timings().swap().toMillis()).append(" ms · prefill ")
-                .append(run.timings().prefill().toMillis()).append(" ms · start skew ")
-                .append(run.timings().startSkew().toMillis()).append(" ms · fio ")
+                .append(run.timings().prefill().toMillis()).append(" ms · start spread ")
+                .append(run.timings().startSpread().toMillis()).append(" ms · overlap ")
+                .append(String.format(java.util.Locale.ROOT, "%.1f", run.timings().overlapPct())).append(" % · fio ")
                 .append(run.timings().fio().toMillis()).append(" ms · collect ")
                 .append(run.timings().collect().toMillis()).append(" ms · SSH reconnects ")
                 .append(run.timings().reconnects()).append("</p>");

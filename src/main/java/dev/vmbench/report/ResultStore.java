@@ -34,7 +34,7 @@ public final class ResultStore {
             + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p90_ns,clat_p95_ns,clat_p99_ns,"
             + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct,group_clat_p99_ns";
     static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
-            + "prefill_ms,start_skew_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects";
+            + "prefill_ms,start_spread_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects,overlap_pct";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -136,8 +136,8 @@ public final class ResultStore {
         }
         RunTimings t = run.timings();
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
-                t.prefill().toMillis(), t.startSkew().toMillis(), t.fio().toMillis(), t.collect().toMillis(),
-                t.total().toMillis(), t.overhead().toMillis(), t.reconnects()));
+                t.prefill().toMillis(), t.startSpread().toMillis(), t.fio().toMillis(), t.collect().toMillis(),
+                t.total().toMillis(), t.overhead().toMillis(), t.reconnects(), num(t.overlapPct())));
         ObjectNode entry = entry(run.group(), run.permutation());
         entry.put("vms", run.rawJson().size());
         entry.put("totalIops", GroupMetrics.peakIops(run));
@@ -269,6 +269,11 @@ public final class ResultStore {
                 + group.pool());
         ObjectNode entry = entry(group, permutation);
         entry.put("outcome", outcome);
+        if (outcome.equals("broken")) {
+            // what a broken test measured is no result of the group (its VMs may not have run together, or a VM
+            // restarted): the per-VM rows stay in results.csv, the group's sums leave the summary and any baseline
+            entry.remove(java.util.List.of("jobs", "totalIops", "worstClatP99Ns"));
+        }
         if (why == null) {
             entry.remove("why");
         } else {

@@ -43,6 +43,41 @@ class FioRunAssertTest {
     }
 
     @Test
+    void vmsThatDidNotMeasureTogetherBreakTheTestInsteadOfBeingJudged() {
+        // given: the VMs measured together for 60 % of the group's window, their starts 400 ms apart
+        Duration d = Duration.ofMillis(10);
+        FioRun apart = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
+                List.of(metrics("vm-0", 9000, 1_000_000), metrics("vm-1", 9000, 1_000_000)),
+                new RunTimings(d, d, Duration.ofMillis(400), d, d, d, 0, 60));
+        Limit strict = new Limit("min-overlap", Metric.OVERLAP, true, 0.9, "90%", "thresholds.yaml:4");
+
+        // then: broken (no assertion failed), with the default or the file's minimum named
+        assertThatThrownBy(() -> FioRunAssert.assertThat(apart).meets(List.of(MIN_IOPS)))
+                .isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessage("fast-rbd small 10Gi x2 / random-rw 4k (2 VMs): the VMs did not measure together: every VM "
+                        + "was measuring during 60.0 % of the group's measured window, below min-overlap 95 % (the "
+                        + "default), and their measuring starts spread over 400 ms. This is not a concurrent "
+                        + "measurement, so it is not judged and its sums are not group throughput. Fix: see "
+                        + "start_spread_ms and overlap_pct in timings.csv (a guest that started late or ended early), "
+                        + "then run it again");
+        assertThatThrownBy(() -> FioRunAssert.assertThat(apart).meets(List.of(strict)))
+                .hasMessageContaining("below min-overlap 90 % (min-overlap 90% from thresholds.yaml:4)");
+        assertThatCode(() -> FioRunAssert.assertThat(apart).meets(List.of(new Limit("min-overlap", Metric.OVERLAP,
+                true, 0.5, "50%", "x")))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void overlapIsTheShareOfTheUnionInWhichEveryVmMeasured() {
+        org.assertj.core.api.Assertions.assertThat(RunTimings.overlapPct(List.of(new double[] {0, 10})))
+                .isEqualTo(100);
+        org.assertj.core.api.Assertions.assertThat(RunTimings.overlapPct(List.of(new double[] {0, 10},
+                new double[] {1, 11}, new double[] {0.5, 10}))).isCloseTo(9 / 11.0 * 100, org.assertj.core.data.Offset
+                        .offset(1e-9));
+        org.assertj.core.api.Assertions.assertThat(RunTimings.overlapPct(List.of(new double[] {0, 4},
+                new double[] {5, 9}))).as("one ended before the other began").isZero();
+    }
+
+    @Test
     void listsEveryBreachWithMetricMeasuredLimitOriginAndVm() {
         // given: vm-0 is too slow and too late, vm-1 only too late
         FioRun run = run(metrics("vm-0", 1234, 4_500_000), metrics("vm-1", 8000, 2_100_000));

@@ -120,6 +120,15 @@ class ThresholdsTest {
     }
 
     @Test
+    void minOverlapIsAShareOfTheMeasuredWindow() {
+        assertThat(Thresholds.limit("min-overlap", "95%", "x").value()).isEqualTo(0.95);
+        assertThat(Thresholds.limit("min-overlap", "80", "x").minimum()).isTrue();
+        assertThatThrownBy(() -> Thresholds.limit("min-overlap", "150%", "thresholds.yaml:3")).hasMessage(
+                "thresholds.yaml:3: min-overlap = [150%] is not a share. Fix: write a percentage from 0 to 100 like 95% "
+                        + "(of the group's measured window in which every VM measured).");
+    }
+
+    @Test
     void anUnknownKeyListsTheKnownOnes() throws IOException {
         Path file = file("defaults:\n  max-p99: 5ms\n");
 
@@ -127,7 +136,7 @@ class ThresholdsTest {
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]; nearest: [max-clat-p99]. "
                         + "Fix: use one of min-iops, min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, "
                         + "max-clat-p99, max-clat-p99.9, max-sync-mean, max-sync-p50, max-sync-p90, max-sync-p95, "
-                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready.");
+                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready, min-overlap.");
     }
 
     @Test
