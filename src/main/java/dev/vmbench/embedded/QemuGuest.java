@@ -84,6 +84,10 @@ final class QemuGuest implements EmbeddedGuest {
             Path iso = dir.resolve("noCloud.iso");
             run(List.of("xorrisofs", "-output", iso.toString(), "-volid", "cidata", "-joliet", "-rock",
                     "-partition_cyl_align", "on", staging.toString()), "build the cloud-init NoCloud ISO");
+            // the user data holds the guest's host key: only the guest's own disk keeps it
+            Files.delete(staging.resolve("user-data"));
+            Files.delete(staging.resolve("meta-data"));
+            Files.delete(staging);
             return iso;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot stage the cloud-init data in " + dir, e);
