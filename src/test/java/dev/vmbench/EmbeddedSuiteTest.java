@@ -97,6 +97,29 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void withSamplesEachPermutationRunsThatOftenAndTheMedianIsJudgedWithTheSpreadRecorded() throws IOException {
+        // when: two samples of one permutation on a group of two VMs
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "lite-random",
+                "vmbench.blockSizes", "4k", "vmbench.concurrency", "2", "vmbench.samples", "2"));
+
+        // then: one test, passed, with every sample's raw output of every VM and both samples' steps
+        assertThat(run.tests().values()).singleElement().matches(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL,
+                "successful");
+        JsonNode test = run.testResults().get(0);
+        assertThat(SuiteRun.attachmentNames(test).stream().filter(n -> n.matches("fio vmb-.*-[01]-sample[12]\\.json")))
+                .hasSize(4);
+        assertThat(SuiteRun.steps(test)).contains("start fio on every VM at one instant and wait for it (sample 1 of 2)",
+                "start fio on every VM at one instant and wait for it (sample 2 of 2)");
+        // the summary holds the judged sample's numbers and the range of both
+        JsonNode entry = SuiteRun.json(Files.readString(run.runDir().resolve("summary.json"))).path("permutations").get(0);
+        assertThat(entry.path("samples").asInt()).isEqualTo(2);
+        JsonNode job = entry.path("jobs").get(0);
+        assertThat(job.path("iopsMin").asDouble()).isPositive().isLessThanOrEqualTo(job.path("iops").asDouble());
+        assertThat(job.path("iopsMax").asDouble()).isGreaterThanOrEqualTo(job.path("iops").asDouble());
+        assertThat(test.path("descriptionHtml").asText()).contains("The median of 2 samples (by total IOPS)");
+    }
+
+    @Test
     void theReportShowsStepsJobMetricsChartsEnvironmentAndARunSummary() throws IOException {
         // when: two groups x two permutations
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "sequential-rw,lite-db-oltp",

@@ -48,10 +48,13 @@ public final class VmGroup implements AutoCloseable {
     private final dev.vmbench.fio.Provisioning provisioning;
     private volatile boolean failed;
     private volatile boolean closed;
+    /** How many times each permutation runs; the median is what a test judges. */
+    private final int samples;
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
             List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup,
-            java.util.function.Consumer<String> onKeep, dev.vmbench.fio.Provisioning provisioning) {
+            java.util.function.Consumer<String> onKeep, dev.vmbench.fio.Provisioning provisioning, int samples) {
+        this.samples = samples;
         this.onKeep = onKeep;
         this.provisioning = provisioning;
         this.instanceUids = new java.util.concurrent.ConcurrentHashMap<>();
@@ -76,25 +79,40 @@ public final class VmGroup implements AutoCloseable {
         return guests.stream().map(GuestVm::name).toList();
     }
 
-    /**
-     * Installs the permutation's job on every VM, starts fio on all of them at one instant, waits for all
-     * to finish, and collects, records and parses their JSON.
-     *
-     * @throws GuestException if fio fails, hangs or cannot be reached (a broken test, with evidence attached)
-     */
     /** The group's live guests (their SSH sessions and agents). */
     List<GuestVm> guests() {
         return guests;
     }
 
+    /**
+     * Installs the permutation's job on every VM, starts fio on all of them at one instant, waits for all
+     * to finish, and collects, records and parses their JSON — {@code vmbench.samples} times, the median of them
+     * (by total IOPS) being the run returned, with the spread of all.
+     *
+     * @throws GuestException if fio fails, hangs or cannot be reached (a broken test, with evidence attached)
+     */
     public FioRun run(FioPermutation permutation) {
         String job = jobs.render(permutation);
         events.onJob(spec, permutation, job);
+        List<FioRun> runs = new ArrayList<>();
+        for (int sample = 1; sample <= samples; sample++) {
+            runs.add(sample(permutation, job, sample));
+        }
+        FioRun run = dev.vmbench.fio.Samples.median(runs);
+        events.onRun(run);
+        return run;
+    }
+
+    /** One run of the permutation's job on every VM: the {@code sample}-th of {@link #samples}. */
+    private FioRun sample(FioPermutation permutation, String job, int sample) {
+        // several samples keep each one's raw output apart (vm-0-sample2.json) and name their steps
+        String label = samples == 1 ? "" : "-sample" + sample;
+        String step = samples == 1 ? "" : " (sample " + sample + " of " + samples + ")";
         int reconnectsBefore = reconnects();
         long t0 = System.nanoTime();
         // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
         List<GuestStatus> prefilled = events.phase("install the job and lay out its test file on " + guests.size()
-                + " VM(s)", () -> {
+                + " VM(s)" + step, () -> {
             List<GuestStatus> done = runEverywhere(g -> g.agent().installAndPrefill(job), jobs.prefillBudget(permutation));
             requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
@@ -106,7 +124,7 @@ public final class VmGroup implements AutoCloseable {
             offsetOf.put(guests.get(i).name(), offsets.get(i));
         }
         long t1 = System.nanoTime();
-        List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it", () -> {
+        List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it" + step, () -> {
             // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
             // to every VM: judged by the install round, less the time the guests spent laying out files.
             long deliveryMillis = Math.max(0, (t1 - t0) / 1_000_000 - longest(prefilled).toMillis());
@@ -115,14 +133,14 @@ public final class VmGroup implements AutoCloseable {
             return runEverywhere(g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
-        Map<String, String> raw = events.phase("collect fio's JSON", () -> {
+        Map<String, String> raw = events.phase("collect fio's JSON" + step, () -> {
             List<String> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, guests.size()).boxed()
                     .toList(), i -> statuses.get(i).succeeded() ? guests.get(i).agent().result() : null);
             Map<String, String> collected = new LinkedHashMap<>();
             for (int i = 0; i < guests.size(); i++) {
                 if (fetched.get(i) != null) {
                     collected.put(guests.get(i).name(), fetched.get(i));
-                    events.onRawOutput(spec, permutation, guests.get(i).name(), fetched.get(i));
+                    events.onRawOutput(spec, permutation, guests.get(i).name() + label, fetched.get(i));
                 }
             }
             return collected;
@@ -151,9 +169,7 @@ public final class VmGroup implements AutoCloseable {
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
-        FioRun run = new FioRun(spec, permutation, raw, metrics, timings, provisioning);
-        events.onRun(run);
-        return run;
+        return new FioRun(spec, permutation, raw, metrics, timings, provisioning);
     }
 
     /**

@@ -209,7 +209,7 @@ public final class VmGroupProvisioner implements AutoCloseable {
             LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
             return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
                     config.cleanup(), keptGroups::add, new dev.vmbench.fio.Provisioning(new java.util.TreeMap<>(
-                            readySinceCreate), Duration.ofNanos(t3 - t0)));
+                            readySinceCreate), Duration.ofNanos(t3 - t0)), config.samples());
         } catch (RuntimeException e) {
             Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
             synchronized (guests) {

@@ -68,7 +68,8 @@ public record BenchConfig(
         int iodepth,
         int numjobs,
         long rateIops,
-        Map<String, String> baselinePools) {
+        Map<String, String> baselinePools,
+        int samples) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -258,7 +259,8 @@ public record BenchConfig(
                                 + "a StorageClass name)");
                     }
                     return pair;
-                })));
+                })),
+                r.one(SAMPLES, text -> between(integer(text), 1, 20)));
     }
 
     private static List<String> faults(Reader r, boolean embedded) {

@@ -53,6 +53,9 @@ public final class BenchProperties {
             "${NUMJOBS} of job-file profiles (the bash suite's FIO_NUMJOBS)");
     public static final Key RATE_IOPS = new Key("vmbench.rateIops", "0", "0", "500",
             "${RATE_IOPS_LINE} of job-file profiles: rate_iops=N per job, or no cap when 0 (the bash suite's FIO_RATE_IOPS)");
+    public static final Key SAMPLES = new Key("vmbench.samples", "1", "1", "3",
+            "how many times each permutation runs on the same group; the test judges the median (by total IOPS) and "
+                    + "reports the spread");
     public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
             "namespace the VMs are created in");
     public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
@@ -127,7 +130,7 @@ public final class BenchProperties {
             "~/.cache/vmbench/guest-images", "/var/cache/vmbench", "where QEMU guests' Debian image is built once and kept");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
-            RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, SAMPLES, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);

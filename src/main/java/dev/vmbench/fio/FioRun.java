@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * One permutation run on every VM of a group: the raw fio JSON of each VM (as received), the metrics
- * parsed from it, where the time went, and how long the group took to provision.
+ * parsed from it, where the time went, how long the group took to provision, and — when the permutation ran
+ * several times — how the samples varied (this run being their median).
  */
 public record FioRun(
         VmGroupSpec group,
@@ -16,7 +17,14 @@ public record FioRun(
         Map<String, String> rawJson,
         List<FioMetrics> metrics,
         RunTimings timings,
-        Provisioning provisioning) {
+        Provisioning provisioning,
+        Samples samples) {
+
+    /** A run of one sample. */
+    public FioRun(VmGroupSpec group, FioPermutation permutation, Map<String, String> rawJson, List<FioMetrics> metrics,
+            RunTimings timings, Provisioning provisioning) {
+        this(group, permutation, rawJson, metrics, timings, provisioning, Samples.ONE);
+    }
 
     /** A run with nothing known of its group's provisioning. */
     public FioRun(VmGroupSpec group, FioPermutation permutation, Map<String, String> rawJson, List<FioMetrics> metrics,

@@ -84,9 +84,12 @@ public final class Baseline {
             }
             Map<String, double[]> jobs = new HashMap<>();
             for (JsonNode job : entry.path("jobs")) {
+                // {iops, worst p99, bandwidth, and the range of the baseline's samples (NaN with one sample)}
                 jobs.put(job.path("job").asText() + " " + job.path("direction").asText(),
                         new double[] {job.path("iops").asDouble(), job.path("worstClatP99Ns").asDouble(),
-                            job.path("bandwidthBytes").asDouble()});
+                            job.path("bandwidthBytes").asDouble(), job.path("iopsMin").asDouble(Double.NaN),
+                            job.path("iopsMax").asDouble(Double.NaN), job.path("worstClatP99NsMin").asDouble(Double.NaN),
+                            job.path("worstClatP99NsMax").asDouble(Double.NaN)});
             }
             permutations.put(entry.path("group").asText() + " / " + entry.path("permutation").asText(), jobs);
         }
@@ -125,12 +128,15 @@ public final class Baseline {
             return;
         }
         double iopsChange = then[0] == 0 ? 0 : (now[0] - then[0]) / then[0];
-        if (iopsChange < -maxThroughputDrop) {
+        // a baseline of several samples: a change inside its own spread is noise, whatever its size
+        boolean belowSpread = then.length < 7 || Double.isNaN(then[3]) || now[0] < then[3];
+        boolean aboveSpread = then.length < 7 || Double.isNaN(then[6]) || now[1] > then[6];
+        if (iopsChange < -maxThroughputDrop && belowSpread) {
             found.add(String.format(Locale.ROOT, "%s IOPS %.0f vs %.0f (%+.1f %%, allowed -%.0f %%)", job, now[0],
                     then[0], iopsChange * 100, maxThroughputDrop * 100));
         }
         double p99Change = then[1] == 0 ? 0 : (now[1] - then[1]) / then[1];
-        if (p99Change > maxLatencyRise) {
+        if (p99Change > maxLatencyRise && aboveSpread) {
             found.add(String.format(Locale.ROOT, "%s p99 %.2f ms vs %.2f ms (%+.1f %%, allowed +%.0f %%)", job,
                     now[1] / 1e6, then[1] / 1e6, p99Change * 100, maxLatencyRise * 100));
         }

@@ -99,7 +99,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         java.util.Set<String> finished = config.resume().isPresent() ? results.finished() : java.util.Set.of();
         List<FioPermutation> toRun = config.dryRun() ? List.of() : groups.stream().flatMap(g -> permutations.stream()
                 .filter(p -> config.selection().selects(g, p) && !finished.contains(g.slug() + "/" + p.slug()))).toList();
-        Progress progress = new Progress(toRun.size(), toRun.stream().map(jobs::expected).reduce(java.time.Duration.ZERO,
+        Progress progress = new Progress(toRun.size(), toRun.stream().map(p -> fioTime(jobs, config, p)).reduce(java.time.Duration.ZERO,
                 java.time.Duration::plus));
         return new Settings(runId, session, config, profiles, thresholds, baseline, templates, jobs, groups, permutations,
                 results, environment, progress);
@@ -195,12 +195,13 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             renderer.renderInto(group, (name, yaml) -> results.writeManifest(group, name, yaml));
             List<FioPermutation> selected = permutations.stream().filter(p -> config.selection().selects(group, p))
                     .toList();
-            java.time.Duration fio = selected.stream().map(jobs::expected).reduce(java.time.Duration.ZERO,
+            java.time.Duration fio = selected.stream().map(p -> fioTime(jobs, config, p)).reduce(java.time.Duration.ZERO,
                     java.time.Duration::plus);
             plan.append(String.format(java.util.Locale.ROOT, "  group %s: %d VM(s), %d test(s), data PVCs %d x %s, fio %s%n",
                     group, group.concurrency(), selected.size(), group.concurrency(), group.pvcSize(), minutes(fio)));
-            selected.forEach(p -> plan.append("    ").append(p).append(" (").append(minutes(jobs.expected(p)))
-                    .append(": ").append(jobs.phases(p)).append(" phase(s) of runtime + ramp)\n"));
+            selected.forEach(p -> plan.append("    ").append(p).append(" (").append(minutes(fioTime(jobs, config, p)))
+                    .append(": ").append(jobs.phases(p)).append(" phase(s) of runtime + ramp")
+                    .append(config.samples() > 1 ? ", " + config.samples() + " samples" : "").append(")\n"));
             total = total.plus(fio);
             tests += selected.size();
             vms = Math.max(vms, group.concurrency());
@@ -262,6 +263,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         settings.put("vmbench.iodepth", String.valueOf(config.iodepth()));
         settings.put("vmbench.numjobs", String.valueOf(config.numjobs()));
         settings.put("vmbench.rateIops", String.valueOf(config.rateIops()));
+        settings.put("vmbench.samples", String.valueOf(config.samples()));
         settings.put("vmbench.volumeMode", config.volumeMode().orElse("(the StorageProfile's)"));
         settings.put("vmbench.dataSource", config.dataSourceNamespace() + "/" + config.dataSourceName());
         settings.put("vmbench.rootDiskSize", config.rootDiskSize());
@@ -298,6 +300,15 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 }
             }
         }
+    }
+
+    /** How long a permutation's fio runs when nothing goes wrong: its phases back to back, once per sample. */
+    java.time.Duration fioTime(FioPermutation permutation) {
+        return fioTime(jobs, config, permutation);
+    }
+
+    private static java.time.Duration fioTime(FioJobs jobs, BenchConfig config, FioPermutation permutation) {
+        return jobs.expected(permutation).multipliedBy(config.samples());
     }
 
     /** Refuses to resume a run whose settings changed, naming every difference and the fix. */

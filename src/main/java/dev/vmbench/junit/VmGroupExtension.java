@@ -68,7 +68,7 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
             AllureReport.name(BenchStore.spec(context), p);
             BenchStore.requireReachableCluster(context);
             Settings settings = BenchStore.settings(context);
-            settings.progress().started(BenchStore.spec(context) + " · " + p, settings.jobs().expected(p));
+            settings.progress().started(BenchStore.spec(context) + " · " + p, settings.fioTime(p));
         });
     }
 
@@ -146,7 +146,7 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
             settings.results().writeOutcome(spec, p, outcome, why);
             String headline = settings.results().headline(spec, p).orElse(why == null ? "" : why.lines().findFirst()
                     .map(l -> l.length() > 160 ? l.substring(0, 160) + "…" : l).orElse(""));
-            settings.progress().finished(spec + " · " + p, outcome, headline, settings.jobs().expected(p));
+            settings.progress().finished(spec + " · " + p, outcome, headline, settings.fioTime(p));
         });
     }
 }

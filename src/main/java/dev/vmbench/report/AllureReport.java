@@ -136,6 +136,13 @@ public final class AllureReport {
                 .append(run.timings().fio().toMillis()).append(" ms · collect ")
                 .append(run.timings().collect().toMillis()).append(" ms · SSH reconnects ")
                 .append(run.timings().reconnects()).append("</p>");
+        if (run.samples().count() > 1) {
+            html.append("<p>The median of ").append(run.samples().count()).append(" samples (by total IOPS); the group's "
+                    + "IOPS across them:");
+            run.samples().range().forEach((job, r) -> html.append(String.format(java.util.Locale.ROOT,
+                    " %s %.0f–%.0f;", Charts.escape(job), r[0], r[1])));
+            html.append("</p>");
+        }
         return html.toString();
     }
 

@@ -144,6 +144,7 @@ public final class ResultStore {
         entry.put("worstClatP99Ns", run.metrics().stream().filter(m -> !m.direction().equals("sync"))
                 .mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
+        entry.put("samples", run.samples().count());
         ArrayNode jobs = entry.putArray("jobs");
         for (GroupMetrics g : groups) {
             ObjectNode job = jobs.addObject();
@@ -155,6 +156,14 @@ public final class ResultStore {
             job.put("worstClatP99Ns", g.worstClatP99Ns());
             job.put("medianClatP99Ns", g.medianClatP99Ns());
             job.put("iopsCv", g.iopsCv());
+            double[] range = run.samples().range().get(g.key());
+            if (range != null) {
+                // the samples' spread: a baseline flags a regression only outside it
+                job.put("iopsMin", range[0]);
+                job.put("iopsMax", range[1]);
+                job.put("worstClatP99NsMin", range[2]);
+                job.put("worstClatP99NsMax", range[3]);
+            }
             if (!Double.isNaN(g.mergedClatP99Ns())) {
                 job.put("mergedClatP50Ns", g.mergedClatP50Ns());
                 job.put("mergedClatP99Ns", g.mergedClatP99Ns());

@@ -65,6 +65,19 @@ class BaselineTest {
     }
 
     @Test
+    void againstABaselineOfSeveralSamplesOnlyAChangeOutsideTheirSpreadIsARegression() {
+        // given: a baseline whose three samples ranged from 1200 to 2400 IOPS per VM (median 2000)
+        FioRun baselineRun = dev.vmbench.fio.Samples.median(List.of(run(1200, 2_000_000), run(2000, 2_000_000),
+                run(2400, 2_000_000)));
+        Baseline baseline = Baseline.load(earlierRun(baselineRun), 0.10, 0.20);
+
+        // then: 1500 per VM is 25 % below the median but inside the spread: noise; 1000 is below both
+        assertThat(baseline.regressions(run(1500, 2_000_000))).isEmpty();
+        assertThat(baseline.regressions(run(1000, 2_000_000))).containsExactly(
+                "rand-read read IOPS 2000 vs 4000 (-50.0 %, allowed -10 %)");
+    }
+
+    @Test
     void aPermutationTheBaselineNeverRanIsNotARegression() {
         Baseline baseline = Baseline.load(earlierRun(run(1000, 2_000_000)), 0.10, 0.20);
         FioRun other = new FioRun(GROUP, new FioPermutation("db-oltp", BlockSize.NATIVE), Map.of(), run(1, 1).metrics(),

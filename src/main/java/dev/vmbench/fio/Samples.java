@@ -1,0 +1,53 @@
+package dev.vmbench.fio;
+
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a permutation run several times on the same group varied ({@code vmbench.samples}): the number of samples,
+ * and per job section × direction the range of the group's IOPS and of its worst VM's p99 across them. A run with
+ * one sample has no range.
+ *
+ * @param range job key ({@code rand-read read}) → {iops min, iops max, worst p99 min, worst p99 max}
+ */
+public record Samples(int count, Map<String, double[]> range) {
+
+    public static final Samples ONE = new Samples(1, Map.of());
+
+    public Samples {
+        range = Map.copyOf(range);
+    }
+
+    /**
+     * The sample a test judges, with the spread of all of them: the median by the group's total IOPS (of an even
+     * count, the lower middle one — the worse of the two, so a lucky sample never carries a test).
+     */
+    public static FioRun median(List<FioRun> samples) {
+        if (samples.size() == 1) {
+            return samples.get(0);
+        }
+        List<FioRun> byIops = samples.stream().sorted(Comparator.comparingDouble(GroupMetrics::peakIops)).toList();
+        FioRun median = byIops.get((byIops.size() - 1) / 2);
+        Map<String, double[]> range = new LinkedHashMap<>();
+        for (FioRun sample : samples) {
+            for (GroupMetrics g : GroupMetrics.of(sample)) {
+                double[] r = range.computeIfAbsent(g.key(), k -> new double[] {Double.MAX_VALUE, -Double.MAX_VALUE,
+                    Double.MAX_VALUE, -Double.MAX_VALUE});
+                r[0] = Math.min(r[0], g.iops());
+                r[1] = Math.max(r[1], g.iops());
+                r[2] = Math.min(r[2], g.worstClatP99Ns());
+                r[3] = Math.max(r[3], g.worstClatP99Ns());
+            }
+        }
+        return new FioRun(median.group(), median.permutation(), median.rawJson(), median.metrics(), median.timings(),
+                median.provisioning(), new Samples(samples.size(), range));
+    }
+
+    /** The spread of the group's IOPS of one job key across samples, relative to the judged sample's: (max − min) ÷ it. */
+    public double iopsSpread(String job, double judged) {
+        double[] r = range.get(job);
+        return r == null || judged == 0 ? 0 : (r[1] - r[0]) / judged;
+    }
+}
