@@ -50,6 +50,8 @@ public final class VmGroup implements AutoCloseable {
     private volatile boolean closed;
     /** How many times each permutation runs; the median is what a test judges. */
     private final int samples;
+    /** Each guest's clock minus this machine's, once measured. */
+    private Map<String, Duration> clockOffsets;
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
             List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup,
@@ -103,6 +105,24 @@ public final class VmGroup implements AutoCloseable {
         return run;
     }
 
+    /**
+     * Each guest's clock offset, measured (five round trips each) before the group's first start and kept for the
+     * group's life: every guest is told the shared instant in its own clock, so one whose clock is off still starts
+     * on time. Clocks drift by parts per million, a few milliseconds over hours; measuring once per group keeps the
+     * round trips out of every permutation's overhead.
+     */
+    private synchronized Map<String, Duration> clockOffsets() {
+        if (clockOffsets == null) {
+            List<Duration> offsets = Parallel.each(pool, guests, g -> g.agent().clockOffset());
+            Map<String, Duration> measured = new LinkedHashMap<>();
+            for (int i = 0; i < guests.size(); i++) {
+                measured.put(guests.get(i).name(), offsets.get(i));
+            }
+            clockOffsets = Map.copyOf(measured);
+        }
+        return clockOffsets;
+    }
+
     /** One run of the permutation's job on every VM: the {@code sample}-th of {@link #samples}. */
     private FioRun sample(FioPermutation permutation, String job, int sample) {
         // several samples keep each one's raw output apart (vm-0-sample2.json) and name their steps
@@ -117,12 +137,7 @@ public final class VmGroup implements AutoCloseable {
             requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
         });
-        // each guest is told the shared instant in its own clock, so a guest whose clock is off still starts on time
-        List<Duration> offsets = Parallel.each(pool, guests, g -> g.agent().clockOffset());
-        Map<String, Duration> offsetOf = new LinkedHashMap<>();
-        for (int i = 0; i < guests.size(); i++) {
-            offsetOf.put(guests.get(i).name(), offsets.get(i));
-        }
+        Map<String, Duration> offsetOf = clockOffsets();
         long t1 = System.nanoTime();
         List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it" + step, () -> {
             // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
