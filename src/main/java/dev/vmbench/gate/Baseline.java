@@ -54,8 +54,8 @@ public final class Baseline {
     public static Baseline load(Path path, double maxThroughputDrop, double maxLatencyRise,
             Map<String, String> poolAliases) {
         Path file = Files.isDirectory(path) ? path.resolve("summary.json") : path;
-        if (!Files.isRegularFile(file) && Files.isDirectory(path) && BashSuiteResults.isOne(path)
-                || Files.isRegularFile(path) && BashSuiteResults.isOne(path)) {
+        // no vmbench summary where one would be, and the bash suite's CSV or results tree instead
+        if (!Files.isRegularFile(path.resolve("summary.json")) && BashSuiteResults.isOne(path)) {
             return new Baseline(path + " (bash suite)", BashSuiteResults.read(path, poolAliases), maxThroughputDrop,
                     maxLatencyRise);
         }

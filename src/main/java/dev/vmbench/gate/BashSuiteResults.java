@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  */
 final class BashSuiteResults {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BashSuiteResults.class);
+
     private static final String CSV_HEADER = "\"storage_pool\",\"vm_size\",\"pvc_size\",\"concurrency\",\"fio_profile\","
             + "\"block_size\",\"job_name\",\"read_iops\",\"read_bw_kib\",\"read_lat_avg_ms\",\"read_lat_p99_ms\","
             + "\"write_iops\",\"write_bw_kib\",\"write_lat_avg_ms\",\"write_lat_p99_ms\"";
@@ -85,7 +87,10 @@ final class BashSuiteResults {
             try {
                 fio = FioOutput.parse(relative.getFileName().toString(), raw);
             } catch (RuntimeException e) {
-                // the bash suite kept outputs fio broke off (ENOSPC text before the JSON); it skipped them too
+                // the bash suite kept outputs fio broke off (ENOSPC text before the JSON) and skipped them too; say so,
+                // since the permutation then has no baseline to compare with
+                LOG.warn("Baseline file {} is no fio output vmbench can read, so it is left out: {}", relative,
+                        e.getMessage());
                 continue;
             }
             for (FioMetrics m : fio.metrics()) {

@@ -2,12 +2,8 @@ package dev.vmbench.embedded;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -33,18 +29,8 @@ class EmbeddedGuestsTest {
     /** An image as the cache holds it (never booted here). */
     private GuestImage cachedImage() throws Exception {
         Path script = Files.writeString(dir.resolve("build-image.sh"), "#!/bin/bash\n");
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(script));
-        Path built = Files.createDirectories(dir.resolve("cache/debian-" + HexFormat.of().formatHex(digest, 0, 8)));
+        Path built = Files.createDirectories(CachedImage.folderOf(dir.resolve("cache"), script));
         Files.writeString(built.resolve("root.qcow2"), "qcow2");
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        for (String tool : new String[] {"qemu-system-x86_64", "qemu-img", "xorrisofs"}) {
-            executable(bin.resolve(tool));
-        }
-        return GuestImage.ensure(script, dir.resolve("cache"), bin.toString(), "root");
-    }
-
-    private static void executable(Path file) throws IOException {
-        Files.writeString(file, "#!/bin/sh\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return GuestImage.ensure(script, dir.resolve("cache"), CachedImage.tools(dir).toString(), "root");
     }
 }

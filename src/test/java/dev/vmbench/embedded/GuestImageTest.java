@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +24,7 @@ class GuestImageTest {
     void recipeAndTools() throws IOException {
         script = Files.writeString(dir.resolve("build-image.sh"), "#!/bin/bash\necho recipe 1\n");
         cache = dir.resolve("cache");
-        bin = Files.createDirectories(dir.resolve("bin"));
-        for (String tool : new String[] {"qemu-system-x86_64", "qemu-img", "xorrisofs"}) {
-            Files.writeString(bin.resolve(tool), "#!/bin/sh\n");
-            Files.setPosixFilePermissions(bin.resolve(tool), PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        bin = CachedImage.tools(dir);
     }
 
     @Test
@@ -45,7 +38,7 @@ class GuestImageTest {
     @Test
     void anImageOfTheSameRecipeIsTakenFromTheCacheWithoutBuilding() throws Exception {
         // given: the cache holds an image under this recipe's hash
-        Path built = Files.createDirectories(cache.resolve("debian-" + hash(script)));
+        Path built = Files.createDirectories(CachedImage.folderOf(cache, script));
         Files.writeString(built.resolve("root.qcow2"), "qcow2");
         Files.writeString(built.resolve("virtual-size"), "3221225472\n");
 
@@ -60,10 +53,10 @@ class GuestImageTest {
     @Test
     void aChangedRecipeNeedsANewImageAndOnlyRootMayBuildIt() throws Exception {
         // given: an image of the first recipe, then the recipe changes
-        Files.createDirectories(cache.resolve("debian-" + hash(script)));
-        Files.writeString(cache.resolve("debian-" + hash(script)).resolve("root.qcow2"), "qcow2");
+        Files.createDirectories(CachedImage.folderOf(cache, script));
+        Files.writeString(CachedImage.folderOf(cache, script).resolve("root.qcow2"), "qcow2");
         Files.writeString(script, "#!/bin/bash\necho recipe 2\n");
-        Path wanted = cache.resolve("debian-" + hash(script));
+        Path wanted = CachedImage.folderOf(cache, script);
 
         // then: the old image is not used, and a user who is not root is told how to build the new one
         assertThatThrownBy(() -> GuestImage.ensure(script, cache, bin.toString(), "builder"))
@@ -78,10 +71,5 @@ class GuestImageTest {
         assertThatThrownBy(() -> GuestImage.ensure(missing, cache, bin.toString(), "root"))
                 .hasMessage("The QEMU guest image recipe [" + missing.toAbsolutePath() + "] is missing. Fix: run from "
                         + "the vmbench checkout (the recipe lives in src/main/guest-image/).");
-    }
-
-    private static String hash(Path file) throws Exception {
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-        return HexFormat.of().formatHex(digest, 0, 8);
     }
 }
