@@ -195,7 +195,10 @@ public final class Baseline {
     }
 
     private static String delta(double now, double then, String format) {
-        String change = then == 0 ? "n/a" : String.format(Locale.ROOT, "%+.1f %%", (now - then) / then * 100);
+        double percent = then == 0 ? 0 : (now - then) / then * 100;
+        // sums of the same numbers in another order differ in the last bits: no "-0.0 %" for an unchanged value
+        String change = then == 0 ? "n/a"
+                : String.format(Locale.ROOT, "%+.1f %%", Math.abs(percent) < 0.05 ? 0 : percent);
         return String.format(Locale.ROOT, format + " vs " + format + " (%s)", now, then, change);
     }
 
