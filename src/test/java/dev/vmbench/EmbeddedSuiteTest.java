@@ -29,7 +29,7 @@ class EmbeddedSuiteTest {
     void everyTestCarriesItsParametersAndTheRawFioJsonOfEveryVm() throws IOException {
         // when: two groups (1 and 2 VMs) x two permutations
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",
-                "vmbench.blockSizes", "4k,64k", "vmbench.concurrency", "1,2"));
+                "vmbench.blockSizes", "4k,64k", "vmbench.concurrency", "1,2", "vmbench.logInterval", "200ms"));
 
         // then
         assertThat(run.tests().values()).hasSize(4).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
@@ -63,9 +63,22 @@ class EmbeddedSuiteTest {
             }
         }
         assertThat(attachmentsSeen).isEqualTo(6);
-        // every row carries the group's own p99, merged from the VMs' json+ histograms
-        assertThat(csv.get(0)).endsWith(",group_clat_p99_ns");
-        assertThat(csv.subList(1, csv.size())).allMatch(line -> line.matches(".*,\\d+\\.\\d\\d$"));
+        // every row carries the group's own p99, merged from the VMs' json+ histograms, and its VM's steadiness
+        assertThat(csv.get(0)).endsWith(",group_clat_p99_ns,vm_iops_drift_pct");
+        assertThat(csv.subList(1, csv.size())).allMatch(line -> line.matches(".*,\\d+\\.\\d\\d,\\d+\\.\\d\\d$"));
+        // and every test's description holds the table and the charts: latency histogram, IOPS and latency over time
+        for (JsonNode test : results) {
+            int vms = Integer.parseInt(SuiteRun.parameter(test, "concurrency"));
+            String description = test.path("descriptionHtml").asText();
+            assertThat(description).contains("<th>p99.9</th>", "latency of rand-read read over " + vms + " VM(s)",
+                    "IOPS per VM over time (every 200 ms)", "mean completion latency per VM over time, ms");
+            assertThat(description.split("iops-drift \\d+\\.\\d %", -1)).as("every VM's steadiness, in both charts' legends")
+                    .hasSize(2 * vms + 1);
+        }
+        // fio's interval logs of every VM are kept, compressed, beside its JSON
+        try (var files = Files.walk(runDir)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".logs.gz"))).hasSize(6);
+        }
     }
 
     @Test

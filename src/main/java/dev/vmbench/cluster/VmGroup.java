@@ -148,14 +148,26 @@ public final class VmGroup implements AutoCloseable {
             return runEverywhere(g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
+        Map<String, byte[]> logs = new LinkedHashMap<>();
         Map<String, String> raw = events.phase("collect fio's JSON" + step, () -> {
-            List<String> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, guests.size()).boxed()
-                    .toList(), i -> statuses.get(i).succeeded() ? guests.get(i).agent().result() : null);
+            List<Collected> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, guests.size()).boxed()
+                    .toList(), i -> statuses.get(i).succeeded() ? collect(guests.get(i)) : null);
+            // recorded here, on the test's thread (the report's context); every JSON before any logs' failure
             Map<String, String> collected = new LinkedHashMap<>();
             for (int i = 0; i < guests.size(); i++) {
                 if (fetched.get(i) != null) {
-                    collected.put(guests.get(i).name(), fetched.get(i));
-                    events.onRawOutput(spec, permutation, guests.get(i).name() + label, fetched.get(i));
+                    collected.put(guests.get(i).name(), fetched.get(i).json());
+                    events.onRawOutput(spec, permutation, guests.get(i).name() + label, fetched.get(i).json());
+                }
+            }
+            for (int i = 0; i < guests.size(); i++) {
+                Collected c = fetched.get(i);
+                if (c != null && c.logsFailure() != null) {
+                    throw c.logsFailure();
+                }
+                if (c != null && c.logs().length > 0) {
+                    events.onLogs(spec, permutation, guests.get(i).name() + label, c.logs());
+                    logs.put(guests.get(i).name(), c.logs());
                 }
             }
             return collected;
@@ -184,7 +196,38 @@ public final class VmGroup implements AutoCloseable {
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
-        return new FioRun(spec, permutation, raw, metrics, timings, provisioning);
+        return new FioRun(spec, permutation, raw, metrics, timings, provisioning, dev.vmbench.fio.Samples.ONE,
+                series(logs, offsetOf));
+    }
+
+    /** What one guest gave after a job: fio's JSON, its interval logs (or why not). */
+    private record Collected(String json, byte[] logs, GuestException logsFailure) {
+    }
+
+    private Collected collect(GuestVm g) {
+        String json = g.agent().result();
+        if (jobs.logInterval().isZero()) {
+            return new Collected(json, new byte[0], null);
+        }
+        try {
+            return new Collected(json, g.agent().logs(), null);
+        } catch (GuestException e) {
+            return new Collected(json, new byte[0], e);
+        }
+    }
+
+    /** Every VM's course over time from its interval logs, on this machine's clock; NONE when logs are off. */
+    private dev.vmbench.fio.TimeSeries series(Map<String, byte[]> logs, Map<String, Duration> offsetOf) {
+        if (jobs.logInterval().isZero()) {
+            return dev.vmbench.fio.TimeSeries.NONE;
+        }
+        Map<String, List<dev.vmbench.fio.TimeSeries.Point>> vms = new LinkedHashMap<>();
+        for (GuestVm g : guests) {
+            byte[] gzip = logs.get(g.name());
+            vms.put(g.name(), gzip == null ? List.of() : dev.vmbench.fio.TimeSeries.parse(g.name(),
+                    dev.vmbench.fio.TimeSeries.gunzip(g.name(), gzip), jobs.logInterval(), offsetOf.get(g.name())));
+        }
+        return new dev.vmbench.fio.TimeSeries(jobs.logInterval(), vms);
     }
 
     /**

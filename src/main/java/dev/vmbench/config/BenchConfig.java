@@ -69,7 +69,12 @@ public record BenchConfig(
         int numjobs,
         long rateIops,
         Map<String, String> baselinePools,
-        int samples) {
+        int samples,
+        Duration logInterval,
+        List<Integer> qdDepths,
+        String qdProfile,
+        BlockSize qdBlockSize,
+        Duration qdP99Target) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -260,7 +265,47 @@ public record BenchConfig(
                     }
                     return pair;
                 })),
-                r.one(SAMPLES, text -> between(integer(text), 1, 20)));
+                r.one(SAMPLES, text -> between(integer(text), 1, 20)),
+                r.one(LOG_INTERVAL, BenchConfig::logInterval),
+                r.list(QD_DEPTHS, text -> between(integer(text), 1, 4096)),
+                r.one(QD_PROFILE, text -> {
+                    if (!text.matches("[a-z0-9][a-z0-9-]*")) {
+                        throw new IllegalArgumentException("is not a profile name (lower-case letters, digits, -)");
+                    }
+                    return text;
+                }),
+                r.one(QD_BLOCK_SIZE, text -> {
+                    BlockSize bs = BlockSize.parse(text);
+                    if (bs.isNative()) {
+                        throw new IllegalArgumentException("is native, which only fixed-size profiles use");
+                    }
+                    return bs;
+                }),
+                r.one(QD_P99_TARGET, BenchConfig::latency));
+    }
+
+    /** A latency like 800us, 5ms or 1s. */
+    private static Duration latency(String text) {
+        Matcher m = Pattern.compile("(\\d+)(us|ms|s)").matcher(text);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new IllegalArgumentException("is not a latency: write it like 800us, 5ms or 1s");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> Duration.ofNanos(n * 1000);
+            case "ms" -> Duration.ofMillis(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    /** fio averages its logs over whole milliseconds; below 100 ms the logs outgrow what they show. */
+    private static Duration logInterval(String text) {
+        Duration interval = duration(text);
+        if (!interval.isZero() && (interval.toMillis() < 100 || interval.toNanosPart() % 1_000_000 != 0)) {
+            throw new IllegalArgumentException("is not 0 or a whole number of milliseconds from 100ms: write it like "
+                    + "1s or 500ms");
+        }
+        return interval;
     }
 
     private static List<String> faults(Reader r, boolean embedded) {

@@ -56,6 +56,17 @@ public final class BenchProperties {
     public static final Key SAMPLES = new Key("vmbench.samples", "1", "1", "3",
             "how many times each permutation runs on the same group; the test judges the median (by total IOPS) and "
                     + "reports the spread");
+    public static final Key LOG_INTERVAL = new Key("vmbench.logInterval", "1s", "250ms", "100ms",
+            "fio's IOPS, bandwidth and completion-latency logs averaged over this (log_avg_msec), from every VM: the "
+                    + "time-series charts and iops-drift; 0 turns them off");
+    public static final Key QD_DEPTHS = new Key("vmbench.qd.depths", "1,2,4,8,16,32,64", "1,2,4,8,16,32,64",
+            "1,4,16,64", "QueueDepthIT: the queue depths swept, in order, on the same VMs and file");
+    public static final Key QD_PROFILE = new Key("vmbench.qd.profile", "random-rw", "random-rw", "mixed-70-30",
+            "QueueDepthIT: the job-file profile swept (it must write iodepth=${IODEPTH})");
+    public static final Key QD_BLOCK_SIZE = new Key("vmbench.qd.blockSize", "4k", "4k", "8k",
+            "QueueDepthIT: the block size of the sweep");
+    public static final Key QD_P99_TARGET = new Key("vmbench.qd.p99Target", "5ms", "5ms", "2ms",
+            "QueueDepthIT: the latency target: the highest IOPS whose worst p99 (every VM and direction) stays within it");
     public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
             "namespace the VMs are created in");
     public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
@@ -130,7 +141,8 @@ public final class BenchProperties {
             "~/.cache/vmbench/guest-images", "/var/cache/vmbench", "where QEMU guests' Debian image is built once and kept");
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
-            RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, SAMPLES, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, SAMPLES, LOG_INTERVAL, QD_DEPTHS, QD_PROFILE, QD_BLOCK_SIZE, QD_P99_TARGET,
+            NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);

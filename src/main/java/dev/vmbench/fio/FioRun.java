@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * One permutation run on every VM of a group: the raw fio JSON of each VM (as received), the metrics
- * parsed from it, where the time went, how long the group took to provision, and — when the permutation ran
- * several times — how the samples varied (this run being their median).
+ * parsed from it, where the time went, how long the group took to provision, — when the permutation ran
+ * several times — how the samples varied (this run being their median), and its course over time from fio's
+ * interval logs.
  */
 public record FioRun(
         VmGroupSpec group,
@@ -18,7 +19,14 @@ public record FioRun(
         List<FioMetrics> metrics,
         RunTimings timings,
         Provisioning provisioning,
-        Samples samples) {
+        Samples samples,
+        TimeSeries series) {
+
+    /** A run without interval logs. */
+    public FioRun(VmGroupSpec group, FioPermutation permutation, Map<String, String> rawJson, List<FioMetrics> metrics,
+            RunTimings timings, Provisioning provisioning, Samples samples) {
+        this(group, permutation, rawJson, metrics, timings, provisioning, samples, TimeSeries.NONE);
+    }
 
     /** A run of one sample. */
     public FioRun(VmGroupSpec group, FioPermutation permutation, Map<String, String> rawJson, List<FioMetrics> metrics,

@@ -33,7 +33,12 @@ public enum Metric {
      * Concurrency: the share of the group's measured window during which every VM was measuring (a fraction, 1 =
      * all together). Group-level; below its minimum the run is no concurrent measurement, so the test breaks.
      */
-    OVERLAP("overlap");
+    OVERLAP("overlap"),
+    /**
+     * Steadiness: the coefficient of variation of one VM's per-interval IOPS over its measured window (from fio's
+     * interval logs; of stonewalled phases the least steady), a fraction. Judged per VM on {@link TimeSeries}.
+     */
+    IOPS_DRIFT("iops-drift");
 
     private final String spelling;
 
@@ -46,7 +51,7 @@ public enum Metric {
     }
 
     public boolean isLatency() {
-        return this != IOPS && this != BW && this != IOPS_CV && this != OVERLAP;
+        return this != IOPS && this != BW && this != IOPS_CV && this != OVERLAP && this != IOPS_DRIFT;
     }
 
     /** Judged on the group's provisioning ({@link Provisioning}), not on fio's output. */
@@ -56,7 +61,7 @@ public enum Metric {
 
     /** Sync metrics bound fsync/fdatasync rows only; every other metric the I/O rows (read, write, trim). */
     public boolean appliesTo(FioMetrics m) {
-        return !isProvisioning() && name().startsWith("SYNC_") == m.direction().equals("sync");
+        return !isProvisioning() && this != IOPS_DRIFT && name().startsWith("SYNC_") == m.direction().equals("sync");
     }
 
     /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
@@ -74,7 +79,7 @@ public enum Metric {
             case CLAT_P95, SYNC_P95 -> m.clatP95Ns();
             case CLAT_P99, SYNC_P99 -> m.clatP99Ns();
             case CLAT_P99_9, SYNC_P99_9 -> m.clatP999Ns();
-            case IOPS_CV, VM_READY, GROUP_READY, OVERLAP -> Double.NaN;
+            case IOPS_CV, VM_READY, GROUP_READY, OVERLAP, IOPS_DRIFT -> Double.NaN;
         };
     }
 
@@ -83,7 +88,7 @@ public enum Metric {
         if (this == IOPS) {
             return String.format(Locale.ROOT, "%.0f IOPS", value);
         }
-        if (this == IOPS_CV || this == OVERLAP) {
+        if (this == IOPS_CV || this == OVERLAP || this == IOPS_DRIFT) {
             return String.format(Locale.ROOT, "%.1f %%", value * 100);
         }
         if (this == BW) {

@@ -118,6 +118,31 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
                         run.provisioning().vmReady().size())));
             }
         }
+        // steadiness, per VM over time: its whole job, so only the general limit (not a job section's) applies
+        for (Limit limit : limits.all()) {
+            if (limit.metric() == dev.vmbench.fio.Metric.IOPS_DRIFT) {
+                run.series().iopsDrift().forEach((vm, drift) -> {
+                    if (Double.isNaN(drift)) {
+                        breaches.add(new Breach(vm, "all", "-", limit.metric(), String.format("%s not measured on VM "
+                                + "%s: fewer than %d log intervals of %s in every phase (%s %s from %s). Fix: lengthen "
+                                + "vmbench.runtime or shorten vmbench.logInterval", limit.metric().spelling(), vm,
+                                dev.vmbench.fio.TimeSeries.MIN_INTERVALS, interval(run.series().interval()),
+                                limit.key(), limit.written(), limit.origin())));
+                    } else if (!limit.accepts(drift)) {
+                        breaches.add(new Breach(vm, "all", "-", limit.metric(), String.format(
+                                "%s %s is above the maximum %s (%s %s from %s) on VM %s (coefficient of variation of "
+                                        + "its IOPS per %s interval, least steady phase)", limit.metric().spelling(),
+                                limit.metric().format(drift), limit.metric().format(limit.value()), limit.key(),
+                                limit.written(), limit.origin(), vm, interval(run.series().interval()))));
+                    }
+                });
+                if (run.series().vms().isEmpty()) {
+                    breaches.add(new Breach("all", "all", "-", limit.metric(), String.format("%s not measured: fio "
+                            + "wrote no interval logs (%s %s from %s needs them; vmbench.logInterval must not be 0)",
+                            limit.metric().spelling(), limit.key(), limit.written(), limit.origin())));
+                }
+            }
+        }
         for (FioMetrics m : run.metrics()) {
             for (Limit limit : limits.forJob(m.job())) {
                 if (limit.metric().isGroupLevel() || limit.metric().isProvisioning() || !limit.metric().appliesTo(m)) {
@@ -135,6 +160,10 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
             }
         }
         return breaches;
+    }
+
+    private static String interval(java.time.Duration interval) {
+        return interval.toMillisPart() == 0 ? interval.toSeconds() + " s" : interval.toMillis() + " ms";
     }
 
     /** Fails listing every job section × direction that regressed beyond the baseline's tolerance. */

@@ -176,6 +176,21 @@ public final class GuestAgent {
         return call("result", "", QUICK).stdout();
     }
 
+    /**
+     * fio's interval logs of the finished job as the guest compressed them (gzip; {@code == FILE} lines before each
+     * log), or nothing when the job wrote none.
+     */
+    public byte[] logs() {
+        String text = call("logs", "", QUICK).stdout().strip();
+        try {
+            return java.util.Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new GuestException("vmbench-guest logs on VM " + vm() + " answered with something that is not "
+                    + "base64 (" + e.getMessage() + "; it began [" + text.substring(0, Math.min(40, text.length()))
+                    + "]). Fix: a guest with coreutils' base64 and gzip.");
+        }
+    }
+
     public String sysinfo() {
         return call("sysinfo", "", QUICK).stdout();
     }

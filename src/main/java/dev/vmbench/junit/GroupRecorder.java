@@ -60,6 +60,11 @@ final class GroupRecorder implements GroupEvents {
     }
 
     @Override
+    public void onLogs(VmGroupSpec group, FioPermutation permutation, String vm, byte[] gzip) {
+        results.writeLogs(group, permutation, vm, gzip);
+    }
+
+    @Override
     public void onKept(VmGroupSpec group, String command) {
         results.writeKept(group, command);
     }

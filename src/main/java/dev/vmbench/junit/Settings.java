@@ -47,7 +47,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 config.baselineLatencyRise(), config.baselinePools())).orElse(Baseline.NONE);
         Templates templates = Templates.in(config.templateDir());
         FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes(),
-                config.fioTimeoutMargin(), config.iodepth(), config.numjobs(), config.rateIops());
+                config.fioTimeoutMargin(), config.iodepth(), config.numjobs(), config.rateIops(), config.logInterval());
         List<VmGroupSpec> groups = Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(),
                 config.concurrency());
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),

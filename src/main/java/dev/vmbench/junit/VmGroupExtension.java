@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
- * class invocation), {@link Thresholds} and {@link Baseline}, labels each test with its parameters in the report, records its
+ * class invocation), {@link Thresholds}, {@link Baseline} and {@link QueueDepthSweep}, labels each test with its parameters in the report, records its
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
@@ -99,7 +99,8 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == VmGroup.class || type == Thresholds.class || type == Baseline.class;
+        return type == VmGroup.class || type == Thresholds.class || type == Baseline.class
+                || type == QueueDepthSweep.class;
     }
 
     @Override
@@ -109,6 +110,9 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         }
         if (parameter.getParameter().getType() == Baseline.class) {
             return BenchStore.settings(context).baseline();
+        }
+        if (parameter.getParameter().getType() == QueueDepthSweep.class) {
+            return new QueueDepthSweep(BenchStore.settings(context), BenchStore.spec(context));
         }
         return BenchStore.group(context).group();
     }

@@ -25,6 +25,7 @@ public final class FioJobs {
     private final int iodepth;
     private final int numjobs;
     private final long rateIops;
+    private final Duration logInterval;
 
     public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
             Duration margin) {
@@ -38,6 +39,13 @@ public final class FioJobs {
      */
     public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
             Duration margin, int iodepth, int numjobs, long rateIops) {
+        this(profiles, templates, runtime, ramp, fileSizeBytes, margin, iodepth, numjobs, rateIops, Duration.ZERO);
+    }
+
+    /** @param logInterval fio's interval logs (IOPS, bandwidth, completion latency) averaged over this; ZERO: none */
+    public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
+            Duration margin, int iodepth, int numjobs, long rateIops, Duration logInterval) {
+        this.logInterval = logInterval;
         this.iodepth = iodepth;
         this.numjobs = numjobs;
         this.rateIops = rateIops;
@@ -51,12 +59,25 @@ public final class FioJobs {
 
     /**
      * The job file of a permutation. It ends with two comment lines the guest reads to tell whether the files are
-     * laid out already: {@code ; vmbench-files: NAME…} and {@code ; vmbench-file-size: BYTES}.
+     * laid out already: {@code ; vmbench-files: NAME…} and {@code ; vmbench-file-size: BYTES}; and, when interval
+     * logs are on, {@code ; vmbench-log-msec: N}, which makes the guest run fio with them.
      */
     public String render(FioPermutation permutation) {
+        FioProfile profile = profiles.get(permutation.profile());
+        if (permutation.iodepth() > 0 && !(profile.jobFile() && profile.sections().contains("${IODEPTH}"))) {
+            throw new IllegalArgumentException("Profile [" + profile.name() + "] does not take its queue depth from "
+                    + "the run (no iodepth=${IODEPTH}), so it cannot run at queue depth " + permutation.iodepth()
+                    + ". Fix: sweep a job-file profile that writes iodepth=${IODEPTH}, such as random-rw.");
+        }
         String job = job(permutation);
         return job + (job.endsWith("\n") ? "" : "\n") + "; vmbench-files: " + String.join(" ", JobFile.files(job))
-                + "\n; vmbench-file-size: " + fileSizeBytes + "\n";
+                + "\n; vmbench-file-size: " + fileSizeBytes + "\n"
+                + (logInterval.isZero() ? "" : "; vmbench-log-msec: " + logInterval.toMillis() + "\n");
+    }
+
+    /** The interval fio's logs average over; ZERO when they are off. */
+    public Duration logInterval() {
+        return logInterval;
     }
 
     /** The files one VM's job lays out, each of {@code vmbench.fileSize}. */
@@ -71,7 +92,7 @@ public final class FioJobs {
                     + " (a whole job file, placeholders filled in)\n" + JobFile.fill(profile.sections(), Map.of(
                             "RUNTIME", Long.toString(runtime.toSeconds()),
                             "RAMP_TIME", Long.toString(ramp.toSeconds()),
-                            "IODEPTH", Integer.toString(iodepth),
+                            "IODEPTH", Integer.toString(permutation.iodepth() > 0 ? permutation.iodepth() : iodepth),
                             "NUMJOBS", Integer.toString(numjobs),
                             "FILE_SIZE", Long.toString(fileSizeBytes),
                             "BLOCK_SIZE", permutation.blockSize().toString(),
@@ -108,7 +129,7 @@ public final class FioJobs {
      */
     static long phases(String sections) {
         // a job file's [global] is no job: its options apply to every section
-        String[] bodies = SECTION.split(sections.replaceFirst("(?m)^\\[global\\]$[^\\[]*", ""));
+        String[] bodies = SECTION.split(sections.replaceAll("(?m)^\\[global\\]$[^\\[]*", ""));
         long phases = 1;
         for (int i = 2; i < bodies.length; i++) {
             if (bodies[i].lines().map(String::trim).anyMatch(l -> l.equals("stonewall") || l.equals("wait_for_previous"))) {

@@ -23,8 +23,11 @@ public final class JobFile {
     private static final Map<String, String> RUN_OWNED = Map.of("runtime", "RUNTIME", "ramp_time", "RAMP_TIME",
             "size", "FILE_SIZE", "filesize", "FILE_SIZE");
     /** Options that would take fio's output or files away from where vmbench reads and writes them. */
-    private static final List<String> FORBIDDEN = List.of("directory", "output", "output-format", "write_bw_log",
-            "write_lat_log", "write_iops_log");
+    private static final List<String> FORBIDDEN = List.of("directory", "output", "output-format");
+    /** Options of fio's interval logs, which the guest sets for every job (vmbench.logInterval) and then reads. */
+    static final List<String> LOG_OPTIONS = List.of("write_bw_log", "write_lat_log", "write_iops_log",
+            "write_hist_log", "log_avg_msec", "log_hist_msec", "log_unix_epoch", "log_alternate_epoch",
+            "per_job_logs", "log_compression", "log_store_compressed", "log_offset", "log_prio", "log_max_value");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)\\}");
     private static final Pattern SECTION = Pattern.compile("^\\[([^\\]]+)\\]$");
 
@@ -64,12 +67,22 @@ public final class JobFile {
                 throw new IllegalArgumentException(file + ":" + (i + 1) + ": [" + line + "] fixes what the run sets. "
                         + "Fix: write " + key + "=${" + RUN_OWNED.get(key) + "} (vmbench fills it in from its settings).");
             }
+            if (LOG_OPTIONS.contains(key)) {
+                throw new IllegalArgumentException(logOption(file + ":" + (i + 1), key));
+            }
             if (FORBIDDEN.contains(key)) {
                 throw new IllegalArgumentException(file + ":" + (i + 1) + ": option [" + key + "] moves fio's files or "
                         + "output away from where vmbench reads them (fio runs in the data disk's mount point and "
                         + "writes JSON where vmbench collects it). Fix: remove it.");
             }
         }
+    }
+
+    /** The message for a job or profile that sets one of {@link #LOG_OPTIONS}. */
+    static String logOption(String where, String option) {
+        return where + ": option [" + option + "] changes fio's interval logs, which vmbench asks every job for and "
+                + "reads back in its own format (the time-series charts and iops-drift). Fix: remove it; set "
+                + "-Dvmbench.logInterval to change how often fio logs.";
     }
 
     /** The text with every placeholder replaced by its value. */

@@ -61,6 +61,9 @@ public final class ProfileLibrary {
         List<String> lines = text.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String option = lines.get(i).trim().split("=", 2)[0].trim();
+            if (JobFile.LOG_OPTIONS.contains(option)) {
+                throw new IllegalArgumentException(JobFile.logOption(file.getFileName() + ":" + (i + 1), option));
+            }
             if (GLOBAL_ONLY.contains(option)) {
                 throw new IllegalArgumentException(file.getFileName() + ":" + (i + 1) + ": option [" + option
                         + "] is set by the shared [global] of templates/fio-job.fio.mustache. Fix: remove it from the "

@@ -18,9 +18,10 @@ import java.util.regex.Pattern;
  * The gates of a run, from a thresholds file ({@code test-profiles/thresholds.yaml}) plus
  * {@code -Dvmbench.threshold.<key>} overrides. Later wins: {@code defaults} → {@code pools.<StorageClass>}
  * → {@code profiles.<profile>} → {@code blockSizes.<bs>} → {@code jobs.<section>} (that section only) →
- * overrides. Keys are {@code min-iops}, {@code min-bw}, {@code max-clat-mean|p50|p90|p95|p99|p99.9} and
- * {@code max-iops-cv} (fairness across VMs); values take units ({@code 20k}, {@code 150MiB/s}, {@code 5ms},
- * {@code 800us}, {@code 20%}).
+ * overrides. Keys are {@code min-iops}, {@code min-bw}, {@code max-clat-mean|p50|p90|p95|p99|p99.9},
+ * {@code max-sync-…}, {@code max-iops-cv} (fairness across VMs), and for a whole test {@code min-overlap},
+ * {@code max-vm-ready}, {@code max-group-ready}, {@code max-iops-drift} (steadiness over time); values take
+ * units ({@code 20k}, {@code 150MiB/s}, {@code 5ms}, {@code 800us}, {@code 20%}).
  */
 public final class Thresholds {
 
@@ -28,7 +29,7 @@ public final class Thresholds {
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
             "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-sync-mean", "max-sync-p50",
             "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv", "max-vm-ready",
-            "max-group-ready", "min-overlap");
+            "max-group-ready", "min-overlap", "max-iops-drift");
 
     /**
      * The names a thresholds file may use besides limit keys: every profile of the library and every job section
@@ -52,6 +53,10 @@ public final class Thresholds {
             return new Names(new java.util.TreeSet<>(library.names()), jobs);
         }
     }
+
+    /** Keys judged once per test, never per job section. */
+    private static final List<String> WHOLE_TEST = List.of("max-vm-ready", "max-group-ready", "min-overlap",
+            "max-iops-drift");
 
     private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z/]*)");
     private static final List<String> SECTIONS = List.of("defaults", "pools", "profiles", "blockSizes", "jobs");
@@ -298,6 +303,11 @@ public final class Thresholds {
                 throw new IllegalArgumentException(origin + ": " + path + "." + key
                         + " must be a single value like 5ms or 20k. Fix: write it on one line.");
             }
+            if (path.startsWith("jobs.") && WHOLE_TEST.contains(key)) {
+                throw new IllegalArgumentException(origin + ": " + path + "." + key + " bounds the whole test (every "
+                        + "job section of a VM, or the group), not one job section. Fix: move it to defaults, pools, "
+                        + "profiles or blockSizes.");
+            }
             limits.put(key, limit(key, p.getText(), origin + " (" + path + ")"));
         }
         return limits;
@@ -326,11 +336,12 @@ public final class Thresholds {
             }
             return new Limit(key, metric, true, Double.parseDouble(pct.group(1)) / 100, written.trim(), origin);
         }
-        if (metric == Metric.IOPS_CV) {
+        if (metric == Metric.IOPS_CV || metric == Metric.IOPS_DRIFT) {
             Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
             if (!pct.matches()) {
                 throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a spread. Fix: "
-                        + "write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
+                        + "write a percentage like 20% (the coefficient of variation of IOPS " + (metric == Metric.IOPS_CV
+                        ? "across VMs" : "over time, per VM") + ").");
             }
             // a bare number is a percentage, as everywhere in vmbench: 20 and 20% are both 20 %
             double value = Double.parseDouble(pct.group(1)) / 100;

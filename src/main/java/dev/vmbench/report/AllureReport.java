@@ -73,6 +73,7 @@ public final class AllureReport {
      */
     public static void description(FioRun run, java.util.Set<String> missed, List<String> breaches) {
         StringBuilder html = new StringBuilder(table(run, missed));
+        html.append(Charts.timeSeries(run.series()));
         dev.vmbench.fio.LatencyHistogram.merged(run).forEach((key, histogram) ->
                 html.append(Charts.histogram("latency of " + key + " over " + run.rawJson().size() + " VM(s)",
                         histogram)));
@@ -99,6 +100,7 @@ public final class AllureReport {
             case CLAT_P99, SYNC_P99 -> "p99";
             case CLAT_P99_9, SYNC_P99_9 -> "p99.9";
             case VM_READY, GROUP_READY -> "ready";
+            case IOPS_DRIFT -> "drift";
         };
         return vm + "\u0000" + job + "\u0000" + direction + "\u0000" + column;
     }
@@ -235,6 +237,11 @@ public final class AllureReport {
     }
 
     /** An HTML attachment (charts, summaries). */
+    /** Replaces the current test's description with {@code html}. */
+    public static void descriptionHtml(String html) {
+        Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(html));
+    }
+
     public static void html(String name, String html) {
         Allure.addAttachment(name, "text/html", html, ".html");
     }

@@ -25,14 +25,16 @@ import java.util.Map;
 /**
  * A run's folder, {@code target/vmbench/<run-id>/}, written as results arrive so an interrupted run keeps
  * everything it measured: {@code plan.json}, {@code manifests/}, {@code <group>/<permutation>/<vm>.json}
- * (raw fio), {@code results.csv}, {@code timings.csv}, {@code summary.json}, {@code provisioning.log},
+ * (raw fio) and {@code <vm>.logs.gz} (fio's interval logs), {@code results.csv}, {@code timings.csv},
+ * {@code summary.json}, {@code provisioning.log},
  * {@code <group>/sysinfo/}, {@code <group>/console/}, {@code <group>/diagnostics/}. Safe for concurrent use.
  */
 public final class ResultStore {
 
     static final String RESULTS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,vm,job,direction,"
             + "ios,iops,bw_bytes,clat_mean_ns,clat_stddev_ns,clat_p50_ns,clat_p90_ns,clat_p95_ns,clat_p99_ns,"
-            + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct,group_clat_p99_ns";
+            + "clat_p99_9_ns,clat_max_ns,lat_mean_ns,runtime_ms,errors,cpu_usr_pct,cpu_sys_pct,group_clat_p99_ns,"
+            + "vm_iops_drift_pct";
     static final String TIMINGS_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,swap_ms,"
             + "prefill_ms,start_spread_ms,fio_ms,collect_ms,total_ms,overhead_ms,reconnects,overlap_pct";
 
@@ -84,6 +86,18 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".json"), raw);
     }
 
+    /** One VM's fio interval logs of a permutation, as the guest compressed them ({@code <vm>.logs.gz}). */
+    public synchronized void writeLogs(VmGroupSpec group, FioPermutation permutation, String vm, byte[] gzip) {
+        Path file = dir.resolve(group.slug()).resolve(permutation.slug()).resolve(vm + ".logs.gz");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(file, gzip);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file.toAbsolutePath() + ". Fix: make the results folder "
+                    + "writable or set -Dvmbench.resultsDir.", e);
+        }
+    }
+
     /** A group left in the cluster (cleanup mode), with the command that deletes it ({@code kept.txt}). */
     public synchronized void writeKept(VmGroupSpec group, String command) {
         append(dir.resolve("kept.txt"), null, group + ": " + command);
@@ -126,13 +140,16 @@ public final class ResultStore {
         Map<String, Double> groupP99 = new java.util.HashMap<>();
         List<GroupMetrics> groups = GroupMetrics.of(run);
         groups.forEach(g -> groupP99.put(g.key(), g.mergedClatP99Ns()));
+        // each VM's steadiness over time (its whole job), on each of its rows
+        Map<String, Double> drift = run.series().iopsDrift();
         for (FioMetrics m : run.metrics()) {
             append(dir.resolve("results.csv"), RESULTS_HEADER, dims + "," + csv(m.vm(), m.job(), m.direction(), m.ios(),
                     num(m.iops()), num(m.bandwidthBytes()), num(m.clatMeanNs()), num(m.clatStddevNs()),
                     num(m.clatP50Ns()), num(m.clatP90Ns()), num(m.clatP95Ns()), num(m.clatP99Ns()),
                     num(m.clatP999Ns()), num(m.clatMaxNs()), num(m.latMeanNs()), m.runtimeMs(), m.errors(),
                     num(m.cpuUserPercent()), num(m.cpuSystemPercent()),
-                    num(groupP99.getOrDefault(m.job() + " " + m.direction(), Double.NaN))));
+                    num(groupP99.getOrDefault(m.job() + " " + m.direction(), Double.NaN)),
+                    num(drift.getOrDefault(m.vm(), Double.NaN) * 100)));
         }
         RunTimings t = run.timings();
         append(dir.resolve("timings.csv"), TIMINGS_HEADER, dims + "," + csv(t.swap().toMillis(),
@@ -145,6 +162,9 @@ public final class ResultStore {
                 .mapToDouble(FioMetrics::clatP99Ns).max().orElse(0));
         entry.put("overheadMs", t.overhead().toMillis());
         entry.put("samples", run.samples().count());
+        if (!Double.isNaN(run.series().worstIopsDrift())) {
+            entry.put("worstIopsDrift", run.series().worstIopsDrift());
+        }
         ArrayNode jobs = entry.putArray("jobs");
         for (GroupMetrics g : groups) {
             ObjectNode job = jobs.addObject();
@@ -256,6 +276,23 @@ public final class ResultStore {
     }
 
     /** A group's chart page, once its results are complete. */
+    static final String QD_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,iodepth,iops,bw_bytes,"
+            + "worst_clat_p99_ns,merged_clat_p99_ns,within_target";
+
+    /** One depth of a queue-depth sweep ({@code qd.csv}): the group's rate and latency at that queue depth. */
+    public synchronized void writeQueueDepth(FioRun run, double iops, double bandwidthBytes, double worstP99Ns,
+            double mergedP99Ns, boolean withinTarget) {
+        append(dir.resolve("qd.csv"), QD_HEADER, csv(runId, run.group().pool(), run.group().vmSize().name(),
+                run.group().pvcSize(), run.group().concurrency(), run.permutation().profile(),
+                run.permutation().blockSize(), run.permutation().iodepth(), num(iops), num(bandwidthBytes),
+                num(worstP99Ns), num(mergedP99Ns), withinTarget));
+    }
+
+    /** A group's queue-depth chart ({@code <group>/qd.html}). */
+    public synchronized void writeQueueDepthChart(VmGroupSpec group, String html) {
+        write(dir.resolve(group.slug()).resolve("qd.html"), html);
+    }
+
     public synchronized void writeChart(VmGroupSpec group, String html) {
         write(dir.resolve(group.slug()).resolve("chart.html"), html);
     }

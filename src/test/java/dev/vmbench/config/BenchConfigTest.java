@@ -87,6 +87,7 @@ class BenchConfigTest {
             vmbench.embedded.guests | vm   | Setting vmbench.embedded.guests (env VMBENCH_EMBEDDED_GUESTS) = [vm] must be sandbox or qemu. Fix: set -Dvmbench.embedded.guests=<value> or VMBENCH_EMBEDDED_GUESTS=<value>; e.g. qemu.
             vmbench.iodepth     | 0          | Setting vmbench.iodepth (env VMBENCH_IODEPTH) = [0] must be a whole number from 1 to 65536. Fix: set -Dvmbench.iodepth=<value> or VMBENCH_IODEPTH=<value>; e.g. 16.
             vmbench.baselinePools | rep3     | Setting vmbench.baselinePools (env VMBENCH_BASELINEPOOLS) = [rep3] is not ALIAS=STORAGECLASS (a bash-suite pool alias, then a StorageClass name). Fix: set -Dvmbench.baselinePools=<value> or VMBENCH_BASELINEPOOLS=<value>; e.g. rep3=ocs-storagecluster-ceph-rbd.
+            vmbench.logInterval | 50ms       | Setting vmbench.logInterval (env VMBENCH_LOGINTERVAL) = [50ms] is not 0 or a whole number of milliseconds from 100ms: write it like 1s or 500ms. Fix: set -Dvmbench.logInterval=<value> or VMBENCH_LOGINTERVAL=<value>; e.g. 100ms.
             pool                | Gold_Tier  | Setting pool (env VMBENCH_POOL) = [Gold_Tier] is not a StorageClass name (lower-case DNS subdomain). Fix: set -Dpool=<value> or VMBENCH_POOL=<value>; e.g. -Dpool=ocs-storagecluster-ceph-rbd.
             """)
     void aBadValueNamesKeyValueRuleAndFix(String key, String value, String message) {

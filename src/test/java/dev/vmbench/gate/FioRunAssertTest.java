@@ -7,6 +7,7 @@ import dev.vmbench.fio.FioMetrics;
 import dev.vmbench.fio.FioRun;
 import dev.vmbench.fio.Metric;
 import dev.vmbench.fio.RunTimings;
+import dev.vmbench.fio.TimeSeries;
 import dev.vmbench.matrix.BlockSize;
 import dev.vmbench.matrix.FioPermutation;
 import dev.vmbench.matrix.VmGroupSpec;
@@ -108,6 +109,39 @@ class FioRunAssertTest {
                         + "thresholds.yaml:4) across 2 VMs job rand-read read");
         assertThatCode(() -> FioRunAssert.assertThat(run(metrics("vm-0", 9000, 1), metrics("vm-1", 8000, 1)))
                 .meets(List.of(fair))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aVmWhoseRateDriftsOverTimeMissesMaxIopsDriftAndOneWithoutLogsIsNotMeasured() {
+        // given: vm-0 steady at 1000 IOPS a second; vm-1 alternating 500 and 1500 (drift 50 %); vm-2 two intervals
+        Limit steady = new Limit("max-iops-drift", Metric.IOPS_DRIFT, false, 0.2, "20%", "thresholds.yaml:6");
+        java.util.function.Function<double[], List<TimeSeries.Point>> points = iops -> java.util.stream.IntStream
+                .range(0, iops.length).mapToObj(i -> new TimeSeries.Point(1000 + i, 0, iops[i], iops[i] * 4096, 1e6))
+                .toList();
+        Map<String, List<TimeSeries.Point>> vms = new java.util.LinkedHashMap<>();
+        vms.put("vm-0", points.apply(new double[] {1000, 1000, 1000, 1000}));
+        vms.put("vm-1", points.apply(new double[] {500, 1500, 500, 1500}));
+        vms.put("vm-2", points.apply(new double[] {1000, 1000}));
+        Duration d = Duration.ofMillis(10);
+        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
+                List.of(metrics("vm-0", 9000, 1), metrics("vm-1", 9000, 1)), new RunTimings(d, d, d, d, d, d, 0),
+                dev.vmbench.fio.Provisioning.NONE, dev.vmbench.fio.Samples.ONE,
+                new TimeSeries(Duration.ofSeconds(1), vms));
+
+        // then
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run).meets(List.of(steady))).hasMessageEndingWith(
+                "missed 2 threshold(s):" + System.lineSeparator()
+                + "  - iops-drift 50.0 % is above the maximum 20.0 % (max-iops-drift 20% from thresholds.yaml:6) on VM "
+                + "vm-1 (coefficient of variation of its IOPS per 1 s interval, least steady phase)"
+                + System.lineSeparator()
+                + "  - iops-drift not measured on VM vm-2: fewer than 3 log intervals of 1 s in every phase "
+                + "(max-iops-drift 20% from thresholds.yaml:6). Fix: lengthen vmbench.runtime or shorten "
+                + "vmbench.logInterval");
+        FioRun unlogged = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}"), List.of(metrics("vm-0", 9000, 1)),
+                new RunTimings(d, d, d, d, d, d, 0));
+        assertThatThrownBy(() -> FioRunAssert.assertThat(unlogged).meets(List.of(steady))).hasMessageEndingWith(
+                "  - iops-drift not measured: fio wrote no interval logs (max-iops-drift 20% from thresholds.yaml:6 "
+                        + "needs them; vmbench.logInterval must not be 0)");
     }
 
     @Test

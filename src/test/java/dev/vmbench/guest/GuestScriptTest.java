@@ -222,6 +222,37 @@ class GuestScriptTest {
     }
 
     @Test
+    void aJobThatAsksForIntervalLogsGetsThemBackCompressedAndOneThatDoesNotGetsNone() throws Exception {
+        // given: a job of two clones whose file ends with the log interval line
+        guest(job("randread", 2, "numjobs=2") + "; vmbench-log-msec: 500\n", "install-job");
+        guest("", "start");
+        guest("", "wait", "--timeout", "60");
+
+        // when
+        CommandResult logs = guest("", "logs");
+
+        // then: every clone's IOPS, bandwidth and completion-latency log, stamped in Unix time, nothing else
+        assertThat(logs.exitStatus()).as(logs.stderr()).isZero();
+        String text = dev.vmbench.fio.TimeSeries.gunzip("sandbox", java.util.Base64.getDecoder().decode(logs.stdout()));
+        assertThat(text.lines().filter(l -> l.startsWith("== "))).containsExactly("== vm_iops.1.log",
+                "== vm_iops.2.log", "== vm_bw.1.log", "== vm_bw.2.log", "== vm_clat.1.log", "== vm_clat.2.log");
+        List<dev.vmbench.fio.TimeSeries.Point> points = dev.vmbench.fio.TimeSeries.parse("sandbox", text,
+                java.time.Duration.ofMillis(500), java.time.Duration.ZERO);
+        GuestStatus status = GuestStatus.parse(guest("", "status").stdout());
+        assertThat(points).isNotEmpty().allSatisfy(p -> assertThat(p.epochSeconds())
+                .isBetween(status.started(), status.finished() + 0.1));
+
+        // and: the next job, without the line, writes and returns none
+        guest(job("randread", 1, ""), "install-job");
+        guest("", "start");
+        guest("", "wait", "--timeout", "60");
+        CommandResult none = guest("", "logs");
+        assertThat(none.exitStatus()).isZero();
+        assertThat(none.stdout()).isEmpty();
+        assertThat(root.resolve("var/lib/vmbench/logs")).doesNotExist();
+    }
+
+    @Test
     void misuseIsRefusedWithTheRule() throws Exception {
         assertThat(guest("", "start").stderr()).isEqualTo("vmbench-guest: no job installed; run install-job first\n");
         assertThat(guest("", "install-job").stderr())
@@ -233,7 +264,9 @@ class GuestScriptTest {
         CommandResult unknown = guest("", "format-disk");
         assertThat(unknown.exitStatus()).isEqualTo(2);
         assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
-                + "start, wait, status, result, stop, sysinfo, diagnose, ready, prepare-disk\n");
+                + "start, wait, status, result, logs, stop, sysinfo, diagnose, ready, prepare-disk\n");
+        assertThat(guest("", "logs").stderr()).isEqualTo("vmbench-guest: no logs: the job is idle; see 'vmbench-guest "
+                + "diagnose'\n");
         assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
         assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
                 .isEqualTo("state=idle exit=- started=- finished=-\n");

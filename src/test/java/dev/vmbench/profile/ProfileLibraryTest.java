@@ -89,6 +89,15 @@ class ProfileLibraryTest {
         assertThatThrownBy(() -> ProfileLibrary.load(dir)).hasMessage("moved.fio:5: option [directory] moves fio's "
                 + "files or output away from where vmbench reads them (fio runs in the data disk's mount point and "
                 + "writes JSON where vmbench collects it). Fix: remove it.");
+        Files.delete(dir.resolve("moved.fio"));
+        Files.writeString(dir.resolve("logged.fio"), "[global]\nruntime=${RUNTIME}\nlog_avg_msec=250\n[r]\nrw=read\n");
+        Files.writeString(dir.resolve("lite-logged.fio"), "[r]\nrw=read\nwrite_iops_log=mine\n");
+        assertThatThrownBy(() -> ProfileLibrary.load(dir)).hasMessageEndingWith(": option [log_avg_msec] changes fio's "
+                + "interval logs, which vmbench asks every job for and reads back in its own format (the time-series "
+                + "charts and iops-drift). Fix: remove it; set -Dvmbench.logInterval to change how often fio logs.");
+        Files.delete(dir.resolve("logged.fio"));
+        assertThatThrownBy(() -> ProfileLibrary.load(dir)).hasMessageStartingWith("lite-logged.fio:3: option "
+                + "[write_iops_log] changes fio's interval logs");
     }
 
     @Test

@@ -120,6 +120,19 @@ class ThresholdsTest {
     }
 
     @Test
+    void iopsDriftIsAPercentageForTheWholeTestNotForAJobSection(@TempDir Path dir) throws IOException {
+        assertThat(Thresholds.limit("max-iops-drift", "15%", "x").value()).isEqualTo(0.15);
+        assertThat(Thresholds.limit("max-iops-drift", "15%", "x").metric()).isEqualTo(Metric.IOPS_DRIFT);
+        assertThatThrownBy(() -> Thresholds.limit("max-iops-drift", "steady", "thresholds.yaml:3")).hasMessage(
+                "thresholds.yaml:3: max-iops-drift = [steady] is not a spread. Fix: write a percentage like 20% (the "
+                        + "coefficient of variation of IOPS over time, per VM).");
+        Path file = Files.writeString(dir.resolve("t.yaml"), "jobs:\n  rand-read:\n    max-iops-drift: 10%\n");
+        assertThatThrownBy(() -> Thresholds.load(file, Map.of(), Thresholds.Names.ANY)).hasMessage(
+                "t.yaml:3: jobs.rand-read.max-iops-drift bounds the whole test (every job section of a "
+                + "VM, or the group), not one job section. Fix: move it to defaults, pools, profiles or blockSizes.");
+    }
+
+    @Test
     void minOverlapIsAShareOfTheMeasuredWindow() {
         assertThat(Thresholds.limit("min-overlap", "95%", "x").value()).isEqualTo(0.95);
         assertThat(Thresholds.limit("min-overlap", "80", "x").minimum()).isTrue();
@@ -136,7 +149,7 @@ class ThresholdsTest {
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]; nearest: [max-clat-p99]. "
                         + "Fix: use one of min-iops, min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, "
                         + "max-clat-p99, max-clat-p99.9, max-sync-mean, max-sync-p50, max-sync-p90, max-sync-p95, "
-                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready, min-overlap.");
+                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready, min-overlap, max-iops-drift.");
     }
 
     @Test
