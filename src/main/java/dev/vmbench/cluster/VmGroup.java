@@ -38,14 +38,16 @@ public final class VmGroup implements AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> selector;
+    /** The group's guests in index order; a density search adds to it ({@link #grow}). */
     private final List<GuestVm> guests;
+    private final VmGroupProvisioner provisioner;
     private final ExecutorService pool;
     private final FioJobs jobs;
     private final GroupEvents events;
     private final CleanupMode cleanup;
     private final Map<String, String> instanceUids;
     private final java.util.function.Consumer<String> onKeep;
-    private final dev.vmbench.fio.Provisioning provisioning;
+    private volatile dev.vmbench.fio.Provisioning provisioning;
     private volatile boolean failed;
     private volatile boolean closed;
     /** How many times each permutation runs; the median is what a test judges. */
@@ -55,7 +57,9 @@ public final class VmGroup implements AutoCloseable {
 
     VmGroup(VmGroupSpec spec, KubernetesClient client, String namespace, Map<String, String> selector,
             List<GuestVm> guests, ExecutorService pool, FioJobs jobs, GroupEvents events, CleanupMode cleanup,
-            java.util.function.Consumer<String> onKeep, dev.vmbench.fio.Provisioning provisioning, int samples) {
+            java.util.function.Consumer<String> onKeep, dev.vmbench.fio.Provisioning provisioning, int samples,
+            VmGroupProvisioner provisioner) {
+        this.provisioner = provisioner;
         this.samples = samples;
         this.onKeep = onKeep;
         this.provisioning = provisioning;
@@ -65,7 +69,7 @@ public final class VmGroup implements AutoCloseable {
         this.client = client;
         this.namespace = namespace;
         this.selector = selector;
-        this.guests = List.copyOf(guests);
+        this.guests = new java.util.concurrent.CopyOnWriteArrayList<>(guests);
         this.pool = pool;
         this.jobs = jobs;
         this.events = events;
@@ -94,15 +98,54 @@ public final class VmGroup implements AutoCloseable {
      * @throws GuestException if fio fails, hangs or cannot be reached (a broken test, with evidence attached)
      */
     public FioRun run(FioPermutation permutation) {
+        return run(permutation, guests.size());
+    }
+
+    /**
+     * The same on the first {@code vms} VMs only (a density step below the group's size); the run reads as a group
+     * of that many ({@code x12}).
+     */
+    public FioRun run(FioPermutation permutation, int vms) {
+        if (vms < 1 || vms > guests.size()) {
+            throw new IllegalArgumentException("A run needs 1 to " + guests.size() + " VMs of group " + spec + ", not ["
+                    + vms + "]. Fix: grow the group first.");
+        }
+        List<GuestVm> active = List.copyOf(guests.subList(0, vms));
+        VmGroupSpec measured = new VmGroupSpec(spec.pool(), spec.vmSize(), spec.pvcSize(), vms);
         String job = jobs.render(permutation);
-        events.onJob(spec, permutation, job);
+        events.onJob(measured, permutation, job);
         List<FioRun> runs = new ArrayList<>();
         for (int sample = 1; sample <= samples; sample++) {
-            runs.add(sample(permutation, job, sample));
+            runs.add(sample(measured, active, permutation, job, sample));
         }
         FioRun run = dev.vmbench.fio.Samples.median(runs);
         events.onRun(run);
         return run;
+    }
+
+    /**
+     * Adds VMs until the group has {@code vms} (at most its spec's concurrency), provisioned like the first ones;
+     * the VMs it has keep running, their test files laid out.
+     *
+     * @throws ProvisioningException if a new VM does not come up (its evidence reported)
+     */
+    public synchronized void grow(int vms) {
+        if (vms > spec.concurrency()) {
+            throw new IllegalArgumentException("Group " + spec + " holds at most " + spec.concurrency() + " VMs, not ["
+                    + vms + "]. Fix: provision a group of that concurrency.");
+        }
+        if (vms <= guests.size()) {
+            return;
+        }
+        VmGroupProvisioner.Added added = provisioner.grow(spec, java.util.stream.IntStream.range(guests.size(), vms)
+                .boxed().toList(), events, pool);
+        for (GuestVm g : added.guests()) {
+            instanceUids.put(g.name(), instanceUid(client, namespace, g.name()));
+        }
+        guests.addAll(added.guests());
+        Map<String, Duration> ready = new java.util.TreeMap<>(provisioning.vmReady());
+        ready.putAll(added.readySinceCreate());
+        provisioning = new dev.vmbench.fio.Provisioning(ready, provisioning.groupReady().plus(added.took()));
     }
 
     /**
@@ -112,11 +155,14 @@ public final class VmGroup implements AutoCloseable {
      * round trips out of every permutation's overhead.
      */
     private synchronized Map<String, Duration> clockOffsets() {
-        if (clockOffsets == null) {
-            List<Duration> offsets = Parallel.each(pool, guests, g -> g.agent().clockOffset());
-            Map<String, Duration> measured = new LinkedHashMap<>();
-            for (int i = 0; i < guests.size(); i++) {
-                measured.put(guests.get(i).name(), offsets.get(i));
+        // guests added since (a growing group) are measured when they first run
+        List<GuestVm> unmeasured = guests.stream().filter(g -> clockOffsets == null
+                || !clockOffsets.containsKey(g.name())).toList();
+        if (!unmeasured.isEmpty()) {
+            List<Duration> offsets = Parallel.each(pool, unmeasured, g -> g.agent().clockOffset());
+            Map<String, Duration> measured = new LinkedHashMap<>(clockOffsets == null ? Map.of() : clockOffsets);
+            for (int i = 0; i < unmeasured.size(); i++) {
+                measured.put(unmeasured.get(i).name(), offsets.get(i));
             }
             clockOffsets = Map.copyOf(measured);
         }
@@ -124,17 +170,19 @@ public final class VmGroup implements AutoCloseable {
     }
 
     /** One run of the permutation's job on every VM: the {@code sample}-th of {@link #samples}. */
-    private FioRun sample(FioPermutation permutation, String job, int sample) {
+    private FioRun sample(VmGroupSpec measured, List<GuestVm> active, FioPermutation permutation, String job,
+            int sample) {
         // several samples keep each one's raw output apart (vm-0-sample2.json) and name their steps
         String label = samples == 1 ? "" : "-sample" + sample;
         String step = samples == 1 ? "" : " (sample " + sample + " of " + samples + ")";
         int reconnectsBefore = reconnects();
         long t0 = System.nanoTime();
         // Lay the file out everywhere first, so every VM measures from the same instant on allocated blocks.
-        List<GuestStatus> prefilled = events.phase("install the job and lay out its test file on " + guests.size()
+        List<GuestStatus> prefilled = events.phase("install the job and lay out its test file on " + active.size()
                 + " VM(s)" + step, () -> {
-            List<GuestStatus> done = runEverywhere(g -> g.agent().installAndPrefill(job), jobs.prefillBudget(permutation));
-            requireAll(done, GuestStatus::prefilled, "laying out the test file for " + permutation);
+            List<GuestStatus> done = runEverywhere(active, g -> g.agent().installAndPrefill(job),
+                    jobs.prefillBudget(permutation));
+            requireAll(active, done, GuestStatus::prefilled, "laying out the test file for " + permutation);
             return done;
         });
         Map<String, Duration> offsetOf = clockOffsets();
@@ -143,46 +191,46 @@ public final class VmGroup implements AutoCloseable {
             // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
             // to every VM: judged by the install round, less the time the guests spent laying out files.
             long deliveryMillis = Math.max(0, (t1 - t0) / 1_000_000 - longest(prefilled).toMillis());
-            Instant at = Instant.now().plusMillis(guests.size() == 1 ? 0
+            Instant at = Instant.now().plusMillis(active.size() == 1 ? 0
                     : Math.min(5_000, 50 + deliveryMillis * 5 / 4));
-            return runEverywhere(g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
+            return runEverywhere(active, g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
         Map<String, byte[]> logs = new LinkedHashMap<>();
         Map<String, String> raw = events.phase("collect fio's JSON" + step, () -> {
-            List<Collected> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, guests.size()).boxed()
-                    .toList(), i -> statuses.get(i).succeeded() ? collect(guests.get(i)) : null);
+            List<Collected> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, active.size()).boxed()
+                    .toList(), i -> statuses.get(i).succeeded() ? collect(active.get(i)) : null);
             // recorded here, on the test's thread (the report's context); every JSON before any logs' failure
             Map<String, String> collected = new LinkedHashMap<>();
-            for (int i = 0; i < guests.size(); i++) {
+            for (int i = 0; i < active.size(); i++) {
                 if (fetched.get(i) != null) {
-                    collected.put(guests.get(i).name(), fetched.get(i).json());
-                    events.onRawOutput(spec, permutation, guests.get(i).name() + label, fetched.get(i).json());
+                    collected.put(active.get(i).name(), fetched.get(i).json());
+                    events.onRawOutput(measured, permutation, active.get(i).name() + label, fetched.get(i).json());
                 }
             }
-            for (int i = 0; i < guests.size(); i++) {
+            for (int i = 0; i < active.size(); i++) {
                 Collected c = fetched.get(i);
                 if (c != null && c.logsFailure() != null) {
                     throw c.logsFailure();
                 }
                 if (c != null && c.logs().length > 0) {
-                    events.onLogs(spec, permutation, guests.get(i).name() + label, c.logs());
-                    logs.put(guests.get(i).name(), c.logs());
+                    events.onLogs(measured, permutation, active.get(i).name() + label, c.logs());
+                    logs.put(active.get(i).name(), c.logs());
                 }
             }
             return collected;
         });
-        requireAll(statuses, GuestStatus::succeeded, "running " + permutation);
-        requireSameInstances(permutation);
+        requireAll(active, statuses, GuestStatus::succeeded, "running " + permutation);
+        requireSameInstances(active, permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
         // every VM's measuring window on this machine's clock: from fio's start plus its warm-up to the end fio
         // stamped on its output, each guest's clock offset taken out
         List<double[]> windows = new ArrayList<>();
-        for (int i = 0; i < guests.size(); i++) {
-            String text = raw.get(guests.get(i).name());
-            double offset = offsetOf.get(guests.get(i).name()).toNanos() / 1e9;
-            FioOutput output = FioOutput.parse(guests.get(i).name(), text);
+        for (int i = 0; i < active.size(); i++) {
+            String text = raw.get(active.get(i).name());
+            double offset = offsetOf.get(active.get(i).name()).toNanos() / 1e9;
+            FioOutput output = FioOutput.parse(active.get(i).name(), text);
             metrics.addAll(output.metrics());
             double start = statuses.get(i).started() - offset;
             double end = output.endEpochMillis().isPresent() ? output.endEpochMillis().getAsLong() / 1000.0 - offset
@@ -196,8 +244,8 @@ public final class VmGroup implements AutoCloseable {
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
-        return new FioRun(spec, permutation, raw, metrics, timings, provisioning, dev.vmbench.fio.Samples.ONE,
-                series(logs, offsetOf));
+        return new FioRun(measured, permutation, raw, metrics, timings, provisioning, dev.vmbench.fio.Samples.ONE,
+                series(active, logs, offsetOf));
     }
 
     /** What one guest gave after a job: fio's JSON, its interval logs (or why not). */
@@ -217,12 +265,13 @@ public final class VmGroup implements AutoCloseable {
     }
 
     /** Every VM's course over time from its interval logs, on this machine's clock; NONE when logs are off. */
-    private dev.vmbench.fio.TimeSeries series(Map<String, byte[]> logs, Map<String, Duration> offsetOf) {
+    private dev.vmbench.fio.TimeSeries series(List<GuestVm> active, Map<String, byte[]> logs,
+            Map<String, Duration> offsetOf) {
         if (jobs.logInterval().isZero()) {
             return dev.vmbench.fio.TimeSeries.NONE;
         }
         Map<String, List<dev.vmbench.fio.TimeSeries.Point>> vms = new LinkedHashMap<>();
-        for (GuestVm g : guests) {
+        for (GuestVm g : active) {
             byte[] gzip = logs.get(g.name());
             vms.put(g.name(), gzip == null ? List.of() : dev.vmbench.fio.TimeSeries.parse(g.name(),
                     dev.vmbench.fio.TimeSeries.gunzip(g.name(), gzip), jobs.logInterval(), offsetOf.get(g.name())));
@@ -232,17 +281,18 @@ public final class VmGroup implements AutoCloseable {
 
     /**
      * Launches a job on every VM and blocks until every VM has finished it. A timeout stops the job on every
-     * VM (so the next permutation can run) and breaks the test with the guests' diagnostics attached.
+     * VM (so the next permutation can run) and breaks the test with the active' diagnostics attached.
      */
-    private List<GuestStatus> runEverywhere(java.util.function.Function<GuestVm, GuestStatus> launch, Duration budget) {
+    private List<GuestStatus> runEverywhere(List<GuestVm> active,
+            java.util.function.Function<GuestVm, GuestStatus> launch, Duration budget) {
         try {
-            return Parallel.each(pool, guests, g -> {
+            return Parallel.each(pool, active, g -> {
                 GuestStatus launched = launch.apply(g);
                 // a launch can finish at once (a file already laid out); otherwise block until it is done
                 return launched.running() ? g.agent().await(budget) : launched;
             });
         } catch (GuestTimeoutException e) {
-            guests.forEach(g -> g.agent().stop());
+            active.forEach(g -> g.agent().stop());
             collectEvidence();
             throw e;
         } catch (GuestException e) {
@@ -251,11 +301,12 @@ public final class VmGroup implements AutoCloseable {
         }
     }
 
-    private void requireAll(List<GuestStatus> statuses, java.util.function.Predicate<GuestStatus> ok, String what) {
+    private void requireAll(List<GuestVm> active, List<GuestStatus> statuses,
+            java.util.function.Predicate<GuestStatus> ok, String what) {
         List<String> failures = new ArrayList<>();
-        for (int i = 0; i < guests.size(); i++) {
+        for (int i = 0; i < active.size(); i++) {
             if (!ok.test(statuses.get(i))) {
-                failures.add(guests.get(i).name() + " (" + statuses.get(i).state() + ", exit " + statuses.get(i).exit() + ")");
+                failures.add(active.get(i).name() + " (" + statuses.get(i).state() + ", exit " + statuses.get(i).exit() + ")");
             }
         }
         if (!failures.isEmpty()) {
@@ -274,9 +325,9 @@ public final class VmGroup implements AutoCloseable {
      * A VMI with a new UID means the VM restarted while fio ran (a crash, an eviction): what was measured is not
      * the storage's steady state. The raw output stays on disk; the permutation breaks instead of passing.
      */
-    private void requireSameInstances(FioPermutation permutation) {
+    private void requireSameInstances(List<GuestVm> active, FioPermutation permutation) {
         List<String> replaced = new ArrayList<>();
-        for (GuestVm g : guests) {
+        for (GuestVm g : active) {
             String now = instanceUid(client, namespace, g.name());
             String before = instanceUids.put(g.name(), now);
             if (!now.equals(before)) {

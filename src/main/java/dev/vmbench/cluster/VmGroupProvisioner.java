@@ -145,71 +145,25 @@ public final class VmGroupProvisioner implements AutoCloseable {
      * @throws ProvisioningException naming the VM, what failed and the fix
      */
     public VmGroup provision(VmGroupSpec spec, GroupEvents events) {
+        return provision(spec, events, spec.concurrency());
+    }
+
+    /**
+     * Provisions the first {@code vms} VMs of {@code spec}; the group may {@link VmGroup#grow grow} to its
+     * concurrency later (a density search starts with one).
+     */
+    public VmGroup provision(VmGroupSpec spec, GroupEvents events, int vms) {
         Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash());
         ExecutorService pool = Parallel.pool("vmbench-" + spec.hash(), spec.concurrency());
-        List<Integer> indexes = IntStream.range(0, spec.concurrency()).boxed().toList();
         List<GuestVm> guests = new ArrayList<>();
-        long t0 = System.nanoTime();
         try {
             ensureNamespace();
             holdLease();
-            List<Rendered> vms = indexes.stream().map(i -> render(spec, i)).toList();
-            for (Rendered vm : vms) {
-                events.onManifest(spec, vm.names().cloudInitSecret() + ".secret.yaml", vm.redactedSecret());
-                events.onManifest(spec, vm.names().dataDisk() + ".pvc.yaml", vm.dataDisk());
-                events.onManifest(spec, vm.names().vm() + ".vm.yaml", vm.virtualMachine());
-            }
-            LOG.info("Provisioning VM group {} ({} VMs) in {}", spec, vms.size(), config.namespace());
-            // admission webhooks, quotas and schema errors surface here, before anything costs a clone
-            create(vms.get(0), true);
-            Parallel.each(pool, vms, vm -> {
-                create(vm, false);
-                return null;
-            });
-            long t1 = System.nanoTime();
-            Map<String, String> rootDisks = new LinkedHashMap<>();
-            vms.forEach(vm -> rootDisks.put(vm.names().vm(), vm.names().rootDisk()));
-            Map<String, Map<String, Long>> vmPhases = Readiness.awaitGroup(client, config.namespace(), selector,
-                    rootDisks, config.readyTimeout(), config.transientGrace(), config.cloneStallTimeout());
-            long t2 = System.nanoTime();
-            Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
-            Map<String, Long> sshReady = new java.util.concurrent.ConcurrentHashMap<>();
-            Map<String, Long> cloudInitDone = new java.util.concurrent.ConcurrentHashMap<>();
-            Map<String, Duration> readySinceCreate = new java.util.concurrent.ConcurrentHashMap<>();
-            List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
-                GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
-                sshReady.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
-                synchronized (guests) {
-                    guests.add(g);
-                }
-                // ready means cloud-init finished (fio installed, data disk mounted), not merely SSH up
-                Duration left = config.readyTimeout().minusNanos(System.nanoTime() - t0);
-                awaitCloudInit(g, left.isNegative() ? Duration.ofSeconds(1) : left);
-                cloudInitDone.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
-                readySinceCreate.put(vm.names().vm(), Duration.ofNanos(System.nanoTime() - t0));
-                return g;
-            });
-            long t3 = System.nanoTime();
-            Map<String, String> sysinfo = new LinkedHashMap<>();
-            List<String> infos = Parallel.each(pool, connected, g -> g.agent().sysinfo());
-            for (int i = 0; i < connected.size(); i++) {
-                sysinfo.put(connected.get(i).name(), infos.get(i));
-            }
-            Map<String, Long> phases = new LinkedHashMap<>();
-            phases.put("create", (t1 - t0) / 1_000_000);
-            phases.put("ready", (t2 - t1) / 1_000_000);
-            phases.put("ssh", (t3 - t2) / 1_000_000);
-            vmPhases.forEach((vm, times) -> {
-                times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms));
-                phases.put(vm + " ssh", sshReady.getOrDefault(vm, -1L));
-                phases.put(vm + " cloud-init", cloudInitDone.getOrDefault(vm, -1L));
-            });
-            events.onProvisioned(spec, sysinfo, phases);
-            events.onConsoles(spec, Diagnostics.consoles(client, config.namespace(), selector));
-            LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
-            return new VmGroup(spec, client, config.namespace(), selector, connected, pool, jobs, events,
-                    config.cleanup(), keptGroups::add, new dev.vmbench.fio.Provisioning(new java.util.TreeMap<>(
-                            readySinceCreate), Duration.ofNanos(t3 - t0)), config.samples());
+            LOG.info("Provisioning VM group {} ({} VMs) in {}", spec, vms, config.namespace());
+            Added added = add(spec, IntStream.range(0, vms).boxed().toList(), events, pool, guests);
+            return new VmGroup(spec, client, config.namespace(), selector, added.guests(), pool, jobs, events,
+                    config.cleanup(), keptGroups::add, new dev.vmbench.fio.Provisioning(added.readySinceCreate(),
+                            added.took()), config.samples(), this);
         } catch (RuntimeException e) {
             Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
             synchronized (guests) {
@@ -229,6 +183,96 @@ public final class VmGroupProvisioner implements AutoCloseable {
             throw e instanceof ProvisioningException p ? p
                     : new ProvisioningException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Adds VMs {@code indexes} of {@code spec} to its running group (same labels, same pool of threads) and returns
+     * them ready; a failure leaves them to the group's cleanup and breaks the caller with the evidence reported.
+     */
+    Added grow(VmGroupSpec spec, List<Integer> indexes, GroupEvents events, ExecutorService pool) {
+        Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash());
+        List<GuestVm> guests = new ArrayList<>();
+        try {
+            LOG.info("Adding {} VM(s) to group {} (VMs {} to {})", indexes.size(), spec, indexes.get(0),
+                    indexes.get(indexes.size() - 1));
+            return add(spec, indexes, events, pool, guests);
+        } catch (RuntimeException e) {
+            Map<String, String> evidence = Diagnostics.collect(client, config.namespace(), selector);
+            synchronized (guests) {
+                guests.forEach(g -> evidence.put(g.name() + "-guest-diagnose.txt", g.agent().diagnose()));
+                guests.forEach(GuestVm::close);
+            }
+            events.onDiagnostics(spec, evidence);
+            throw e instanceof ProvisioningException p ? p : new ProvisioningException(e.getMessage(), e);
+        }
+    }
+
+    /** VMs brought up together: connected guests, each one's create-to-ready time, and the whole step's. */
+    record Added(List<GuestVm> guests, Map<String, Duration> readySinceCreate, Duration took) {
+    }
+
+    /**
+     * Creates VMs {@code indexes} of {@code spec}, waits until every one is ready (cloud-init finished), connects to
+     * each; every guest connected is also put in {@code guests}, so a failure can still collect and close them.
+     */
+    private Added add(VmGroupSpec spec, List<Integer> indexes, GroupEvents events, ExecutorService pool,
+            List<GuestVm> guests) {
+        Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash());
+        long t0 = System.nanoTime();
+        List<Rendered> vms = indexes.stream().map(i -> render(spec, i)).toList();
+        for (Rendered vm : vms) {
+            events.onManifest(spec, vm.names().cloudInitSecret() + ".secret.yaml", vm.redactedSecret());
+            events.onManifest(spec, vm.names().dataDisk() + ".pvc.yaml", vm.dataDisk());
+            events.onManifest(spec, vm.names().vm() + ".vm.yaml", vm.virtualMachine());
+        }
+        // admission webhooks, quotas and schema errors surface here, before anything costs a clone
+        create(vms.get(0), true);
+        Parallel.each(pool, vms, vm -> {
+            create(vm, false);
+            return null;
+        });
+        long t1 = System.nanoTime();
+        Map<String, String> rootDisks = new LinkedHashMap<>();
+        vms.forEach(vm -> rootDisks.put(vm.names().vm(), vm.names().rootDisk()));
+        Map<String, Map<String, Long>> vmPhases = Readiness.awaitGroup(client, config.namespace(), selector,
+                rootDisks, config.readyTimeout(), config.transientGrace(), config.cloneStallTimeout());
+        long t2 = System.nanoTime();
+        Duration sshDeadline = config.readyTimeout().minusNanos(t2 - t0);
+        Map<String, Long> sshReady = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Long> cloudInitDone = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Duration> readySinceCreate = new java.util.concurrent.ConcurrentHashMap<>();
+        List<GuestVm> connected = Parallel.each(pool, vms, vm -> {
+            GuestVm g = connect(vm, sshDeadline.isNegative() ? Duration.ofSeconds(30) : sshDeadline);
+            sshReady.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
+            synchronized (guests) {
+                guests.add(g);
+            }
+            // ready means cloud-init finished (fio installed, data disk mounted), not merely SSH up
+            Duration left = config.readyTimeout().minusNanos(System.nanoTime() - t0);
+            awaitCloudInit(g, left.isNegative() ? Duration.ofSeconds(1) : left);
+            cloudInitDone.put(vm.names().vm(), (System.nanoTime() - t2) / 1_000_000);
+            readySinceCreate.put(vm.names().vm(), Duration.ofNanos(System.nanoTime() - t0));
+            return g;
+        });
+        long t3 = System.nanoTime();
+        Map<String, String> sysinfo = new LinkedHashMap<>();
+        List<String> infos = Parallel.each(pool, connected, g -> g.agent().sysinfo());
+        for (int i = 0; i < connected.size(); i++) {
+            sysinfo.put(connected.get(i).name(), infos.get(i));
+        }
+        Map<String, Long> phases = new LinkedHashMap<>();
+        phases.put("create", (t1 - t0) / 1_000_000);
+        phases.put("ready", (t2 - t1) / 1_000_000);
+        phases.put("ssh", (t3 - t2) / 1_000_000);
+        vmPhases.forEach((vm, times) -> {
+            times.forEach((phase, ms) -> phases.put(vm + " " + phase, ms));
+            phases.put(vm + " ssh", sshReady.getOrDefault(vm, -1L));
+            phases.put(vm + " cloud-init", cloudInitDone.getOrDefault(vm, -1L));
+        });
+        events.onProvisioned(spec, sysinfo, phases);
+        events.onConsoles(spec, Diagnostics.consoles(client, config.namespace(), selector));
+        LOG.info("VM group {} provisioned in {} ms: {}", spec, (t3 - t0) / 1_000_000, phases);
+        return new Added(connected, new java.util.TreeMap<>(readySinceCreate), Duration.ofNanos(t3 - t0));
     }
 
     /** Claim properties per StorageClass, read once per run (read-only: a dry run asks the same). */

@@ -74,7 +74,10 @@ public record BenchConfig(
         List<Integer> qdDepths,
         String qdProfile,
         BlockSize qdBlockSize,
-        Duration qdP99Target) {
+        Duration qdP99Target,
+        int densityMaxVms,
+        String densityProfile,
+        Duration densityP99Sla) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -281,7 +284,15 @@ public record BenchConfig(
                     }
                     return bs;
                 }),
-                r.one(QD_P99_TARGET, BenchConfig::latency));
+                r.one(QD_P99_TARGET, BenchConfig::latency),
+                r.one(DENSITY_MAX_VMS, text -> between(integer(text), 1, 1000)),
+                r.one(DENSITY_PROFILE, text -> {
+                    if (!text.matches("[a-z0-9][a-z0-9-]*")) {
+                        throw new IllegalArgumentException("is not a profile name (lower-case letters, digits, -)");
+                    }
+                    return text;
+                }),
+                r.one(DENSITY_P99_SLA, BenchConfig::latency));
     }
 
     /** A latency like 800us, 5ms or 1s. */

@@ -59,7 +59,7 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
      * A group whose VMs did not measure together is no concurrent measurement: nothing about the storage can be
      * judged from it, so the test breaks (an {@link IllegalStateException}, not a failed assertion).
      */
-    private static void requireConcurrent(FioRun run, Limits limits) {
+    public static void requireConcurrent(FioRun run, Limits limits) {
         Limit limit = limits.all().stream().filter(l -> l.metric() == dev.vmbench.fio.Metric.OVERLAP).findFirst()
                 .orElse(null);
         double minimum = limit == null ? DEFAULT_MIN_OVERLAP : limit.value();

@@ -52,8 +52,10 @@ final class BenchStore {
                 "A VmGroup parameter belongs to a VM group: annotate " + context.getRequiredTestClass().getName()
                         + " with @ParameterizedClass and @VmGroupSource."));
         VmGroupSpec spec = spec(context);
+        // a density group starts with one VM and grows as its search needs
+        int vms = context.getRequiredTestClass().isAnnotationPresent(DensityGroupSource.class) ? 1 : spec.concurrency();
         return invocation.getStore(NAMESPACE).computeIfAbsent(spec,
-                s -> GroupHandle.provision(s, settings(context), () -> connection(context)), GroupHandle.class);
+                s -> GroupHandle.provision(s, vms, settings(context), () -> connection(context)), GroupHandle.class);
     }
 
     /** The group if its invocation has provisioned one (never provisions). */

@@ -23,12 +23,16 @@ final class GroupHandle implements AutoCloseable {
         this.recorder = recorder;
     }
 
-    /** Connects (once per run) and provisions; either failure is kept as this group's outcome. */
-    static GroupHandle provision(VmGroupSpec spec, Settings settings, java.util.function.Supplier<Connection> connect) {
+    /**
+     * Connects (once per run) and provisions the group's first {@code vms} VMs; either failure is kept as this
+     * group's outcome.
+     */
+    static GroupHandle provision(VmGroupSpec spec, int vms, Settings settings,
+            java.util.function.Supplier<Connection> connect) {
         GroupRecorder recorder = new GroupRecorder(settings.results(), settings.environment());
         settings.progress().provisioning(spec.toString());
         try {
-            return new GroupHandle(spec, connect.get().provisioner().provision(spec, recorder), null, recorder);
+            return new GroupHandle(spec, connect.get().provisioner().provision(spec, recorder, vms), null, recorder);
         } catch (RuntimeException e) {
             return new GroupHandle(spec, null, e, recorder);
         } finally {

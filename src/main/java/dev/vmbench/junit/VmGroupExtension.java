@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
- * class invocation), {@link Thresholds}, {@link Baseline} and {@link QueueDepthSweep}, labels each test with its parameters in the report, records its
+ * class invocation), {@link Thresholds}, {@link Baseline}, {@link QueueDepthSweep} and {@link DensitySearch}, labels each test with its parameters in the report, records its
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
@@ -100,7 +100,7 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
         return type == VmGroup.class || type == Thresholds.class || type == Baseline.class
-                || type == QueueDepthSweep.class;
+                || type == QueueDepthSweep.class || type == DensitySearch.class;
     }
 
     @Override
@@ -110,6 +110,10 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         }
         if (parameter.getParameter().getType() == Baseline.class) {
             return BenchStore.settings(context).baseline();
+        }
+        if (parameter.getParameter().getType() == DensitySearch.class) {
+            return new DensitySearch(BenchStore.settings(context), BenchStore.spec(context),
+                    () -> BenchStore.group(context).group());
         }
         if (parameter.getParameter().getType() == QueueDepthSweep.class) {
             return new QueueDepthSweep(BenchStore.settings(context), BenchStore.spec(context));

@@ -237,6 +237,12 @@ public final class AllureReport {
     }
 
     /** An HTML attachment (charts, summaries). */
+    /** Adds {@code html} to the end of the current test's description. */
+    public static void appendDescriptionHtml(String html) {
+        Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(
+                (result.getDescriptionHtml() == null ? "" : result.getDescriptionHtml()) + html));
+    }
+
     /** Replaces the current test's description with {@code html}. */
     public static void descriptionHtml(String html) {
         Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(html));

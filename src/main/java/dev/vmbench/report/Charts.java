@@ -140,6 +140,22 @@ public final class Charts {
                         targetMs), byDepth, 1, "%.2f");
     }
 
+    /**
+     * A density search: per VM count ({@code 8 VMs} → {IOPS per VM, worst p99 in ms}), the rate each VM got and the
+     * worst p99, with the SLA drawn as a line across the latency bars.
+     */
+    public static String density(String title, Map<String, double[]> byCount, double slaMs) {
+        double max = Math.max(slaMs, byCount.values().stream().mapToDouble(v -> v[1]).max().orElse(0));
+        String latency = bars(String.format(Locale.ROOT, "p99 completion latency, worst VM (ms), by VM count — SLA "
+                + "%.2f ms (line)", slaMs), byCount, 1, "%.2f", max);
+        int x = LABEL_WIDTH + (int) Math.round(BAR_WIDTH * slaMs / max);
+        int height = BAR_HEIGHT * byCount.size() + 30;
+        String line = String.format(Locale.ROOT, "<line x1='%d' y1='0' x2='%d' y2='%d' stroke='#c00' "
+                + "stroke-dasharray='4 3'/></svg>", x, x, height);
+        return "<h4>" + escape(title) + "</h4>" + bars("IOPS per VM, by VM count", byCount, 0, "%.0f")
+                + latency.substring(0, latency.lastIndexOf("</svg>")) + line + "</figure>";
+    }
+
     private static String latency(double ns) {
         return ns >= 1e6 ? String.format(Locale.ROOT, "%.2f ms", ns / 1e6)
                 : String.format(Locale.ROOT, "%.0f µs", Math.max(1, ns / 1e3));
@@ -147,7 +163,11 @@ public final class Charts {
 
     /** A horizontal bar chart of column {@code index} of {@code rows}. */
     static String bars(String caption, Map<String, double[]> rows, int index, String format) {
-        double max = rows.values().stream().mapToDouble(v -> v[index]).max().orElse(1);
+        return bars(caption, rows, index, format, rows.values().stream().mapToDouble(v -> v[index]).max().orElse(1));
+    }
+
+    /** The same, scaled so that {@code max} spans the whole bar width. */
+    static String bars(String caption, Map<String, double[]> rows, int index, String format, double max) {
         int height = BAR_HEIGHT * rows.size() + 30;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
                 "<figure><figcaption><b>%s</b></figcaption><svg xmlns='http://www.w3.org/2000/svg' width='%d' "

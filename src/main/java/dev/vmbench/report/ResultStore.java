@@ -219,6 +219,11 @@ public final class ResultStore {
                     .count());
         }
         summary.putArray("permutations").addAll(permutations.values());
+        if (!densities.isEmpty()) {
+            // the density searches' answers, one sentence each
+            ArrayNode sentences = summary.putArray("density");
+            densities.values().forEach(d -> sentences.add(String.valueOf(d.get("sentence"))));
+        }
         write(dir.resolve("summary.json"), json(summary));
     }
 
@@ -288,6 +293,40 @@ public final class ResultStore {
                 num(worstP99Ns), num(mergedP99Ns), withinTarget));
     }
 
+    static final String DENSITY_HEADER = "run,pool,vm_size,pvc_size,vms,profile,block_size,iops_per_vm,total_iops,"
+            + "worst_read_clat_p99_ns,worst_write_clat_p99_ns,within_sla";
+    /** Every density search of the run by group slug, as {@code density.json} lists them. */
+    private final Map<String, Map<String, Object>> densities = new java.util.LinkedHashMap<>();
+
+    /** One step of a density search ({@code density.csv}): its VM count, rate per VM and worst latencies. */
+    public synchronized void writeDensityStep(FioRun run, double iopsPerVm, double worstReadP99Ns,
+            double worstWriteP99Ns, boolean withinSla) {
+        append(dir.resolve("density.csv"), DENSITY_HEADER, csv(runId, run.group().pool(), run.group().vmSize().name(),
+                run.group().pvcSize(), run.group().concurrency(), run.permutation().profile(),
+                run.permutation().blockSize(), num(iopsPerVm), num(iopsPerVm * run.group().concurrency()),
+                num(worstReadP99Ns), num(worstWriteP99Ns), withinSla));
+    }
+
+    /**
+     * Rewrites {@code density.json} with {@code search} (one group's search so far) among the run's searches; its
+     * top-level {@code capacityVms} is the smallest capacity of the searches, the run's answer for all of them.
+     */
+    public synchronized void writeDensity(String groupSlug, Map<String, Object> search) {
+        densities.put(groupSlug, search);
+        Map<String, Object> density = new java.util.LinkedHashMap<>();
+        density.put("run", runId);
+        density.put("capacityVms", densities.values().stream().mapToInt(d -> (Integer) d.get("capacityVms")).min()
+                .orElse(0));
+        density.put("searches", List.copyOf(densities.values()));
+        write(dir.resolve("density.json"), json(density));
+        writeSummary();
+    }
+
+    /** A group's density chart ({@code <group>/density.html}). */
+    public synchronized void writeDensityChart(VmGroupSpec group, String html) {
+        write(dir.resolve(group.slug()).resolve("density.html"), html);
+    }
+
     /** A group's queue-depth chart ({@code <group>/qd.html}). */
     public synchronized void writeQueueDepthChart(VmGroupSpec group, String html) {
         write(dir.resolve(group.slug()).resolve("qd.html"), html);
@@ -300,7 +339,8 @@ public final class ResultStore {
     /** Writes {@code summary.html} (the ranking of StorageClasses, and every test that did not pass) and returns it. */
     public synchronized String writeSummaryPage() {
         writeSummary();
-        String html = RunSummary.html(runId, status(), List.copyOf(permutations.values()));
+        String html = RunSummary.html(runId, status(), List.copyOf(permutations.values()), densities.values().stream()
+                .map(d -> String.valueOf(d.get("sentence"))).toList());
         write(dir.resolve("summary.html"), html);
         return html;
     }

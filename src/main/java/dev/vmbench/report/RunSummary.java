@@ -39,11 +39,20 @@ public final class RunSummary {
         return rows;
     }
 
-    /** The summary page: the run's status, the ranking with bar charts, and every test that did not pass, with why. */
-    public static String html(String runId, String status, List<JsonNode> permutations) {
+    private static String findings(List<String> findings) {
+        StringBuilder html = new StringBuilder();
+        findings.forEach(f -> html.append("<p><b>").append(Charts.escape(f)).append("</b></p>"));
+        return html.toString();
+    }
+
+    /**
+     * The summary page: the run's status, its findings beyond the gate (a density search's capacity, a sentence
+     * each), the ranking with bar charts, and every test that did not pass, with why.
+     */
+    public static String html(String runId, String status, List<JsonNode> permutations, List<String> findings) {
         StringBuilder html = new StringBuilder("<html><head><meta charset='utf-8'><title>vmbench run " + runId
                 + "</title></head><body style='font-family:sans-serif'><h2>vmbench run " + runId + ": " + status
-                + "</h2><table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
+                + "</h2>" + findings(findings) + "<table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
                 + "<th>StorageClass</th><th>passed</th><th>failed (missed a threshold)</th><th>broken</th>"
                 + "<th>median total IOPS</th><th>median worst p99 (ms)</th></tr>");
         List<Row> rows = rows(permutations);

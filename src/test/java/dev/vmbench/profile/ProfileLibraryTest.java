@@ -20,7 +20,8 @@ class ProfileLibraryTest {
 
     @Test
     void theShippedProfilesLoadAndKnowWhetherTheyTakeABlockSize() {
-        assertThat(SHIPPED.names()).containsExactly("app-server", "data-pipeline", "db-oltp", "lite-app-server",
+        assertThat(SHIPPED.names()).containsExactly("app-server", "data-pipeline", "db-oltp", "density-rated",
+                "lite-app-server",
                 "lite-data-pipeline", "lite-db-oltp", "lite-mixed-70-30", "lite-random", "lite-sequential",
                 "mixed-70-30", "mixed-70-30-capped", "mixed-70-30-rated", "random-rw", "sequential-rw");
         assertThat(SHIPPED.select(List.of("random-rw", "db-oltp", "lite-random", "lite-db-oltp")))
@@ -126,7 +127,7 @@ class ProfileLibraryTest {
     void anUnknownProfileListsTheKnownOnes() {
         assertThatThrownBy(() -> SHIPPED.select(List.of("random-rw", "randomrw")))
                 .hasMessage("Profile [randomrw] is not in test-profiles/profiles. Fix: use one of app-server, "
-                        + "data-pipeline, db-oltp, lite-app-server, lite-data-pipeline, lite-db-oltp, lite-mixed-70-30, "
+                        + "data-pipeline, db-oltp, density-rated, lite-app-server, lite-data-pipeline, lite-db-oltp, lite-mixed-70-30, "
                         + "lite-random, lite-sequential, mixed-70-30, mixed-70-30-capped, mixed-70-30-rated, random-rw, "
                         + "sequential-rw, or add randomrw.fio there.");
     }
