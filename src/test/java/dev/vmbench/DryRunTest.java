@@ -54,6 +54,17 @@ class DryRunTest {
     }
 
     @Test
+    void aDryRunOfTheCapacityQuestionsCreatesNothingEither() {
+        for (Class<?> question : java.util.List.of(QueueDepthIT.class, VmDensityIT.class)) {
+            SuiteRun run = SuiteRun.of(question, dir.resolve(question.getSimpleName()), Map.of("vmbench.dryRun", "true",
+                    "vmbench.concurrency", "1"));
+
+            assertThat(run.tests()).as(question.getSimpleName()).isEmpty();
+            assertThat(run.runDir().resolve("provisioning.log")).doesNotExist();
+        }
+    }
+
+    @Test
     void theBashSuitesFullMatrixIsPlannedWithItsOwnJobs() throws IOException {
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.dryRun", "true",
                 "pool", "ocs-storagecluster-ceph-rbd", "vmbench.preset", "full",

@@ -36,7 +36,11 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         Optional<FioPermutation> permutation = permutation(context);
         if (permutation.isEmpty()) {
-            return ConditionEvaluationResult.enabled("not a permutation of the matrix");
+            // a queue-depth sweep or a density search creates VMs too: a dry run creates nothing
+            boolean other = context.getTestMethod().filter(m -> !m.isAnnotationPresent(FioMatrixSource.class)).isPresent();
+            return other && BenchStore.settings(context).config().dryRun()
+                    ? ConditionEvaluationResult.disabled("dry run: nothing is created (vmbench.dryRun=true)")
+                    : ConditionEvaluationResult.enabled("not a permutation of the matrix");
         }
         return BenchStore.settings(context).skipped(BenchStore.spec(context), permutation.get())
                 .map(ConditionEvaluationResult::disabled)
