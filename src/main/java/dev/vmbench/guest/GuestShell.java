@@ -2,7 +2,6 @@ package dev.vmbench.guest;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -99,7 +98,9 @@ public final class GuestShell implements AutoCloseable {
         AtomicReference<String> lastFailure = new AtomicReference<>("no attempt finished");
         AtomicReference<ClientSession> opened = new AtomicReference<>();
         try {
+            // polled on the caller's thread: a thread per VM and call is what a group of 64 VMs cannot afford
             await("SSH to VM " + vm)
+                    .pollInSameThread()
                     .atMost(deadline)
                     .pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(250))
@@ -183,10 +184,14 @@ public final class GuestShell implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (ChannelExec exec = s.createExecChannel(command)) {
-            exec.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
             exec.setOut(out);
             exec.setErr(err);
             exec.open().verify(CONNECT_ATTEMPT);
+            // stdin written here and closed (EOF): setIn would start a pump thread per command
+            try (java.io.OutputStream in = exec.getInvertedIn()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                in.flush();
+            }
             Set<ClientChannelEvent> events = exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
             if (events.contains(ClientChannelEvent.TIMEOUT)) {
                 throw new GuestTimeoutException("Command [" + command + "] on VM " + vm + " did not finish within "
