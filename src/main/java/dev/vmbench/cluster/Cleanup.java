@@ -68,12 +68,24 @@ final class Cleanup {
     static List<String> deleteLabelled(KubernetesClient client, String namespace, Map<String, String> selector,
             Duration deadline) {
         List<String> problems = new ArrayList<>();
-        List<Deletable> kinds = List.of(
+        List<Deletable> kinds = new ArrayList<>();
+        // a pod baseline's pod, first (it holds its PVC); asked for only when one exists, because deleting pods is
+        // a permission of the pod baseline's alone
+        Map<String, String> baseline = new java.util.LinkedHashMap<>(selector);
+        baseline.put(Labels.BASELINE, "pod");
+        try {
+            if (!client.pods().inNamespace(namespace).withLabels(baseline).list().getItems().isEmpty()) {
+                kinds.add(new Deletable("Pod", client.pods().inNamespace(namespace).withLabels(baseline)));
+            }
+        } catch (KubernetesClientException e) {
+            problems.add("list baseline pods in " + namespace + " with " + baseline + ": " + e.getMessage());
+        }
+        kinds.addAll(List.of(
                 new Deletable("VirtualMachine", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector)),
                 new Deletable("DataVolume", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector)),
                 new Deletable("PersistentVolumeClaim", client.persistentVolumeClaims().inNamespace(namespace)
                         .withLabels(selector)),
-                new Deletable("Secret", client.secrets().inNamespace(namespace).withLabels(selector)));
+                new Deletable("Secret", client.secrets().inNamespace(namespace).withLabels(selector))));
         for (Deletable kind : kinds) {
             try {
                 kind.resources.delete();
@@ -111,7 +123,7 @@ final class Cleanup {
     /** The command a person runs to delete what a kept group left behind. */
     static String deleteCommand(String namespace, Map<String, String> selector) {
         String labels = String.join(",", selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-        return "kubectl delete vm,dv,pvc,secret -n " + namespace + " -l " + labels;
+        return "kubectl delete vm,dv,pod,pvc,secret -n " + namespace + " -l " + labels;
     }
 
     private record Deletable(String kind, FilterWatchListDeletable<?, ?, ?> resources) {

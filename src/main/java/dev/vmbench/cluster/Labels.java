@@ -17,6 +17,8 @@ public final class Labels {
     public static final String POOL = "vmbench.dev/pool";
     public static final String VM_SIZE = "vmbench.dev/vm-size";
     public static final String PVC_SIZE = "vmbench.dev/pvc-size";
+    /** On a group's pod baseline ({@code pod}): its pod, PVC and Secret. */
+    public static final String BASELINE = "vmbench.dev/baseline";
 
     private Labels() {
     }

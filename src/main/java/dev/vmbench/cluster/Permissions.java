@@ -57,6 +57,11 @@ public final class Permissions {
     public static final List<Rule> POD_CONNECTOR = List.of(
             new Rule("", "pods", "portforward", List.of("create", "get")));
 
+    /** Only for the pod baseline ({@code PodBaselineIT}): its pod, and the exec subresource it is reached through. */
+    public static final List<Rule> POD_BASELINE = List.of(
+            new Rule("", "pods", "", List.of("create", "get", "list", "watch", "delete", "deletecollection")),
+            new Rule("", "pods", "exec", List.of("create", "get")));
+
     private Permissions() {
     }
 }

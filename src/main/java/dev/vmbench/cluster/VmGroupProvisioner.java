@@ -275,6 +275,141 @@ public final class VmGroupProvisioner implements AutoCloseable {
         return new Added(connected, new java.util.TreeMap<>(readySinceCreate), Duration.ofNanos(t3 - t0));
     }
 
+    /**
+     * Starts {@code spec}'s pod baseline: a Secret with the guest script, a Filesystem PVC of the group's StorageClass
+     * and size, and a pod of the VM size's CPUs and memory running {@code vmbench.podBaseline.image}; waits until it
+     * runs and the guest script answers in it.
+     *
+     * @throws ProvisioningException naming the pod, what kept it from running and the fix
+     */
+    public BaselinePod startBaselinePod(VmGroupSpec spec, GroupEvents events) {
+        ensureNamespace();
+        holdLease();
+        String base = ResourceNames.of(session, spec, 0).vm() + "-pod";
+        Map<String, String> labels = new LinkedHashMap<>(Labels.of(runId, spec));
+        labels.put(Labels.BASELINE, "pod");
+        Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash(), Labels.BASELINE, "pod");
+        Map<String, Object> scope = new HashMap<>();
+        scope.put("name", base);
+        scope.put("namespace", config.namespace());
+        scope.put("labels", labels.entrySet().stream().map(e -> Map.of("key", e.getKey(), "value", e.getValue()))
+                .toList());
+        scope.put("secret", base + "-script");
+        scope.put("dataDisk", base + "-data");
+        scope.put("pool", spec.pool());
+        scope.put("pvcSize", spec.pvcSize());
+        // a pod mounts a file system; the VM's Block volume carries the guest's ext4 instead
+        scope.put("volumeMode", "Filesystem");
+        scope.put("accessModes", List.of("ReadWriteOnce"));
+        scope.put("image", config.podBaselineImage());
+        scope.put("cpus", spec.vmSize().cpus());
+        scope.put("memory", spec.vmSize().memory());
+        scope.put("guestScriptB64", base64(templates.file("vmbench-guest")));
+        String secret = templates.render("baseline-pod-secret.yaml.mustache", scope);
+        String pvc = templates.render("data-disk.yaml.mustache", scope);
+        String pod = templates.render("baseline-pod.yaml.mustache", scope);
+        events.onManifest(spec, base + "-script.secret.yaml", secret);
+        events.onManifest(spec, base + "-data.pvc.yaml", pvc);
+        events.onManifest(spec, base + ".pod.yaml", pod);
+        String ns = config.namespace();
+        LOG.info("Starting baseline pod {} ({} on {}) in {}", base, config.podBaselineImage(), spec.pool(), ns);
+        apply("Secret", base + "-script", false, () -> client.secrets().inNamespace(ns)
+                .resource(Serialization.unmarshal(secret, Secret.class)).create());
+        apply("PersistentVolumeClaim", base + "-data", false, () -> client.persistentVolumeClaims().inNamespace(ns)
+                .resource(Serialization.unmarshal(pvc, PersistentVolumeClaim.class)).create());
+        apply("Pod", base, false, () -> client.pods().inNamespace(ns)
+                .resource(Serialization.unmarshal(pod, io.fabric8.kubernetes.api.model.Pod.class)).create());
+        try {
+            awaitRunning(base);
+            GuestAgent agent = new GuestAgent(new dev.vmbench.guest.PodExec(client, ns, base, "fio"));
+            String sysinfo = agent.sysinfo();
+            events.onProvisioned(spec, Map.of(base, sysinfo), Map.of());
+            return new BaselinePod(spec, client, ns, base, selector, agent, jobs, events);
+        } catch (RuntimeException e) {
+            events.onDiagnostics(spec, Diagnostics.collect(client, ns, selector));
+            Cleanup.deleteLabelled(client, ns, selector, Duration.ofMinutes(2));
+            throw e instanceof ProvisioningException p ? p : new ProvisioningException("Baseline pod " + ns + "/" + base
+                    + " did not come up: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until the pod runs with its container ready. A container waiting for any other reason than
+     * ContainerCreating (ErrImagePull, ImagePullBackOff, CreateContainerConfigError…) may still leave that state by
+     * itself, as the kubelet retries; it counts as a failure after {@code vmbench.transientGrace}, as a VM's
+     * transient states do. A Failed pod fails at once.
+     */
+    private void awaitRunning(String pod) {
+        String ns = config.namespace();
+        long deadline = System.nanoTime() + config.readyTimeout().toNanos();
+        io.fabric8.kubernetes.api.model.Pod seen = awaitPod(pod, p -> ready(p) || failed(p) || stuck(p).isPresent(),
+                deadline);
+        while (!ready(seen) && !failed(seen)) {
+            // the kubelet alternates ErrImagePull and ImagePullBackOff: the grace runs from the first of them
+            String first = stuck(seen).orElseThrow();
+            long graceEnd = Math.min(deadline, System.nanoTime() + config.transientGrace().toNanos());
+            try {
+                seen = awaitPod(pod, p -> ready(p) || failed(p) || stuck(p).isEmpty(), graceEnd);
+            } catch (ProvisioningException e) {
+                io.fabric8.kubernetes.api.model.Pod now = client.pods().inNamespace(ns).withName(pod).get();
+                String reason = now == null || now.getStatus() == null ? first : stuck(now).orElse(first);
+                String message = now == null || now.getStatus() == null || now.getStatus().getContainerStatuses() == null
+                        ? "" : now.getStatus().getContainerStatuses().stream().filter(c -> c.getState() != null
+                                && c.getState().getWaiting() != null).map(c -> c.getState().getWaiting().getMessage())
+                                .filter(java.util.Objects::nonNull).findFirst().map(m -> ": " + m).orElse("");
+                throw new ProvisioningException("Baseline pod " + ns + "/" + pod + " cannot run: its container waited "
+                        + "in [" + reason + "] for more than " + config.transientGrace().toSeconds() + "s "
+                        + "(vmbench.transientGrace)" + message + " (image " + config.podBaselineImage() + "). Fix: set "
+                        + "-Dvmbench.podBaseline.image to an image that the cluster can pull, with bash, fio and "
+                        + "coreutils, that runs as a non-root user.", e);
+            }
+            if (!ready(seen) && !failed(seen)) {
+                seen = awaitPod(pod, p -> ready(p) || failed(p) || stuck(p).isPresent(), deadline);
+            }
+        }
+        if (failed(seen)) {
+            throw new ProvisioningException("Baseline pod " + ns + "/" + pod + " failed (" + java.util.Objects
+                    .requireNonNullElse(seen.getStatus().getMessage(), "phase Failed") + "). Fix: see its events "
+                    + "(attached); the image's sleep must keep the container running.");
+        }
+    }
+
+    /** The pod once {@code until} holds for it, or a ProvisioningException at {@code deadline} (System.nanoTime). */
+    private io.fabric8.kubernetes.api.model.Pod awaitPod(String pod,
+            java.util.function.Predicate<io.fabric8.kubernetes.api.model.Pod> until, long deadline) {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        try {
+            return client.pods().inNamespace(config.namespace()).withName(pod).waitUntilCondition(p -> p != null
+                    && p.getStatus() != null && until.test(p), left, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (KubernetesClientException e) {
+            throw new ProvisioningException("Baseline pod " + config.namespace() + "/" + pod + " was not running "
+                    + "within vmbench.readyTimeout (" + config.readyTimeout().toSeconds() + "s): " + e.getMessage()
+                    + ". Fix: see its events (attached); a PVC of the StorageClass must bind and the image must pull.",
+                    e);
+        }
+    }
+
+    private static boolean failed(io.fabric8.kubernetes.api.model.Pod p) {
+        return "Failed".equals(p.getStatus().getPhase());
+    }
+
+    /** The reason the container waits for, unless it is still being created. */
+    private static java.util.Optional<String> stuck(io.fabric8.kubernetes.api.model.Pod p) {
+        return waiting(p).filter(reason -> !reason.equals("ContainerCreating"));
+    }
+
+    private static boolean ready(io.fabric8.kubernetes.api.model.Pod p) {
+        return "Running".equals(p.getStatus().getPhase()) && p.getStatus().getContainerStatuses() != null
+                && p.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()));
+    }
+
+    private static java.util.Optional<String> waiting(io.fabric8.kubernetes.api.model.Pod p) {
+        return p.getStatus().getContainerStatuses() == null ? java.util.Optional.empty()
+                : p.getStatus().getContainerStatuses().stream().filter(c -> c.getState() != null
+                        && c.getState().getWaiting() != null).map(c -> c.getState().getWaiting().getReason())
+                        .filter(java.util.Objects::nonNull).findFirst();
+    }
+
     /** Claim properties per StorageClass, read once per run (read-only: a dry run asks the same). */
     private final Map<String, ClaimProperties> claims = new java.util.concurrent.ConcurrentHashMap<>();
 

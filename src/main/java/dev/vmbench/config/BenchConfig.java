@@ -77,7 +77,8 @@ public record BenchConfig(
         Duration qdP99Target,
         int densityMaxVms,
         String densityProfile,
-        Duration densityP99Sla) {
+        Duration densityP99Sla,
+        String podBaselineImage) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -292,7 +293,13 @@ public record BenchConfig(
                     }
                     return text;
                 }),
-                r.one(DENSITY_P99_SLA, BenchConfig::latency));
+                r.one(DENSITY_P99_SLA, BenchConfig::latency),
+                r.one(POD_BASELINE_IMAGE, text -> {
+                    if (!text.matches("[a-z0-9][a-z0-9._/:@-]*") || text.endsWith(":") || text.endsWith("/")) {
+                        throw new IllegalArgumentException("is not an image reference like registry/name:tag");
+                    }
+                    return text;
+                }));
     }
 
     /** A latency like 800us, 5ms or 1s. */

@@ -73,6 +73,9 @@ public final class BenchProperties {
             "my-rated", "VmDensityIT: the rated workload every VM runs in each step");
     public static final Key DENSITY_P99_SLA = new Key("vmbench.density.p99Sla", "5ms", "5ms", "10ms",
             "VmDensityIT: the SLA every VM's read and write p99 must keep for a step to count");
+    public static final Key POD_BASELINE_IMAGE = new Key("vmbench.podBaseline.image",
+            "quay.io/cloud-bulldozer/fio:latest", "quay.io/cloud-bulldozer/fio:latest", "registry.example.com/tools/fio:3.35",
+            "PodBaselineIT: the image of the baseline pod; it needs bash, fio and coreutils and runs as a non-root user");
     public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
             "namespace the VMs are created in");
     public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
@@ -148,7 +151,8 @@ public final class BenchProperties {
 
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, SAMPLES, LOG_INTERVAL, QD_DEPTHS, QD_PROFILE, QD_BLOCK_SIZE, QD_P99_TARGET,
-            DENSITY_MAX_VMS, DENSITY_PROFILE, DENSITY_P99_SLA, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            DENSITY_MAX_VMS, DENSITY_PROFILE, DENSITY_P99_SLA, POD_BASELINE_IMAGE,
+            NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);

@@ -50,9 +50,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     private final KubernetesClient admin;
     private final SimulatedKubeVirt kubevirt;
     private final SimulatedApiServer api;
+    private final SimulatedKubelet kubelet;
 
     private EmbeddedCluster(KubernetesMockServer server, KubernetesClient admin, SimulatedKubeVirt kubevirt,
-            SimulatedApiServer api) {
+            SimulatedApiServer api, SimulatedKubelet kubelet) {
+        this.kubelet = kubelet;
         this.api = api;
         this.server = server;
         this.admin = admin;
@@ -106,11 +108,14 @@ public final class EmbeddedCluster implements AutoCloseable {
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort, qemuImage);
-        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api);
+        SimulatedKubelet kubelet = new SimulatedKubelet(admin, workDir.toAbsolutePath().resolve("pods"), faults);
+        api.kubelet(kubelet);
+        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api, kubelet);
         cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
         if (!faults.contains(Fault.NO_KUBEVIRT)) {
             control[0].start();
         }
+        kubelet.start();
         LOG.info("Embedded cluster serving on {} (StorageClass {}, faults {})", admin.getMasterUrl(), STORAGE_CLASS,
                 faults);
         return cluster;
@@ -238,6 +243,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        kubelet.close();
         kubevirt.close();
         admin.close();
         server.destroy();

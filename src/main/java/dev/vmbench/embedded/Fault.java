@@ -62,7 +62,9 @@ public enum Fault {
      */
     CLOCK_SKEW,
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
-    ADMISSION_DENIES;
+    ADMISSION_DENIES,
+    /** A pod baseline's image cannot be pulled: its container waits in ErrImagePull. */
+    POD_IMAGE_PULL;
 
     /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
     boolean sandboxOnly() {

@@ -33,6 +33,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final Pattern POD_PORT_FORWARD = Pattern.compile(
             "/api/v1/namespaces/([^/]+)/pods/([^/?]+)/portforward\\?ports=(\\d+)");
 
+    private static final Pattern POD_EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
+
     private static final Pattern POD_LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log");
 
     /** (namespace, VMI, port) → what virt-api would dial, or the status it would answer instead. */
@@ -43,6 +45,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private final BiFunction<String, String, String> consoles;
     private final int guestPort;
     private final SimulatedRbac rbac;
+    /** Runs the containers of the pods vmbench creates itself; set once the cluster is up. */
+    private volatile SimulatedKubelet kubelet;
     private final boolean admissionDenies;
     private final boolean noKubeVirt;
 
@@ -105,11 +109,47 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             }
             return dial(target.address(), -1);
         }
+        Matcher exec = POD_EXEC.matcher(request.getPath());
+        if (exec.matches()) {
+            return exec(exec.group(1), exec.group(2), exec.group(3));
+        }
         Matcher pod = POD_PORT_FORWARD.matcher(request.getPath());
         if (pod.matches()) {
             return relay(pod.group(3), podSsh.apply(pod.group(1), pod.group(2)), "pod " + pod.group(2), true);
         }
         return super.dispatch(request);
+    }
+
+    void kubelet(SimulatedKubelet kubelet) {
+        this.kubelet = kubelet;
+    }
+
+    /**
+     * The exec subresource as the kubelet's streaming server answers it over a websocket
+     * ({@code v4.channel.k8s.io}, kubernetes {@code pkg/kubelet/cri/streaming/remotecommand/websocket.go}): each frame
+     * starts with its channel (1 stdout, 2 stderr, 3 error); the error channel carries a Status at the end — Success,
+     * or Failure with reason NonZeroExitCode and the exit code as an ExitCode cause ({@code httpstream.go}).
+     */
+    private MockResponse exec(String namespace, String pod, String query) {
+        SimulatedKubelet k = kubelet;
+        Optional<SimulatedKubelet.Container> container = k == null ? Optional.empty() : k.container(namespace, pod);
+        if (container.isEmpty()) {
+            return status(400, "BadRequest", "pod " + pod + " is not running (or does not exist), so nothing can be "
+                    + "executed in it");
+        }
+        List<String> command = new java.util.ArrayList<>();
+        for (String pair : query.split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (kv[0].equals("command") && kv.length == 2) {
+                command.add(java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        if (command.isEmpty()) {
+            return status(400, "BadRequest", "you must specify at least 1 command");
+        }
+        ProcessBuilder process = new ProcessBuilder(command).directory(container.get().root().toFile());
+        process.environment().putAll(container.get().env());
+        return new MockResponse().withWebSocketUpgrade(new ExecRelay(process));
     }
 
     private MockResponse relay(String port, Optional<InetSocketAddress> sshd, String target, boolean channels) {
@@ -183,6 +223,71 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                 .put("apiVersion", "v1").put("status", "Failure").put("reason", reason).put("code", code)
                 .put("message", message);
         return new MockResponse().setResponseCode(code).setBody(status.toString());
+    }
+
+    /** A command's stdout and stderr out as channel frames, then its exit as a Status on the error channel. */
+    private static final class ExecRelay extends WebSocketListener {
+        private final ProcessBuilder builder;
+
+        ExecRelay(ProcessBuilder builder) {
+            this.builder = builder;
+        }
+
+        @Override
+        public void onOpen(WebSocket ws, Response response) {
+            Thread runner = new Thread(() -> {
+                com.fasterxml.jackson.databind.node.ObjectNode status = JSON.createObjectNode();
+                status.putObject("metadata");
+                try {
+                    Process process = builder.start();
+                    process.getOutputStream().close();
+                    Thread err = pump(process.getErrorStream(), ws, 2);
+                    pump(process.getInputStream(), ws, 1).join();
+                    err.join();
+                    int code = process.waitFor();
+                    if (code == 0) {
+                        status.put("status", "Success");
+                    } else {
+                        status.put("status", "Failure").put("message", "command terminated with non-zero exit code: "
+                                + "error executing command " + builder.command() + ", exit code " + code)
+                                .put("reason", "NonZeroExitCode").putObject("details").putArray("causes").addObject()
+                                .put("reason", "ExitCode").put("message", String.valueOf(code));
+                    }
+                } catch (IOException e) {
+                    status.put("status", "Failure").put("message", String.valueOf(e.getMessage()))
+                            .put("reason", "InternalError");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                byte[] json = status.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] frame = new byte[json.length + 1];
+                frame[0] = 3;
+                System.arraycopy(json, 0, frame, 1, json.length);
+                ws.send(frame);
+                ws.close(1000, "");
+            }, "portforward-relay-exec");
+            runner.setDaemon(true);
+            runner.start();
+        }
+
+        private static Thread pump(InputStream from, WebSocket ws, int channel) {
+            Thread t = new Thread(() -> {
+                byte[] buffer = new byte[64 * 1024];
+                try (from) {
+                    int n;
+                    while ((n = from.read(buffer, 1, buffer.length - 1)) >= 0) {
+                        buffer[0] = (byte) channel;
+                        ws.send(Arrays.copyOf(buffer, n + 1));
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            }, "portforward-relay-exec-" + channel);
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
     }
 
     /**

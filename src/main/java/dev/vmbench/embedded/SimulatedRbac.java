@@ -43,6 +43,7 @@ final class SimulatedRbac {
         List<Grant> grants = new ArrayList<>();
         List<Permissions.Rule> namespaced = new ArrayList<>(Permissions.REQUIRED);
         namespaced.addAll(Permissions.POD_CONNECTOR);
+        namespaced.addAll(Permissions.POD_BASELINE);
         for (Permissions.Rule rule : namespaced) {
             if (faults.contains(Fault.FORBIDDEN_PORTFORWARD) && rule.subresource().equals("portforward")
                     && rule.resource().equals("virtualmachineinstances")) {
@@ -58,9 +59,14 @@ final class SimulatedRbac {
         return new SimulatedRbac(grants);
     }
 
-    /** The same grants without {@code rule}: what a Role missing that rule gives. */
+    /**
+     * The same grants without {@code rule}: what a Role missing that rule gives. Rules of the same resource go too
+     * (the pod baseline's pods rule covers diagnostics' pods list), so the rule's verbs are really withheld.
+     */
     SimulatedRbac without(Permissions.Rule rule) {
-        return new SimulatedRbac(grants.stream().filter(g -> !g.rule().equals(rule)).toList());
+        return new SimulatedRbac(grants.stream().filter(g -> !(g.rule().group().equals(rule.group())
+                && g.rule().resource().equals(rule.resource()) && g.rule().subresource().equals(rule.subresource())))
+                .toList());
     }
 
     boolean allows(Attributes a) {

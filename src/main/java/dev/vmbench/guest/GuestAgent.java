@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * The harness side of the guest protocol: the verbs of {@code vmbench-guest} (installed by cloud-init)
- * over one VM's {@link GuestShell}. Every call has a deadline; a failing verb is a {@link GuestException}
+ * over one VM's {@link Shell} (its SSH session, or a pod's exec). Every call has a deadline; a failing verb is a {@link GuestException}
  * carrying the guest's own message.
  */
 public final class GuestAgent {
@@ -14,9 +14,9 @@ public final class GuestAgent {
     private static final String SCRIPT = "vmbench-guest";
     private static final Duration QUICK = Duration.ofSeconds(60);
 
-    private final GuestShell shell;
+    private final Shell shell;
 
-    public GuestAgent(GuestShell shell) {
+    public GuestAgent(Shell shell) {
         this.shell = shell;
     }
 

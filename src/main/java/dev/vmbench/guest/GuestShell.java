@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * One SSH session to one VM, kept for the whole group and re-established if it drops. The guest's host key
  * is pinned: a different key refuses the connection. Every command has a hard timeout.
  */
-public final class GuestShell implements AutoCloseable {
+public final class GuestShell implements Shell {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestShell.class);
     private static final Duration CONNECT_ATTEMPT = Duration.ofSeconds(15);
@@ -90,6 +90,7 @@ public final class GuestShell implements AutoCloseable {
         return shell;
     }
 
+    @Override
     public String vm() {
         return vm;
     }
@@ -157,6 +158,7 @@ public final class GuestShell implements AutoCloseable {
      *
      * @throws GuestTimeoutException if the command does not finish in time
      */
+    @Override
     public CommandResult exec(String command, String stdin, Duration timeout, boolean idempotent) {
         try {
             return execOnce(command, stdin, timeout);
@@ -172,6 +174,7 @@ public final class GuestShell implements AutoCloseable {
     }
 
     /** How many times the session had to be re-established. */
+    @Override
     public int reconnects() {
         return reconnects.get();
     }

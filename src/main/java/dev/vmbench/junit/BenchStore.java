@@ -58,6 +58,16 @@ final class BenchStore {
                 s -> GroupHandle.provision(s, vms, settings(context), () -> connection(context)), GroupHandle.class);
     }
 
+    /** The pod baseline of the test's class invocation, started on first use and deleted with it. */
+    static PodBaseline podBaseline(ExtensionContext context) {
+        ExtensionContext invocation = classInvocation(context).orElseThrow(() -> new ParameterResolutionException(
+                "A PodBaseline parameter belongs to a VM group: annotate " + context.getRequiredTestClass().getName()
+                        + " with @ParameterizedClass and @VmGroupSource."));
+        VmGroupSpec spec = spec(context);
+        return invocation.getStore(NAMESPACE).computeIfAbsent("pod baseline " + spec.hash(),
+                k -> PodBaseline.start(settings(context), spec, () -> connection(context)), PodBaseline.class);
+    }
+
     /** The group if its invocation has provisioned one (never provisions). */
     static Optional<GroupHandle> existingGroup(ExtensionContext context) {
         return classInvocation(context).flatMap(invocation -> specIfAny(context)

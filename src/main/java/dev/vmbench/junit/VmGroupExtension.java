@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
- * class invocation), {@link Thresholds}, {@link Baseline}, {@link QueueDepthSweep} and {@link DensitySearch}, labels each test with its parameters in the report, records its
+ * class invocation), {@link Thresholds}, {@link Baseline}, {@link QueueDepthSweep}, {@link DensitySearch} and {@link PodBaseline}, labels each test with its parameters in the report, records its
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
@@ -104,7 +104,7 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
         return type == VmGroup.class || type == Thresholds.class || type == Baseline.class
-                || type == QueueDepthSweep.class || type == DensitySearch.class;
+                || type == QueueDepthSweep.class || type == DensitySearch.class || type == PodBaseline.class;
     }
 
     @Override
@@ -114,6 +114,9 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         }
         if (parameter.getParameter().getType() == Baseline.class) {
             return BenchStore.settings(context).baseline();
+        }
+        if (parameter.getParameter().getType() == PodBaseline.class) {
+            return BenchStore.podBaseline(context);
         }
         if (parameter.getParameter().getType() == DensitySearch.class) {
             return new DensitySearch(BenchStore.settings(context), BenchStore.spec(context),

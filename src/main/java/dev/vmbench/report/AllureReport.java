@@ -82,7 +82,9 @@ public final class AllureReport {
             breaches.forEach(b -> html.append("<li>").append(Charts.escape(b)).append("</li>"));
             html.append("</ul>");
         }
-        Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(html.toString()));
+        // before what the test body added (a pod baseline's ratios)
+        Allure.getLifecycle().updateTestCase(result -> result.setDescriptionHtml(html
+                + (result.getDescriptionHtml() == null ? "" : result.getDescriptionHtml())));
     }
 
     private static final List<String> COLUMNS = List.of("IOPS", "MiB/s", "clat mean", "p50", "p90", "p95", "p99",

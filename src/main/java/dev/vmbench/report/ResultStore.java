@@ -327,6 +327,20 @@ public final class ResultStore {
         write(dir.resolve(group.slug()).resolve("density.html"), html);
     }
 
+    static final String POD_BASELINE_HEADER = "run,pool,vm_size,pvc_size,concurrency,profile,block_size,job,direction,"
+            + "vm_iops,pod_iops,iops_ratio,vm_bw_bytes,pod_bw_bytes,bw_ratio,vm_clat_p99_ns,pod_clat_p99_ns,p99_ratio";
+
+    /** A permutation's VM-to-pod ratios ({@code pod-baseline.csv}), a row per job section and direction. */
+    public synchronized void writePodBaseline(FioRun vm, List<dev.vmbench.fio.PodRatio> ratios) {
+        for (dev.vmbench.fio.PodRatio r : ratios) {
+            append(dir.resolve("pod-baseline.csv"), POD_BASELINE_HEADER, csv(runId, vm.group().pool(),
+                    vm.group().vmSize().name(), vm.group().pvcSize(), vm.group().concurrency(), vm.permutation().profile(),
+                    vm.permutation().blockSize(), r.job(), r.direction(), num(r.vmIops()), num(r.podIops()),
+                    num(r.iopsRatio()), num(r.vmBandwidthBytes()), num(r.podBandwidthBytes()), num(r.bandwidthRatio()),
+                    num(r.vmP99Ns()), num(r.podP99Ns()), num(r.p99Ratio())));
+        }
+    }
+
     /** A group's queue-depth chart ({@code <group>/qd.html}). */
     public synchronized void writeQueueDepthChart(VmGroupSpec group, String html) {
         write(dir.resolve(group.slug()).resolve("qd.html"), html);

@@ -44,6 +44,7 @@ class RbacRoleTest {
         cluster.add(Permissions.CREATE_NAMESPACE);
         List<Permissions.Rule> namespaced = new ArrayList<>(Permissions.REQUIRED);
         namespaced.addAll(Permissions.POD_CONNECTOR);
+        namespaced.addAll(Permissions.POD_BASELINE);
 
         assertThat(documented).isEqualTo(Map.of(
                 "Role vmbench", rules(namespaced),

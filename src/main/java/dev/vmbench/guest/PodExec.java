@@ -1,0 +1,77 @@
+package dev.vmbench.guest;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link Shell} into a pod's container through the Kubernetes {@code exec} subresource (no SSH server in the pod):
+ * each command is {@code bash -c} with the guest script's folder on the PATH ({@code VMBENCH_BIN}, by default
+ * {@code /opt/vmbench}); stdin travels inside the command, base64-encoded, because the exec protocol the client
+ * speaks ({@code v4.channel.k8s.io}) cannot close a command's stdin. The exit status comes on the error channel.
+ */
+public final class PodExec implements Shell {
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String pod;
+    private final String container;
+
+    public PodExec(KubernetesClient client, String namespace, String pod, String container) {
+        this.client = client;
+        this.namespace = namespace;
+        this.pod = pod;
+        this.container = container;
+    }
+
+    @Override
+    public String vm() {
+        return pod;
+    }
+
+    @Override
+    public CommandResult exec(String command, String stdin, Duration timeout, boolean idempotent) {
+        String line = "PATH=\"${VMBENCH_BIN:-/opt/vmbench}:$PATH\"; " + (stdin.isEmpty() ? command
+                : "printf '%s' '" + Base64.getEncoder().encodeToString(stdin.getBytes(StandardCharsets.UTF_8))
+                        + "' | base64 -d | " + command);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
+                .writingOutput(out).writingError(err).exec("bash", "-c", line)) {
+            Integer status = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (status == null || status < 0) {
+                throw new GuestException("Command [" + command + "] in pod " + pod + " ended without an exit status "
+                        + "(the exec stream closed early). Fix: see the pod's events and its container's state.");
+            }
+            return new CommandResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } catch (TimeoutException e) {
+            throw new GuestTimeoutException("Command [" + command + "] in pod " + pod + " did not finish within "
+                    + timeout.toSeconds() + "s");
+        } catch (ExecutionException | KubernetesClientException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new GuestException("Command [" + command + "] in pod " + pod + " could not be run through the exec "
+                    + "subresource: " + cause.getMessage() + ". Fix: the run's Role needs create and get on pods/exec "
+                    + "(docs/vmbench-role.yaml), and the pod's container must be running.", cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuestException("Interrupted while running [" + command + "] in pod " + pod, e);
+        }
+    }
+
+    @Override
+    public int reconnects() {
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        // nothing held between commands
+    }
+}
