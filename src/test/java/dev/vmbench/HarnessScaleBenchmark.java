@@ -45,7 +45,7 @@ class HarnessScaleBenchmark {
                     Map.of("vmbench.profiles", "lite-random", "vmbench.blockSizes", "4k", "vmbench.concurrency",
                             String.valueOf(vms), "vmbench.runtime", "1s", "vmbench.fileSize", "16MiB",
                             "vmbench.threshold.min-overlap", "0%", "vmbench.readyTimeout", "10m"));
-            sampler.stop = true;
+            sampler.stop.countDown();
             thread.join();
             // the harness must not break; whether the shared local disk meets a gate is not the question here
             assertThat(run.tests().values()).allMatch(r -> r.getStatus() == TestExecutionResult.Status.SUCCESSFUL
@@ -94,7 +94,8 @@ class HarnessScaleBenchmark {
      * numbers), each thread's CPU time as last seen, and the heap in use.
      */
     private static final class Sampler implements Runnable {
-        volatile boolean stop;
+        /** Counted down to end sampling; also the wait between samples, so stopping does not wait a period. */
+        final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         long heapPeak;
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         private final Map<Long, Long> cpuNanos = new ConcurrentHashMap<>();
@@ -106,7 +107,7 @@ class HarnessScaleBenchmark {
         @Override
         public void run() {
             boolean first = true;
-            while (!stop) {
+            while (stop.getCount() > 0) {
                 Map<String, Integer> families = new TreeMap<>();
                 Map<Owner, Integer> counts = new java.util.EnumMap<>(Owner.class);
                 for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -131,7 +132,7 @@ class HarnessScaleBenchmark {
                 heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                 first = false;
                 try {
-                    Thread.sleep(100); // a sampling period, not synchronization
+                    stop.await(100, java.util.concurrent.TimeUnit.MILLISECONDS); // the sampling period
                 } catch (InterruptedException e) {
                     return;
                 }
