@@ -55,7 +55,7 @@ class ReadinessSuiteTest {
         SuiteRun run = run("vmbench.cleanup", "on-success", "vmbench.threshold.min-iops", "1000M");
 
         assertThat(Files.readString(run.runDir().resolve("kept.txt"))).matches("embedded-local small 1Gi x1: kubectl "
-                + "delete vm,dv,pod,pvc,secret -n vmbench -l vmbench.dev/(run|group)=\\S+,vmbench.dev/(run|group)=\\S+\n");
+                + "delete vmrestore,vmsnapshot,vmim,vm,dv,pod,pvc,secret -n vmbench -l vmbench.dev/(run|group)=\\S+,vmbench.dev/(run|group)=\\S+\n");
     }
 
     @Test

@@ -80,6 +80,19 @@ final class Cleanup {
         } catch (KubernetesClientException e) {
             problems.add("list baseline pods in " + namespace + " with " + baseline + ": " + e.getMessage());
         }
+        // what the capability checks made; asked for only where the identity may see them (their own permission)
+        for (var type : List.of(KubeVirt.VM_RESTORE, KubeVirt.VM_SNAPSHOT, KubeVirt.MIGRATION)) {
+            try {
+                if (!KubeVirt.in(client, type, namespace).withLabels(selector).list().getItems().isEmpty()) {
+                    kinds.add(new Deletable(type.getKind(), KubeVirt.in(client, type, namespace).withLabels(selector)));
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403 && e.getCode() != 404) {
+                    problems.add("list " + type.getKind() + " in " + namespace + " with " + selector + ": "
+                            + e.getMessage());
+                }
+            }
+        }
         kinds.addAll(List.of(
                 new Deletable("VirtualMachine", KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withLabels(selector)),
                 new Deletable("DataVolume", KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withLabels(selector)),
@@ -123,7 +136,7 @@ final class Cleanup {
     /** The command a person runs to delete what a kept group left behind. */
     static String deleteCommand(String namespace, Map<String, String> selector) {
         String labels = String.join(",", selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-        return "kubectl delete vm,dv,pod,pvc,secret -n " + namespace + " -l " + labels;
+        return "kubectl delete vmrestore,vmsnapshot,vmim,vm,dv,pod,pvc,secret -n " + namespace + " -l " + labels;
     }
 
     private record Deletable(String kind, FilterWatchListDeletable<?, ?, ?> resources) {

@@ -33,9 +33,24 @@ public final class KubeVirt {
             .withGroup("cdi.kubevirt.io").withVersion("v1beta1").withKind("CDI").withPlural("cdis")
             .withNamespaced(false).build();
 
+    public static final ResourceDefinitionContext VM_SNAPSHOT = context("snapshot.kubevirt.io", "v1beta1",
+            "VirtualMachineSnapshot", "virtualmachinesnapshots");
+    public static final ResourceDefinitionContext VM_RESTORE = context("snapshot.kubevirt.io", "v1beta1",
+            "VirtualMachineRestore", "virtualmachinerestores");
+    public static final ResourceDefinitionContext MIGRATION = context("kubevirt.io", "v1",
+            "VirtualMachineInstanceMigration", "virtualmachineinstancemigrations");
+    /** The CSI snapshotter's per-volume snapshot, which a VirtualMachineSnapshot is made of. */
+    public static final ResourceDefinitionContext VOLUME_SNAPSHOT = context("snapshot.storage.k8s.io", "v1",
+            "VolumeSnapshot", "volumesnapshots");
+    /** Which CSI driver can snapshot; cluster-scoped. Without one for a StorageClass's provisioner, no snapshots. */
+    public static final ResourceDefinitionContext VOLUME_SNAPSHOT_CLASS = new ResourceDefinitionContext.Builder()
+            .withGroup("snapshot.storage.k8s.io").withVersion("v1").withKind("VolumeSnapshotClass")
+            .withPlural("volumesnapshotclasses").withNamespaced(false).build();
+
     /** Every type the embedded cluster must serve. */
     public static final List<ResourceDefinitionContext> ALL = List.of(VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE,
-            DATA_VOLUME, DATA_SOURCE, STORAGE_PROFILE, KUBEVIRT, CDI);
+            DATA_VOLUME, DATA_SOURCE, STORAGE_PROFILE, KUBEVIRT, CDI, VM_SNAPSHOT, VM_RESTORE, MIGRATION,
+            VOLUME_SNAPSHOT, VOLUME_SNAPSHOT_CLASS);
 
     private KubeVirt() {
     }

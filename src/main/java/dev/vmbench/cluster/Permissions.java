@@ -62,6 +62,26 @@ public final class Permissions {
             new Rule("", "pods", "", List.of("create", "get", "list", "watch", "delete", "deletecollection")),
             new Rule("", "pods", "exec", List.of("create", "get")));
 
+    /**
+     * Only for the storage capability checks ({@code StorageCapabilitiesIT}), in the run's namespace: snapshots and
+     * restores, a migration, a clone of the data PVC, stopping and starting the VM, growing its PVC.
+     */
+    public static final List<Rule> CAPABILITIES = List.of(
+            new Rule("kubevirt.io", "virtualmachines", "", List.of("patch")),
+            new Rule("snapshot.kubevirt.io", "virtualmachinesnapshots", "", List.of("create", "get", "list", "watch",
+                    "delete", "deletecollection")),
+            new Rule("snapshot.kubevirt.io", "virtualmachinerestores", "", List.of("create", "get", "list", "watch",
+                    "delete", "deletecollection")),
+            new Rule("kubevirt.io", "virtualmachineinstancemigrations", "", List.of("create", "get", "list", "watch",
+                    "delete", "deletecollection")),
+            new Rule("cdi.kubevirt.io", "datavolumes", "", List.of("create")),
+            new Rule("cdi.kubevirt.io", "datavolumes", "source", List.of("create")),
+            new Rule("", "persistentvolumeclaims", "", List.of("patch")));
+
+    /** Only for the storage capability checks, at cluster scope: which CSI drivers can snapshot. */
+    public static final List<Rule> CAPABILITIES_CLUSTER = List.of(
+            new Rule("snapshot.storage.k8s.io", "volumesnapshotclasses", "", List.of("list")));
+
     private Permissions() {
     }
 }

@@ -167,6 +167,25 @@ public final class Preflight {
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
+    /**
+     * The capability checks' own preflight: every rule of {@link Permissions#CAPABILITIES} in the namespace and of
+     * {@link Permissions#CAPABILITIES_CLUSTER}, asked before any of them creates anything.
+     *
+     * @throws ProvisioningException listing each missing permission and the Role that grants it
+     */
+    public static void checkCapabilities(KubernetesClient client, String namespace) {
+        List<String> problems = new ArrayList<>();
+        denied(client, namespace, Permissions.CAPABILITIES, "in namespace " + namespace + " for the storage "
+                + "capability checks", "the Role vmbench of docs/vmbench-role.yaml (its capability rules) there",
+                problems);
+        denied(client, null, Permissions.CAPABILITIES_CLUSTER, "at cluster scope for the storage capability checks",
+                "the ClusterRole vmbench of docs/vmbench-role.yaml", problems);
+        if (!problems.isEmpty()) {
+            throw new ProvisioningException("Preflight of the storage capability checks found " + problems.size()
+                    + " problem(s):\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
     private static void denied(KubernetesClient client, String namespace, List<Permissions.Rule> rules, String where,
             String grant, List<String> problems) {
         List<String> denied = new ArrayList<>();

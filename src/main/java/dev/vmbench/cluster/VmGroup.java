@@ -375,6 +375,14 @@ public final class VmGroup implements AutoCloseable {
         return "(no stderr collected)";
     }
 
+    /**
+     * A new probe of the storage capabilities (snapshot, restore, clone, expansion, live migration) on the group's first
+     * VM; it keeps what one check leaves for the next (the snapshot a restore restores).
+     */
+    public CapabilityProbe capabilities() {
+        return provisioner.capabilityProbe(this);
+    }
+
     /** Marks the group as having a failed or broken test, which {@link CleanupMode#ON_SUCCESS} keeps. */
     public void markFailed() {
         failed = true;

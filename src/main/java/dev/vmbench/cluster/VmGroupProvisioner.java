@@ -80,6 +80,12 @@ public final class VmGroupProvisioner implements AutoCloseable {
         this.jobs = jobs;
     }
 
+    CapabilityProbe capabilityProbe(VmGroup group) {
+        Preflight.checkCapabilities(client, config.namespace());
+        return new CapabilityProbe(client, config.namespace(), Labels.of(runId, group.spec()), templates, group,
+                config.fileSizeBytes(), config.readyTimeout());
+    }
+
     /** The manifests of one VM, rendered; the Secret also in a redacted form for records. */
     record Rendered(ResourceNames names, SshIdentity.HostKey hostKey, String secret, String redactedSecret,
             String dataDisk, String virtualMachine) {

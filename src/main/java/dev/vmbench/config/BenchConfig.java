@@ -78,7 +78,9 @@ public record BenchConfig(
         int densityMaxVms,
         String densityProfile,
         Duration densityP99Sla,
-        String podBaselineImage) {
+        String podBaselineImage,
+        Duration capabilityTimeout,
+        Duration migrationLoad) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -299,7 +301,9 @@ public record BenchConfig(
                         throw new IllegalArgumentException("is not an image reference like registry/name:tag");
                     }
                     return text;
-                }));
+                }),
+                r.one(CAPABILITY_TIMEOUT, text -> atLeast(duration(text), Duration.ofSeconds(10))),
+                r.one(MIGRATION_LOAD, text -> atLeast(duration(text), Duration.ofSeconds(3))));
     }
 
     /** A latency like 800us, 5ms or 1s. */

@@ -76,6 +76,12 @@ public final class BenchProperties {
     public static final Key POD_BASELINE_IMAGE = new Key("vmbench.podBaseline.image",
             "quay.io/cloud-bulldozer/fio:latest", "quay.io/cloud-bulldozer/fio:latest", "registry.example.com/tools/fio:3.35",
             "PodBaselineIT: the image of the baseline pod; it needs bash, fio and coreutils and runs as a non-root user");
+    public static final Key CAPABILITY_TIMEOUT = new Key("vmbench.capabilities.timeout", "10m", "1m", "30m",
+            "StorageCapabilitiesIT: the longest wait for one operation (snapshot, restore, clone, migration, expansion) "
+                    + "when its thresholds set no max-… limit; a limit that is set is the wait");
+    public static final Key MIGRATION_LOAD = new Key("vmbench.capabilities.migrationLoad", "60s", "6s", "120s",
+            "StorageCapabilitiesIT: how long fio runs (100 ms logs) in the VM that is live-migrated; a third of it "
+                    + "before the migration starts");
     public static final Key NAMESPACE = new Key("vmbench.namespace", "vmbench", "vmbench", "storage-qa",
             "namespace the VMs are created in");
     public static final Key DATA_SOURCE = new Key("vmbench.dataSource", "openshift-virtualization-os-images/fedora",
@@ -152,7 +158,7 @@ public final class BenchProperties {
     public static final List<Key> ALL = List.of(POOL, VM_SIZES, PVC_SIZES, CONCURRENCY, PROFILES, BLOCK_SIZES,
             RUNTIME, RAMP, FILE_SIZE, IODEPTH, NUMJOBS, RATE_IOPS, SAMPLES, LOG_INTERVAL, QD_DEPTHS, QD_PROFILE, QD_BLOCK_SIZE, QD_P99_TARGET,
             DENSITY_MAX_VMS, DENSITY_PROFILE, DENSITY_P99_SLA, POD_BASELINE_IMAGE,
-            NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
+            CAPABILITY_TIMEOUT, MIGRATION_LOAD, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
             KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);

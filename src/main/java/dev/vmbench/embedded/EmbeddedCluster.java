@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedCluster implements AutoCloseable {
 
     public static final String STORAGE_CLASS = "embedded-local";
+    /** The CSI driver behind the StorageClass, and its VolumeSnapshotClass. */
+    static final String PROVISIONER = "sandbox.vmbench.dev";
+    static final String SNAPSHOT_CLASS = "embedded-local-snapshots";
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedCluster.class);
     /** Held so the setting sticks: the mock server logs every request at INFO through java.util.logging. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG =
@@ -51,9 +54,11 @@ public final class EmbeddedCluster implements AutoCloseable {
     private final SimulatedKubeVirt kubevirt;
     private final SimulatedApiServer api;
     private final SimulatedKubelet kubelet;
+    private final SimulatedOperations operations;
 
     private EmbeddedCluster(KubernetesMockServer server, KubernetesClient admin, SimulatedKubeVirt kubevirt,
-            SimulatedApiServer api, SimulatedKubelet kubelet) {
+            SimulatedApiServer api, SimulatedKubelet kubelet, SimulatedOperations operations) {
+        this.operations = operations;
         this.kubelet = kubelet;
         this.api = api;
         this.server = server;
@@ -108,12 +113,14 @@ public final class EmbeddedCluster implements AutoCloseable {
         server.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient admin = server.createClient();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort, qemuImage);
+        SimulatedOperations operations = new SimulatedOperations(admin, control[0], faults);
         SimulatedKubelet kubelet = new SimulatedKubelet(admin, workDir.toAbsolutePath().resolve("pods"), faults);
         api.kubelet(kubelet);
-        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api, kubelet);
+        EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api, kubelet, operations);
         cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
         if (!faults.contains(Fault.NO_KUBEVIRT)) {
             control[0].start();
+            operations.start();
         }
         kubelet.start();
         LOG.info("Embedded cluster serving on {} (StorageClass {}, faults {})", admin.getMasterUrl(), STORAGE_CLASS,
@@ -184,8 +191,17 @@ public final class EmbeddedCluster implements AutoCloseable {
         installed(KubeVirt.STORAGE_PROFILE, null, "StorageProfile", STORAGE_CLASS, Map.of("claimPropertySets",
                 List.of(Map.of("accessModes", List.of("ReadWriteMany"), "volumeMode", "Block"))));
         admin.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
-                .withName(STORAGE_CLASS).endMetadata().withProvisioner("sandbox.vmbench.dev")
-                .withVolumeBindingMode("Immediate").build()).create();
+                .withName(STORAGE_CLASS).endMetadata().withProvisioner(PROVISIONER)
+                .withVolumeBindingMode("Immediate").withAllowVolumeExpansion(true).build()).create();
+        // the sandbox driver takes snapshots, so KubeVirt can snapshot VMs and CDI clone by snapshot
+        GenericKubernetesResource snapshotClass = new GenericKubernetesResource();
+        snapshotClass.setApiVersion("snapshot.storage.k8s.io/v1");
+        snapshotClass.setKind("VolumeSnapshotClass");
+        snapshotClass.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(SNAPSHOT_CLASS)
+                .build());
+        snapshotClass.setAdditionalProperty("driver", PROVISIONER);
+        snapshotClass.setAdditionalProperty("deletionPolicy", "Delete");
+        admin.genericKubernetesResources(KubeVirt.VOLUME_SNAPSHOT_CLASS).resource(snapshotClass).create();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(dataSourceNamespace)
                 .endMetadata().build()).create();
         GenericKubernetesResource source = Serialization.unmarshal(dataSourceManifest(dataSourceNamespace,
@@ -243,6 +259,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        operations.close();
         kubelet.close();
         kubevirt.close();
         admin.close();

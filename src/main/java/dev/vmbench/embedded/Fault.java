@@ -64,7 +64,20 @@ public enum Fault {
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES,
     /** A pod baseline's image cannot be pulled: its container waits in ErrImagePull. */
-    POD_IMAGE_PULL;
+    POD_IMAGE_PULL,
+    /**
+     * A VirtualMachineSnapshot never becomes ready: its VolumeSnapshot stays readyToUse false (a CSI driver that
+     * cannot snapshot a volume in use), until the snapshot's failureDeadline marks it Failed.
+     */
+    SNAPSHOT_NEVER_READY,
+    /** A VirtualMachineRestore fails: the PVC restored from the VolumeSnapshot cannot be provisioned. */
+    RESTORE_FAILS,
+    /** A DataVolume clone of a PVC fails: CDI reports phase Failed with the clone source's error. */
+    CLONE_FAILS,
+    /** A live migration fails: the target virt-launcher pod cannot attach the volumes (phase Failed). */
+    MIGRATION_FAILS,
+    /** An online expansion is refused by the CSI driver: ControllerResizeError, ControllerResizeInfeasible. */
+    EXPANSION_REFUSED;
 
     /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
     boolean sandboxOnly() {

@@ -60,10 +60,20 @@ final class SandboxGuest implements EmbeddedGuest {
      */
     static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults, String host, int port,
             Runnable onMeasure) {
+        return start(vm, root, userData, faults, host, port, onMeasure, r -> { });
+    }
+
+    /**
+     * @param attach runs once the sandbox's disks exist and before cloud-init's final stage: it attaches the data
+     *               PVC's content (and size) to the sandbox, as a VM finds its disk at power-on
+     */
+    static SandboxGuest start(String vm, Path root, String userData, List<Fault> faults, String host, int port,
+            Runnable onMeasure, IoConsumer attach) {
         java.util.concurrent.atomic.AtomicBoolean measured = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             JsonNode cloudConfig = YAML.readTree(userData);
             SandboxCloudInit.initStage(root, cloudConfig, faults);
+            attach.accept(root);
             JsonNode user = cloudConfig.path("users").path(0);
             List<PublicKey> authorized = new ArrayList<>();
             for (JsonNode key : user.path("ssh_authorized_keys")) {
@@ -116,6 +126,92 @@ final class SandboxGuest implements EmbeddedGuest {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("Sandbox guest " + vm + " could not read its keys", e);
         }
+    }
+
+    /** Something done to a sandbox's folder that may fail on I/O. */
+    interface IoConsumer {
+        void accept(Path root) throws IOException;
+    }
+
+    /** Where the sandbox's data disk content is (its mount point) and the disk it is "on". */
+    static Path dataDir(Path root) {
+        return root.resolve("mnt/vmbench");
+    }
+
+    static Path dataDisk(Path root) {
+        return root.resolve("dev/vdb");
+    }
+
+    /** The sandbox's folder. */
+    Path root() {
+        return root;
+    }
+
+    /**
+     * Freezes every process of the guest's job for {@code pause}, then lets them go on: a live migration's switch-over,
+     * during which the guest runs on neither host.
+     */
+    void pause(java.time.Duration pause) {
+        List<ProcessHandle> processes = runnerProcesses();
+        signal("STOP", processes);
+        try {
+            java.util.concurrent.locks.LockSupport.parkNanos(pause.toNanos());
+        } finally {
+            signal("CONT", processes);
+        }
+    }
+
+    private List<ProcessHandle> runnerProcesses() {
+        try {
+            long pid = Long.parseLong(Files.readString(root.resolve("var/lib/vmbench/runner.pid")).trim());
+            return ProcessHandle.of(pid).map(runner -> Stream.concat(Stream.of(runner), runner.descendants()).toList())
+                    .orElse(List.of());
+        } catch (IOException | NumberFormatException none) {
+            return List.of();
+        }
+    }
+
+    private static void signal(String signal, List<ProcessHandle> processes) {
+        if (processes.isEmpty()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        processes.forEach(p -> command.add(Long.toString(p.pid())));
+        try {
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor();
+        } catch (IOException e) {
+            LOG.warn("Cannot send SIG{} to sandbox processes: {}", signal, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Powers the sandbox off and moves its data disk's content to {@code store} (what the PVC keeps while no VM has it
+     * attached); the rest of the sandbox goes, as a stopped VMI's does.
+     */
+    void powerOff(Path store) {
+        try {
+            server.stop(true);
+        } catch (IOException ignored) {
+            // stopping anyway
+        }
+        killRunner();
+        try {
+            Files.createDirectories(store);
+            if (Files.isDirectory(dataDir(root))) {
+                SandboxDisks.replace(dataDir(root), store.resolve("files"));
+            }
+            if (Files.exists(root.resolve("dev/vdb.fstype"))) {
+                Files.copy(root.resolve("dev/vdb.fstype"), store.resolve("fstype"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.writeString(store.resolve("size"), Long.toString(Files.size(dataDisk(root))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot keep the data disk of sandbox " + vm + " in " + store, e);
+        }
+        close();
     }
 
     @Override
@@ -196,21 +292,20 @@ final class SandboxGuest implements EmbeddedGuest {
             // stopping anyway
         }
         // a VM that goes away takes its processes with it
-        try {
-            long pid = Long.parseLong(Files.readString(root.resolve("var/lib/vmbench/runner.pid")).trim());
-            ProcessHandle.of(pid).ifPresent(runner -> {
-                runner.descendants().forEach(ProcessHandle::destroyForcibly);
-                runner.destroyForcibly();
-            });
-        } catch (IOException | NumberFormatException none) {
-            // no job ever ran here
-        }
+        killRunner();
         // a background runner may still hold the test file open; best effort
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // the folder lives under target/ and goes with mvn clean
         }
+    }
+
+    private void killRunner() {
+        List<ProcessHandle> processes = runnerProcesses();
+        // a frozen process dies only once it may run again
+        signal("CONT", processes);
+        processes.forEach(ProcessHandle::destroyForcibly);
     }
 
     @Override

@@ -59,6 +59,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
     private final java.util.Set<String> delayed = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger addresses = new java.util.concurrent.atomic.AtomicInteger();
     private final int sshPort;
+    private final SandboxDisks disks;
     private SharedIndexInformer<GenericKubernetesResource> informer;
     /** Every VMI as last seen: read by the portforward subresource, which may not call back into the API server. */
     private SharedIndexInformer<GenericKubernetesResource> instances;
@@ -70,6 +71,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         this.client = client;
         this.sandboxes = sandboxes;
         this.faults = List.copyOf(faults);
+        this.disks = new SandboxDisks(sandboxes);
     }
 
     void start() {
@@ -85,7 +87,19 @@ final class SimulatedKubeVirt implements AutoCloseable {
 
                     @Override
                     public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                        // status updates are this simulator's own
+                        // status updates are this simulator's own; a changed runStrategy stops or starts the VM
+                        Object was = spec(before).get("runStrategy");
+                        Object now = spec(after).get("runStrategy");
+                        if (java.util.Objects.equals(was, now)) {
+                            return;
+                        }
+                        String ns = after.getMetadata().getNamespace();
+                        String name = after.getMetadata().getName();
+                        if ("Halted".equals(now)) {
+                            steps.execute(() -> step(ns, name, () -> stopInstance(ns, name)));
+                        } else if ("Always".equals(now)) {
+                            steps.execute(() -> step(ns, name, () -> startInstance(ns, name)));
+                        }
                     }
 
                     @Override
@@ -224,9 +238,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
                         : Quantity.getAmountInBytes(new Quantity(String.valueOf(storage))).longValueExact());
             }
             // CDI gives the PVC of a DataVolume the DataVolume's labels
+            // the storage API: CDI fills access and volume modes in from the class's StorageProfile
+            Map<String, Object> recommended = claimProperties(String.valueOf(map(map(template.get("spec"))
+                    .get("storage")).getOrDefault("storageClassName", EmbeddedCluster.STORAGE_CLASS)));
             client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
                     .withMetadata(owned(vm, dv, stringMap(meta.get("labels"))))
-                    .withNewSpec().addToAccessModes("ReadWriteOnce").withNewResources()
+                    .withNewSpec().withAccessModes(strings(recommended.get("accessModes"), "ReadWriteOnce"))
+                    .withVolumeMode(String.valueOf(recommended.getOrDefault("volumeMode", "Filesystem")))
+                    .withNewResources()
                     .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec()
                     .withNewStatus().withPhase("Bound").endStatus().build()).create();
         }
@@ -239,7 +258,17 @@ final class SimulatedKubeVirt implements AutoCloseable {
             return;
         }
         for (Map<String, Object> template : list(spec(vm).get("dataVolumeTemplates"))) {
-            String dv = String.valueOf(map(template.get("metadata")).get("name"));
+            Map<String, Object> meta = map(template.get("metadata"));
+            String dv = String.valueOf(meta.get("name"));
+            if (KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(dv).get() == null) {
+                // a template renamed by a restore: virt-controller creates its DataVolume, which CDI finds populated
+                GenericKubernetesResource dataVolume = new GenericKubernetesResource();
+                dataVolume.setApiVersion("cdi.kubevirt.io/v1beta1");
+                dataVolume.setKind("DataVolume");
+                dataVolume.setMetadata(owned(vm, dv, stringMap(meta.get("labels"))));
+                dataVolume.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
+                KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).resource(dataVolume).create();
+            }
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
         }
         if (faults.contains(Fault.FAILURE_CONDITION)) {
@@ -310,10 +339,12 @@ final class SimulatedKubeVirt implements AutoCloseable {
         // every guest has an address of its own on the loopback network, as VMIs have on the pod network
         int n = addresses.incrementAndGet();
         String ip = "127.0." + (1 + n / 250) + "." + (1 + n % 250);
+        String node = "embedded-worker-" + (n % 3);
+        Map<String, Object> migratable = liveMigratable(ns, vm);
         Runnable running = () -> {
-            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running",
+            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running", "nodeName", node,
                     "interfaces", List.of(Map.of("name", "default", "ipAddress", ip)),
-                    "conditions", List.of(condition("Ready", "True", "", ""))));
+                    "conditions", List.of(condition("Ready", "True", "", ""), migratable)));
             vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
         };
         if (qemuImage.isPresent()) {
@@ -324,8 +355,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
             Runnable onMeasure = faults.contains(Fault.VMI_RECREATED)
                     ? () -> steps.schedule(() -> step(ns, name, () -> recreateVmi(ns, name)), 200, TimeUnit.MILLISECONDS)
                     : () -> { };
+            String claim = dataClaim(vm);
+            long bytes = claimBytes(ns, claim);
             SandboxGuest guest = SandboxGuest.start(name, sandboxes.resolve(ns).resolve(name), userData(ns, vm),
-                    faults, ip, sshPort, onMeasure);
+                    faults, ip, sshPort, onMeasure, root -> {
+                        if (claim != null) {
+                            disks.attach(ns, claim, root, bytes);
+                        }
+                    });
             EmbeddedGuest previous = guests.put(ns + "/" + name, guest);
             if (previous != null) {
                 previous.close();
@@ -407,6 +444,86 @@ final class SimulatedKubeVirt implements AutoCloseable {
         LOG.info("Embedded VM {}/{} running ({}): {}", ns, name, pod, guest);
     }
 
+    /**
+     * What virt-controller and virt-handler do when a VM's runStrategy becomes Halted: the guest powers off (its data
+     * PVC keeps what was written), the launcher pod and the VMI go, the VM reads Stopped.
+     */
+    private void stopInstance(String ns, String name) {
+        GenericKubernetesResource vm = vm(ns, name);
+        EmbeddedGuest guest = guests.remove(ns + "/" + name);
+        String claim = vm == null ? null : dataClaim(vm);
+        if (guest instanceof SandboxGuest sandbox && claim != null) {
+            sandbox.powerOff(disks.claim(ns, claim));
+        } else if (guest != null) {
+            guest.close();
+        }
+        launcherPods.values().removeIf(vmi -> vmi.equals(name));
+        client.pods().inNamespace(ns).withLabel("vm.kubevirt.io/name", name).delete();
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).delete();
+        vmStatus(ns, name, "Stopped", false, null);
+        LOG.info("Embedded VM {}/{} stopped (runStrategy Halted)", ns, name);
+    }
+
+    /** The running sandbox of a VMI, if it runs as one. */
+    Optional<SandboxGuest> sandbox(String ns, String vmi) {
+        return guests.get(ns + "/" + vmi) instanceof SandboxGuest sandbox ? Optional.of(sandbox) : Optional.empty();
+    }
+
+    /** The running sandbox that has {@code claim} attached as its data disk, if any. */
+    Optional<SandboxGuest> sandboxWithClaim(String ns, String claim) {
+        for (GenericKubernetesResource vm : KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).list().getItems()) {
+            if (claim.equals(dataClaim(vm))) {
+                Optional<SandboxGuest> sandbox = sandbox(ns, vm.getMetadata().getName());
+                if (sandbox.isPresent()) {
+                    return sandbox;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Where sandbox guests' data PVCs keep their content while detached, and their snapshots. */
+    SandboxDisks disks() {
+        return disks;
+    }
+
+    /** Whether the guest runs as a QEMU process (the operations it cannot act out say so). */
+    boolean qemuGuests() {
+        return qemuImage.isPresent();
+    }
+
+    private long claimBytes(String ns, String claim) {
+        io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc = claim == null ? null
+                : client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+        return pvc == null ? 0 : Quantity.getAmountInBytes(pvc.getSpec().getResources().getRequests().get("storage"))
+                .longValueExact();
+    }
+
+    /**
+     * virt-controller's LiveMigratable condition: False with reason DisksNotLiveMigratable when a PVC of the VM is not
+     * ReadWriteMany.
+     */
+    private Map<String, Object> liveMigratable(String ns, GenericKubernetesResource vm) {
+        for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+            Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+            if (claim == null) {
+                claim = map(volume.get("dataVolume")).get("name");
+            }
+            if (claim == null) {
+                continue;
+            }
+            io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc =
+                    client.persistentVolumeClaims().inNamespace(ns).withName(claim.toString()).get();
+            if (pvc == null || pvc.getSpec().getAccessModes() == null
+                    || !pvc.getSpec().getAccessModes().contains("ReadWriteMany")) {
+                return condition("LiveMigratable", "False", "DisksNotLiveMigratable", "cannot migrate VMI: PVC "
+                        + claim + " is not shared, live migration requires that all PVCs must be shared (using "
+                        + "ReadWriteMany access mode)");
+            }
+        }
+        return condition("LiveMigratable", "True", "", "");
+    }
+
     /** Where a VM's disks (root DataVolume, data PVC, cloud-init ISO) and its QEMU's files live. */
     private Path disks(String ns, String name) {
         try {
@@ -479,13 +596,33 @@ final class SimulatedKubeVirt implements AutoCloseable {
         }
     }
 
+    /** The first claim property set of a StorageClass's StorageProfile, as CDI applies it; empty without one. */
+    private Map<String, Object> claimProperties(String storageClass) {
+        GenericKubernetesResource profile = client.genericKubernetesResources(KubeVirt.STORAGE_PROFILE)
+                .withName(storageClass).get();
+        if (profile == null) {
+            return Map.of();
+        }
+        Map<String, Object> status = map(profile.getAdditionalProperties().get("status"));
+        List<Map<String, Object>> sets = list(status.get("claimPropertySets"));
+        return sets.isEmpty() ? Map.of() : sets.get(0);
+    }
+
+    private static List<String> strings(Object value, String fallback) {
+        List<String> out = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            l.forEach(v -> out.add(String.valueOf(v)));
+        }
+        return out.isEmpty() ? List.of(fallback) : out;
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------
 
     private GenericKubernetesResource vm(String ns, String name) {
         return KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(name).get();
     }
 
-    private String dataClaim(GenericKubernetesResource vm) {
+    static String dataClaim(GenericKubernetesResource vm) {
         for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
             Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
             if (claim != null) {

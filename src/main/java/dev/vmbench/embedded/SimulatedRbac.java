@@ -44,6 +44,7 @@ final class SimulatedRbac {
         List<Permissions.Rule> namespaced = new ArrayList<>(Permissions.REQUIRED);
         namespaced.addAll(Permissions.POD_CONNECTOR);
         namespaced.addAll(Permissions.POD_BASELINE);
+        namespaced.addAll(Permissions.CAPABILITIES);
         for (Permissions.Rule rule : namespaced) {
             if (faults.contains(Fault.FORBIDDEN_PORTFORWARD) && rule.subresource().equals("portforward")
                     && rule.resource().equals("virtualmachineinstances")) {
@@ -53,6 +54,7 @@ final class SimulatedRbac {
         }
         Permissions.DATA_SOURCE.forEach(rule -> grants.add(new Grant(rule, Scope.NAMESPACE, dataSourceNamespace)));
         Permissions.CLUSTER.forEach(rule -> grants.add(new Grant(rule, Scope.CLUSTER, null)));
+        Permissions.CAPABILITIES_CLUSTER.forEach(rule -> grants.add(new Grant(rule, Scope.CLUSTER, null)));
         if (!faults.contains(Fault.NAMESPACE_FORBIDDEN)) {
             grants.add(new Grant(Permissions.CREATE_NAMESPACE, Scope.CLUSTER, null));
         }

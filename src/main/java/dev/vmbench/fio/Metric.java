@@ -38,7 +38,19 @@ public enum Metric {
      * Steadiness: the coefficient of variation of one VM's per-interval IOPS over its measured window (from fio's
      * interval logs; of stonewalled phases the least steady), a fraction. Judged per VM on {@link TimeSeries}.
      */
-    IOPS_DRIFT("iops-drift");
+    IOPS_DRIFT("iops-drift"),
+    /** Capability: a running VM's VirtualMachineSnapshot from create to readyToUse, in nanoseconds. */
+    SNAPSHOT_READY("snapshot-ready"),
+    /** Capability: a VirtualMachineRestore from create to complete, in nanoseconds. */
+    RESTORE("restore"),
+    /** Capability: a DataVolume clone of the data PVC from create to Succeeded, in nanoseconds. */
+    CLONE("clone"),
+    /** Capability: a live migration from create to Succeeded while fio runs, in nanoseconds. */
+    MIGRATION("migration"),
+    /** Capability: the longest run of fio log intervals without I/O during a live migration, in nanoseconds. */
+    IO_STALL("io-stall"),
+    /** Capability: an online expansion of the data PVC until the guest sees the new size, in nanoseconds. */
+    EXPANSION("expansion");
 
     private final String spelling;
 
@@ -51,7 +63,13 @@ public enum Metric {
     }
 
     public boolean isLatency() {
-        return this != IOPS && this != BW && this != IOPS_CV && this != OVERLAP && this != IOPS_DRIFT;
+        return this != IOPS && this != BW && this != IOPS_CV && this != OVERLAP && this != IOPS_DRIFT && !isCapability();
+    }
+
+    /** Judged on a storage capability check ({@code StorageCapabilitiesIT}), never on a fio test. */
+    public boolean isCapability() {
+        return this == SNAPSHOT_READY || this == RESTORE || this == CLONE || this == MIGRATION || this == IO_STALL
+                || this == EXPANSION;
     }
 
     /** Judged on the group's provisioning ({@link Provisioning}), not on fio's output. */
@@ -61,7 +79,7 @@ public enum Metric {
 
     /** Sync metrics bound fsync/fdatasync rows only; every other metric the I/O rows (read, write, trim). */
     public boolean appliesTo(FioMetrics m) {
-        return !isProvisioning() && this != IOPS_DRIFT && name().startsWith("SYNC_") == m.direction().equals("sync");
+        return !isProvisioning() && !isCapability() && this != IOPS_DRIFT && name().startsWith("SYNC_") == m.direction().equals("sync");
     }
 
     /** Judged on the group's aggregate ({@link GroupMetrics}), not on each VM. */
@@ -79,7 +97,8 @@ public enum Metric {
             case CLAT_P95, SYNC_P95 -> m.clatP95Ns();
             case CLAT_P99, SYNC_P99 -> m.clatP99Ns();
             case CLAT_P99_9, SYNC_P99_9 -> m.clatP999Ns();
-            case IOPS_CV, VM_READY, GROUP_READY, OVERLAP, IOPS_DRIFT -> Double.NaN;
+            case IOPS_CV, VM_READY, GROUP_READY, OVERLAP, IOPS_DRIFT, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION,
+                    IO_STALL, EXPANSION -> Double.NaN;
         };
     }
 
@@ -94,7 +113,7 @@ public enum Metric {
         if (this == BW) {
             return String.format(Locale.ROOT, "%.1f MiB/s", value / (1024 * 1024));
         }
-        if (isProvisioning()) {
+        if (isProvisioning() || isCapability() && this != IO_STALL) {
             return String.format(Locale.ROOT, "%.1f s", value / 1_000_000_000);
         }
         if (value >= 1_000_000) {

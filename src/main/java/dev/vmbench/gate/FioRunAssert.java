@@ -145,7 +145,8 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         }
         for (FioMetrics m : run.metrics()) {
             for (Limit limit : limits.forJob(m.job())) {
-                if (limit.metric().isGroupLevel() || limit.metric().isProvisioning() || !limit.metric().appliesTo(m)) {
+                if (limit.metric().isGroupLevel() || limit.metric().isProvisioning() || limit.metric().isCapability()
+                        || !limit.metric().appliesTo(m)) {
                     continue;
                 }
                 double measured = limit.metric().of(m);

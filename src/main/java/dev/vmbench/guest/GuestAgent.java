@@ -191,6 +191,27 @@ public final class GuestAgent {
         }
     }
 
+    /** Writes {@code mib} MiB of random data to {@code name} on the data disk, synced; returns its sha256. */
+    public String writeIntegrityFile(String name, int mib) {
+        return call("integrity-write " + name + " " + mib, "", QUICK.plusSeconds(mib)).stdout().strip();
+    }
+
+    /** The sha256 of {@code name} on the data disk, or {@code missing}. */
+    public String integrityChecksum(String name) {
+        return call("integrity-check " + name, "", QUICK).stdout().strip();
+    }
+
+    /** The data disk's size in bytes as the guest sees it. */
+    public long dataDiskBytes() {
+        String out = call("disk-size", "", QUICK).stdout().strip();
+        try {
+            return Long.parseLong(out);
+        } catch (NumberFormatException e) {
+            throw new GuestException("vmbench-guest disk-size on VM " + vm() + " answered [" + out + "], not a number "
+                    + "of bytes. Fix: a guest with coreutils' stat and util-linux's blockdev.");
+        }
+    }
+
     public String sysinfo() {
         return call("sysinfo", "", QUICK).stdout();
     }

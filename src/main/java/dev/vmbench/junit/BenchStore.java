@@ -68,6 +68,17 @@ final class BenchStore {
                 k -> PodBaseline.start(settings(context), spec, () -> connection(context)), PodBaseline.class);
     }
 
+    /** The capability checks of the test's class invocation; its group is provisioned by the first check. */
+    static StorageCapabilities capabilities(ExtensionContext context) {
+        ExtensionContext invocation = classInvocation(context).orElseThrow(() -> new ParameterResolutionException(
+                "A StorageCapabilities parameter belongs to a VM group: annotate " + context.getRequiredTestClass()
+                        .getName() + " with @ParameterizedClass and @CapabilityGroupSource."));
+        VmGroupSpec spec = spec(context);
+        return invocation.getStore(NAMESPACE).computeIfAbsent("capabilities " + spec.hash(),
+                k -> new StorageCapabilities(settings(context), spec, () -> group(context).group()),
+                StorageCapabilities.class);
+    }
+
     /** The group if its invocation has provisioned one (never provisions). */
     static Optional<GroupHandle> existingGroup(ExtensionContext context) {
         return classInvocation(context).flatMap(invocation -> specIfAny(context)

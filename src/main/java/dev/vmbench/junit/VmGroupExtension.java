@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * vmbench's extension (registered by {@link VmBenchmark}): resolves {@link VmGroup} (the live group of the
- * class invocation), {@link Thresholds}, {@link Baseline}, {@link QueueDepthSweep}, {@link DensitySearch} and {@link PodBaseline}, labels each test with its parameters in the report, records its
+ * class invocation), {@link Thresholds}, {@link Baseline}, {@link QueueDepthSweep}, {@link DensitySearch}, {@link PodBaseline} and {@link StorageCapabilities}, labels each test with its parameters in the report, records its
  * outcome, and marks a group whose test failed so {@code cleanup=on-success} keeps it. Holds no state of its
  * own: everything lives in the Store through {@link BenchStore}.
  */
@@ -104,7 +104,8 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
         return type == VmGroup.class || type == Thresholds.class || type == Baseline.class
-                || type == QueueDepthSweep.class || type == DensitySearch.class || type == PodBaseline.class;
+                || type == QueueDepthSweep.class || type == DensitySearch.class || type == PodBaseline.class
+                || type == StorageCapabilities.class;
     }
 
     @Override
@@ -114,6 +115,9 @@ final class VmGroupExtension implements ParameterResolver, InvocationInterceptor
         }
         if (parameter.getParameter().getType() == Baseline.class) {
             return BenchStore.settings(context).baseline();
+        }
+        if (parameter.getParameter().getType() == StorageCapabilities.class) {
+            return BenchStore.capabilities(context);
         }
         if (parameter.getParameter().getType() == PodBaseline.class) {
             return BenchStore.podBaseline(context);

@@ -27,6 +27,18 @@ public record Selection(List<String> filter, List<String> exclude) {
                 && exclude.stream().noneMatch(p -> matches(p, fields));
     }
 
+    /**
+     * Whether a storage capability check of {@code group} runs: its profile field is {@code capability} and its
+     * block-size field the capability's name, so {@code *:*:*:*:capability} selects every check and
+     * {@code *:*:*:*:capability:migration} one.
+     */
+    public boolean selectsCapability(VmGroupSpec group, String capability) {
+        String[] fields = {group.pool(), group.vmSize().name(), group.pvcSize(), String.valueOf(group.concurrency()),
+            "capability", capability};
+        return (filter.isEmpty() || filter.stream().anyMatch(p -> matches(p, fields)))
+                && exclude.stream().noneMatch(p -> matches(p, fields));
+    }
+
     private static boolean matches(String pattern, String[] fields) {
         String[] globs = pattern.split(":", -1);
         for (int i = 0; i < globs.length; i++) {

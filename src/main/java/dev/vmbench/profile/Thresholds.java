@@ -29,7 +29,15 @@ public final class Thresholds {
     public static final List<String> KEYS = List.of("min-iops", "min-bw", "max-clat-mean", "max-clat-p50",
             "max-clat-p90", "max-clat-p95", "max-clat-p99", "max-clat-p99.9", "max-sync-mean", "max-sync-p50",
             "max-sync-p90", "max-sync-p95", "max-sync-p99", "max-sync-p99.9", "max-iops-cv", "max-vm-ready",
-            "max-group-ready", "min-overlap", "max-iops-drift");
+            "max-group-ready", "min-overlap", "max-iops-drift", "max-snapshot-ready", "max-restore", "max-clone",
+            "max-migration", "max-io-stall", "max-expansion");
+
+    /**
+     * Keys of the storage capability checks ({@code StorageCapabilitiesIT}): they bound a StorageClass, so they belong
+     * under defaults or pools (or an override), never under a profile, block size or job section.
+     */
+    private static final List<String> CAPABILITY = List.of("max-snapshot-ready", "max-restore", "max-clone",
+            "max-migration", "max-io-stall", "max-expansion");
 
     /**
      * The names a thresholds file may use besides limit keys: every profile of the library and every job section
@@ -263,6 +271,14 @@ public final class Thresholds {
         return new Limits(List.copyOf(merged.values()), byJob);
     }
 
+    /** The capability limits of one StorageClass: defaults → pools.<StorageClass> → overrides. */
+    public List<Limit> capabilities(String pool) {
+        Map<String, Limit> merged = new LinkedHashMap<>(defaults);
+        merged.putAll(pools.getOrDefault(pool, Map.of()));
+        merged.putAll(overrides);
+        return merged.values().stream().filter(l -> l.metric().isCapability()).toList();
+    }
+
     private static Map<String, Limit> parseOverrides(Map<String, String> overrides) {
         Map<String, Limit> limits = new LinkedHashMap<>();
         overrides.forEach((key, value) -> limits.put(key, limit(key, value, "-Dvmbench.threshold." + key)));
@@ -302,6 +318,11 @@ public final class Thresholds {
             if (!value.isScalarValue()) {
                 throw new IllegalArgumentException(origin + ": " + path + "." + key
                         + " must be a single value like 5ms or 20k. Fix: write it on one line.");
+            }
+            if (CAPABILITY.contains(key) && !path.equals("defaults") && !path.startsWith("pools.")) {
+                throw new IllegalArgumentException(origin + ": " + path + "." + key + " bounds a storage capability "
+                        + "check of a StorageClass (StorageCapabilitiesIT), which runs no profile. Fix: move it to "
+                        + "defaults or pools.<StorageClass>.");
             }
             if (path.startsWith("jobs.") && WHOLE_TEST.contains(key)) {
                 throw new IllegalArgumentException(origin + ": " + path + "." + key + " bounds the whole test (every "
@@ -361,7 +382,9 @@ public final class Thresholds {
         return switch (metric) {
             case IOPS -> "an I/O rate. Fix: write a count like 5000, 20k or 1.5M";
             case BW -> "a bandwidth. Fix: write it like 150MiB/s, 1.5GiB/s or 200MB/s";
-            case VM_READY, GROUP_READY -> "a duration. Fix: write it like 90s, 10m or 1h";
+            case VM_READY, GROUP_READY, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION ->
+                    "a duration. Fix: write it like 90s, 10m or 1h";
+            case IO_STALL -> "a duration. Fix: write it like 500ms or 2s";
             default -> "a latency. Fix: write it like 800us, 5ms or 2s";
         };
     }
@@ -385,7 +408,8 @@ public final class Thresholds {
                 case "gb/s" -> n * 1e9;
                 default -> null;
             };
-            case VM_READY, GROUP_READY -> switch (u) {
+            case VM_READY, GROUP_READY, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION -> switch (u) {
+                case "ms" -> n * 1e6;
                 case "s" -> n * 1e9;
                 case "m" -> n * 60e9;
                 case "h" -> n * 3600e9;

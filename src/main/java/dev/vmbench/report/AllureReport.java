@@ -103,6 +103,7 @@ public final class AllureReport {
             case CLAT_P99_9, SYNC_P99_9 -> "p99.9";
             case VM_READY, GROUP_READY -> "ready";
             case IOPS_DRIFT -> "drift";
+            case SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, IO_STALL, EXPANSION -> "capability";
         };
         return vm + "\u0000" + job + "\u0000" + direction + "\u0000" + column;
     }

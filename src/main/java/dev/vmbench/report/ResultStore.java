@@ -224,6 +224,9 @@ public final class ResultStore {
             ArrayNode sentences = summary.putArray("density");
             densities.values().forEach(d -> sentences.add(String.valueOf(d.get("sentence"))));
         }
+        if (!capabilities.isEmpty()) {
+            summary.set("capabilities", JSON.valueToTree(capabilities));
+        }
         write(dir.resolve("summary.json"), json(summary));
     }
 
@@ -234,6 +237,8 @@ public final class ResultStore {
     public synchronized String status() {
         java.util.Set<String> outcomes = new java.util.HashSet<>();
         permutations.values().forEach(e -> outcomes.add(e.path("outcome").asText()));
+        capabilities.values().forEach(c -> ((Map<?, ?>) c.getOrDefault("checks", Map.of())).values()
+                .forEach(check -> outcomes.add(String.valueOf(((Map<?, ?>) check).get("outcome")))));
         return outcomes.contains("broken") ? "broken" : outcomes.contains("failed") ? "failed"
                 : outcomes.contains("passed") ? "passed" : "not run";
     }
@@ -322,6 +327,57 @@ public final class ResultStore {
         writeSummary();
     }
 
+    static final String CAPABILITY_HEADER = "run,pool,capability,outcome,seconds,details,why";
+    /** Per StorageClass: its facts and each capability's latest check, as {@code capabilities.json} lists them. */
+    private final Map<String, Map<String, Object>> capabilities = new java.util.TreeMap<>();
+
+    /**
+     * Records one capability check of {@code pool} ({@code passed}, {@code failed}, {@code broken} or {@code skipped}):
+     * a line of {@code capabilities.csv}, and {@code capabilities.json} (the matrix) rewritten.
+     */
+    public synchronized void writeCapability(String pool, String capability, String outcome, double seconds,
+            Map<String, String> details, String why) {
+        append(dir.resolve("capabilities.csv"), CAPABILITY_HEADER, csv(runId, pool, capability, outcome, num(seconds),
+                String.join(" ", details.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
+                why == null ? "" : why));
+        Map<String, Object> check = new java.util.LinkedHashMap<>();
+        check.put("outcome", outcome);
+        if (!Double.isNaN(seconds)) {
+            check.put("seconds", Math.round(seconds * 100) / 100.0);
+        }
+        check.put("details", new java.util.TreeMap<>(details));
+        if (why != null) {
+            check.put("why", why);
+        }
+        poolCapabilities(pool).computeIfAbsent("checks", k -> new java.util.LinkedHashMap<String, Object>());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> checks = (Map<String, Object>) poolCapabilities(pool).get("checks");
+        checks.put(capability, check);
+        writeCapabilities();
+    }
+
+    /** Records what {@code pool} offers VMs beside its checks (binding, volume and access modes, snapshot class). */
+    public synchronized void writeStorageFacts(String pool, Map<String, Object> facts) {
+        poolCapabilities(pool).put("facts", new java.util.LinkedHashMap<>(facts));
+        writeCapabilities();
+    }
+
+    private Map<String, Object> poolCapabilities(String pool) {
+        return capabilities.computeIfAbsent(pool, k -> new java.util.LinkedHashMap<>());
+    }
+
+    private void writeCapabilities() {
+        Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("run", runId);
+        doc.put("storageClasses", capabilities);
+        write(dir.resolve("capabilities.json"), json(doc));
+    }
+
+    /** The capability matrix as HTML (StorageClass × capability: time, or why not); empty without checks. */
+    public synchronized String capabilityMatrix() {
+        return RunSummary.capabilityMatrix(capabilities);
+    }
+
     /** A group's density chart ({@code <group>/density.html}). */
     public synchronized void writeDensityChart(VmGroupSpec group, String html) {
         write(dir.resolve(group.slug()).resolve("density.html"), html);
@@ -354,7 +410,7 @@ public final class ResultStore {
     public synchronized String writeSummaryPage() {
         writeSummary();
         String html = RunSummary.html(runId, status(), List.copyOf(permutations.values()), densities.values().stream()
-                .map(d -> String.valueOf(d.get("sentence"))).toList());
+                .map(d -> String.valueOf(d.get("sentence"))).toList(), capabilityMatrix());
         write(dir.resolve("summary.html"), html);
         return html;
     }

@@ -50,9 +50,15 @@ public final class RunSummary {
      * each), the ranking with bar charts, and every test that did not pass, with why.
      */
     public static String html(String runId, String status, List<JsonNode> permutations, List<String> findings) {
+        return html(runId, status, permutations, findings, "");
+    }
+
+    /** The page with the capability matrix ({@link #capabilityMatrix}) after the findings. */
+    public static String html(String runId, String status, List<JsonNode> permutations, List<String> findings,
+            String capabilityMatrix) {
         StringBuilder html = new StringBuilder("<html><head><meta charset='utf-8'><title>vmbench run " + runId
                 + "</title></head><body style='font-family:sans-serif'><h2>vmbench run " + runId + ": " + status
-                + "</h2>" + findings(findings) + "<table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
+                + "</h2>" + findings(findings) + capabilityMatrix + "<table border='1' cellpadding='5' style='border-collapse:collapse'><tr><th>rank</th>"
                 + "<th>StorageClass</th><th>passed</th><th>failed (missed a threshold)</th><th>broken</th>"
                 + "<th>median total IOPS</th><th>median worst p99 (ms)</th></tr>");
         List<Row> rows = rows(permutations);
@@ -80,6 +86,55 @@ public final class RunSummary {
         return html.append(Charts.bars("median total IOPS by StorageClass", bars, 0, "%.0f"))
                 .append(Charts.bars("median worst p99 (ms) by StorageClass", bars, 1, "%.2f"))
                 .append("</body></html>").toString();
+    }
+
+    /**
+     * StorageClass × capability: the time when it worked (with the figure beside it: clone strategy, I/O stall), or
+     * the outcome and why not; then the StorageClass's binding, volume and access modes.
+     */
+    @SuppressWarnings("unchecked")
+    public static String capabilityMatrix(Map<String, Map<String, Object>> capabilities) {
+        if (capabilities.isEmpty()) {
+            return "";
+        }
+        List<String> columns = List.of("snapshot", "restore", "clone", "expansion", "migration");
+        StringBuilder html = new StringBuilder("<h3>Storage capabilities</h3><table border='1' cellpadding='5' "
+                + "style='border-collapse:collapse'><tr><th>StorageClass</th>");
+        columns.forEach(c -> html.append("<th>").append(c).append("</th>"));
+        html.append("<th>binding · volume mode · access modes · snapshot class</th></tr>");
+        capabilities.forEach((pool, entry) -> {
+            Map<String, Object> checks = (Map<String, Object>) entry.getOrDefault("checks", Map.of());
+            html.append("<tr><td>").append(Charts.escape(pool)).append("</td>");
+            for (String column : columns) {
+                Map<String, Object> check = (Map<String, Object>) checks.get(column);
+                html.append(cell(check));
+            }
+            Map<String, Object> facts = (Map<String, Object>) entry.getOrDefault("facts", Map.of());
+            html.append("<td>").append(Charts.escape(facts.isEmpty() ? "-" : facts.get("bindingMode") + " · "
+                    + facts.get("volumeMode") + " · " + facts.get("accessModes") + " · " + (String.valueOf(facts
+                    .getOrDefault("snapshotClass", "")).isEmpty() ? "none" : facts.get("snapshotClass"))))
+                    .append("</td></tr>");
+        });
+        return html.append("</table>").toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String cell(Map<String, Object> check) {
+        if (check == null) {
+            return "<td>not checked</td>";
+        }
+        String outcome = String.valueOf(check.get("outcome"));
+        Map<String, Object> details = (Map<String, Object>) check.getOrDefault("details", Map.of());
+        String figure = details.containsKey("strategy") ? " (" + details.get("strategy") + ")"
+                : details.containsKey("io-stall-ms") ? " (stall " + details.get("io-stall-ms") + " ms)" : "";
+        String color = switch (outcome) {
+            case "passed" -> "#e6f4e6";
+            case "skipped" -> "#eeeeee";
+            default -> "#fbe3e3";
+        };
+        String text = outcome.equals("passed") ? String.format(Locale.ROOT, "%.1f s", ((Number) check.get("seconds"))
+                .doubleValue()) + figure : outcome + ": " + check.getOrDefault("why", "");
+        return "<td style='background:" + color + "'>" + Charts.escape(text) + "</td>";
     }
 
     private static int count(List<JsonNode> entries, String outcome) {

@@ -42,9 +42,11 @@ class RbacRoleTest {
         }
         List<Permissions.Rule> cluster = new ArrayList<>(Permissions.CLUSTER);
         cluster.add(Permissions.CREATE_NAMESPACE);
+        cluster.addAll(Permissions.CAPABILITIES_CLUSTER);
         List<Permissions.Rule> namespaced = new ArrayList<>(Permissions.REQUIRED);
         namespaced.addAll(Permissions.POD_CONNECTOR);
         namespaced.addAll(Permissions.POD_BASELINE);
+        namespaced.addAll(Permissions.CAPABILITIES);
 
         assertThat(documented).isEqualTo(Map.of(
                 "Role vmbench", rules(namespaced),

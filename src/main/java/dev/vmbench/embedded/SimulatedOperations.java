@@ -1,0 +1,676 @@
+package dev.vmbench.embedded;
+
+import dev.vmbench.cluster.KubeVirt;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimCondition;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimConditionBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded cluster's storage operations on VMs, acted out as the upstream controllers do them: KubeVirt's
+ * snapshot controller (VirtualMachineSnapshot InProgress → Succeeded with one VolumeSnapshot per volume), its restore
+ * controller (new PVCs from the VolumeSnapshots, the VM pointed at them, complete), its migration controller
+ * (Pending → Scheduling → Scheduled → PreparingTarget → TargetReady → Running → Succeeded; the VMI's migrationState and
+ * node), CDI's PVC clone (strategy in {@code cdi.kubevirt.io/cloneType}) and the CSI resizer. What a sandbox guest can
+ * do for real it does: a snapshot copies its data disk's content, a restore brings that copy back, an expansion grows
+ * the disk the guest reads, a migration's switch-over freezes the guest's processes. {@link Fault}s replace a step
+ * with the failure upstream would report.
+ */
+final class SimulatedOperations implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatedOperations.class);
+    private static final long STEP_MS = 100;
+    /** QEMU's default downtime limit for a live migration's switch-over (migrate-set-parameters downtime-limit). */
+    static final Duration SWITCH_OVER = Duration.ofMillis(300);
+    private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
+
+    private final KubernetesClient client;
+    private final SimulatedKubeVirt kubevirt;
+    private final List<Fault> faults;
+    private final ScheduledExecutorService steps = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "simulated-storage-operations");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+    SimulatedOperations(KubernetesClient client, SimulatedKubeVirt kubevirt, List<Fault> faults) {
+        this.client = client;
+        this.kubevirt = kubevirt;
+        this.faults = List.copyOf(faults);
+    }
+
+    void start() {
+        onAdd(KubeVirt.VM_SNAPSHOT, this::snapshot);
+        onAdd(KubeVirt.VM_RESTORE, this::restore);
+        onAdd(KubeVirt.MIGRATION, this::migrate);
+        onAdd(KubeVirt.DATA_VOLUME, dv -> {
+            if (map(map(spec(dv).get("source")).get("pvc")).get("name") != null) {
+                cloneClaim(dv);
+            }
+        });
+        informers.add(client.genericKubernetesResources(KubeVirt.VM_SNAPSHOT).inAnyNamespace()
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(GenericKubernetesResource snapshot) {
+                    }
+
+                    @Override
+                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                    }
+
+                    @Override
+                    public void onDelete(GenericKubernetesResource snapshot, boolean unknown) {
+                        // deletionPolicy Delete: the content and its VolumeSnapshots go with the snapshot
+                        steps.execute(() -> step("delete snapshot", () -> deleteVolumeSnapshots(snapshot)));
+                    }
+                }));
+        informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(PersistentVolumeClaim pvc) {
+            }
+
+            @Override
+            public void onUpdate(PersistentVolumeClaim before, PersistentVolumeClaim after) {
+                Quantity was = before.getSpec().getResources().getRequests().get("storage");
+                Quantity now = after.getSpec().getResources().getRequests().get("storage");
+                if (was != null && now != null && Quantity.getAmountInBytes(now).compareTo(Quantity.getAmountInBytes(
+                        was)) > 0) {
+                    steps.execute(() -> step("resize " + after.getMetadata().getName(), () -> resize(after)));
+                }
+            }
+
+            @Override
+            public void onDelete(PersistentVolumeClaim pvc, boolean unknown) {
+                SandboxDisks.deleteTree(kubevirt.disks().claim(pvc.getMetadata().getNamespace(),
+                        pvc.getMetadata().getName()));
+            }
+        }));
+    }
+
+    private void onAdd(ResourceDefinitionContext type, Consumer<GenericKubernetesResource> action) {
+        informers.add(client.genericKubernetesResources(type).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource resource) {
+                steps.execute(() -> step(type.getKind() + " " + resource.getMetadata().getName(),
+                        () -> action.accept(resource)));
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                // status updates are this simulator's own
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource resource, boolean unknown) {
+            }
+        }));
+    }
+
+    // --- VirtualMachineSnapshot -----------------------------------------------------------------------------
+
+    /**
+     * The snapshot controller: InProgress with the VM's indications (online; no guest agent in a sandbox, so no
+     * freeze), a VolumeSnapshot per PVC volume, then Succeeded once every VolumeSnapshot is ready to use. A snapshot
+     * whose VolumeSnapshots never get ready fails at its failureDeadline.
+     */
+    private void snapshot(GenericKubernetesResource snapshot) {
+        String ns = snapshot.getMetadata().getNamespace();
+        String name = snapshot.getMetadata().getName();
+        String vmName = String.valueOf(map(spec(snapshot).get("source")).get("name"));
+        GenericKubernetesResource vm = get(KubeVirt.VIRTUAL_MACHINE, ns, vmName);
+        if (vm == null) {
+            status(KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "InProgress", "readyToUse", false, "conditions",
+                    List.of(condition("Progressing", "False", "Source does not exist", ""), condition("Ready",
+                            "False", "Source does not exist", ""))));
+            return;
+        }
+        boolean online = get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmName) != null;
+        List<String> indications = online ? List.of("Online", "NoGuestAgent") : List.of();
+        String uid = snapshot.getMetadata().getUid();
+        List<String> volumes = new ArrayList<>();
+        for (Map<String, Object> volume : volumes(vm)) {
+            String claim = claimOf(volume);
+            if (claim == null) {
+                continue;
+            }
+            String volumeName = String.valueOf(volume.get("name"));
+            volumes.add(volumeName);
+            String vs = "vmsnapshot-" + tail(uid) + "-volume-" + volumeName;
+            GenericKubernetesResource volumeSnapshot = new GenericKubernetesResource();
+            volumeSnapshot.setApiVersion("snapshot.storage.k8s.io/v1");
+            volumeSnapshot.setKind("VolumeSnapshot");
+            volumeSnapshot.setMetadata(new ObjectMetaBuilder().withName(vs).withNamespace(ns)
+                    .addToLabels("snapshot.kubevirt.io/source-vm-name", vmName)
+                    .addToAnnotations("vmbench.dev/claim", claim).addToAnnotations("vmbench.dev/volume", volumeName)
+                    .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("snapshot.kubevirt.io/v1beta1")
+                            .withKind("VirtualMachineSnapshot").withName(name).withUid(uid).build()).build());
+            volumeSnapshot.setAdditionalProperty("spec", Map.of("volumeSnapshotClassName", EmbeddedCluster
+                    .SNAPSHOT_CLASS, "source", Map.of("persistentVolumeClaimName", claim)));
+            KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(volumeSnapshot).create();
+            status(KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", false));
+            // the CSI driver cuts the snapshot now: what the guest had synced is in it
+            copyClaim(ns, claim, kubevirt.disks().snapshot(ns, vs));
+        }
+        Map<String, Object> progressing = new LinkedHashMap<>();
+        progressing.put("phase", "InProgress");
+        progressing.put("readyToUse", false);
+        progressing.put("sourceUID", vm.getMetadata().getUid());
+        progressing.put("indications", indications);
+        progressing.put("conditions", List.of(condition("Progressing", "True", "Source locked and operation in "
+                + "progress", ""), condition("Ready", "False", "Not ready", "")));
+        status(KubeVirt.VM_SNAPSHOT, ns, name, progressing);
+        if (faults.contains(Fault.SNAPSHOT_NEVER_READY)) {
+            long deadline = parseSeconds(spec(snapshot).get("failureDeadline"), 300);
+            steps.schedule(() -> step("snapshot deadline", () -> {
+                Map<String, Object> failed = new LinkedHashMap<>(progressing);
+                failed.put("phase", "Failed");
+                failed.put("error", Map.of("message", "snapshot deadline exceeded", "time", Instant.now().toString()));
+                failed.put("conditions", List.of(condition("Progressing", "False", "snapshot deadline exceeded", ""),
+                        condition("Ready", "False", "snapshot deadline exceeded", ""),
+                        condition("Failure", "True", "snapshot deadline exceeded", "")));
+                status(KubeVirt.VM_SNAPSHOT, ns, name, failed);
+            }), deadline, TimeUnit.SECONDS);
+            return;
+        }
+        steps.schedule(() -> step("snapshot " + name + " ready", () -> {
+            KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).withLabel("snapshot.kubevirt.io/source-vm-name", vmName)
+                    .list().getItems().stream().filter(vs -> ownedBy(vs, uid)).forEach(vs -> status(
+                            KubeVirt.VOLUME_SNAPSHOT, ns, vs.getMetadata().getName(), Map.of("readyToUse", true,
+                                    "creationTime", Instant.now().toString())));
+            Map<String, Object> done = new LinkedHashMap<>(progressing);
+            done.put("phase", "Succeeded");
+            done.put("readyToUse", true);
+            done.put("creationTime", Instant.now().toString());
+            done.put("virtualMachineSnapshotContentName", "vmsnapshot-content-" + uid);
+            done.put("snapshotVolumes", Map.of("includedVolumes", volumes));
+            done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
+                    condition("Ready", "True", "Operation complete", "")));
+            status(KubeVirt.VM_SNAPSHOT, ns, name, done);
+        }), 3 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void deleteVolumeSnapshots(GenericKubernetesResource snapshot) {
+        String ns = snapshot.getMetadata().getNamespace();
+        for (GenericKubernetesResource vs : KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).list().getItems()) {
+            if (ownedBy(vs, snapshot.getMetadata().getUid())) {
+                KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(vs).delete();
+                SandboxDisks.deleteTree(kubevirt.disks().snapshot(ns, vs.getMetadata().getName()));
+            }
+        }
+    }
+
+    // --- VirtualMachineRestore ------------------------------------------------------------------------------
+
+    /**
+     * The restore controller: refuses a running target (targetReadinessPolicy FailImmediate), else creates one PVC
+     * per snapshotted volume from its VolumeSnapshot ({@code restore-<uid>-<volume>}, the source PVC's labels,
+     * owned by the VM), points the VM's volumes and DataVolume templates at them, and completes.
+     */
+    private void restore(GenericKubernetesResource restore) {
+        String ns = restore.getMetadata().getNamespace();
+        String name = restore.getMetadata().getName();
+        String vmName = String.valueOf(map(spec(restore).get("target")).get("name"));
+        String snapshotName = String.valueOf(spec(restore).get("virtualMachineSnapshotName"));
+        GenericKubernetesResource snapshot = get(KubeVirt.VM_SNAPSHOT, ns, snapshotName);
+        GenericKubernetesResource vm = get(KubeVirt.VIRTUAL_MACHINE, ns, vmName);
+        if (snapshot == null || vm == null || !Boolean.TRUE.equals(map(snapshot.getAdditionalProperties()
+                .get("status")).get("readyToUse"))) {
+            failRestore(ns, name, "VMSnapshot " + snapshotName + " not ready or target " + vmName + " missing");
+            return;
+        }
+        if (get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmName) != null) {
+            failRestore(ns, name, "restore target " + vmName + " is not ready (it runs) and targetReadinessPolicy is "
+                    + "FailImmediate");
+            return;
+        }
+        status(KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(condition("Progressing",
+                "True", "Initializing VirtualMachineRestore", ""), condition("Ready", "False",
+                "Initializing VirtualMachineRestore", ""))));
+        String uid = restore.getMetadata().getUid();
+        List<Map<String, Object>> restores = new ArrayList<>();
+        Map<String, String> renamed = new LinkedHashMap<>();
+        for (GenericKubernetesResource vs : KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).list().getItems()) {
+            if (!ownedBy(vs, snapshot.getMetadata().getUid())) {
+                continue;
+            }
+            String volume = vs.getMetadata().getAnnotations().get("vmbench.dev/volume");
+            String sourceClaim = vs.getMetadata().getAnnotations().get("vmbench.dev/claim");
+            String claim = "restore-" + tail(uid) + "-" + volume;
+            if (faults.contains(Fault.RESTORE_FAILS) && volume.equals("datadisk")) {
+                failRestore(ns, name, "error restoring volume " + volume + ": PVC " + claim + " could not be "
+                        + "provisioned from VolumeSnapshot " + vs.getMetadata().getName() + ": rpc error: code = "
+                        + "Internal desc = failed to create volume from snapshot");
+                event(ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to provision volume with "
+                        + "StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: code = Internal desc = "
+                        + "failed to create volume from snapshot");
+                return;
+            }
+            PersistentVolumeClaim source = client.persistentVolumeClaims().inNamespace(ns).withName(sourceClaim).get();
+            PersistentVolumeClaimBuilder restored = new PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName(claim).withNamespace(ns)
+                    .withLabels(source == null ? Map.of() : source.getMetadata().getLabels())
+                    .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
+                            .withKind("VirtualMachine").withName(vmName).withUid(vm.getMetadata().getUid())
+                            .withController(true).build()).endMetadata();
+            if (source != null) {
+                restored.withNewSpecLike(source.getSpec()).withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
+                        .withKind("VolumeSnapshot").withName(vs.getMetadata().getName()).endDataSource()
+                        .withVolumeName(null).endSpec();
+            }
+            restored.withNewStatus().withPhase("Bound").endStatus();
+            if (source != null) {
+                restored.editStatus().withCapacity(source.getSpec().getResources().getRequests()).endStatus();
+            }
+            copyTree(kubevirt.disks().snapshot(ns, vs.getMetadata().getName()), kubevirt.disks().claim(ns, claim));
+            client.persistentVolumeClaims().inNamespace(ns).resource(restored.build()).create();
+            renamed.put(volume, claim);
+            restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName",
+                    vs.getMetadata().getName()));
+        }
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(vmName).edit(target -> {
+            Map<String, Object> template = map(map(spec(target).get("template")).get("spec"));
+            Map<String, String> dataVolumes = new LinkedHashMap<>();
+            for (Map<String, Object> volume : list(template.get("volumes"))) {
+                String claim = renamed.get(String.valueOf(volume.get("name")));
+                if (claim == null) {
+                    continue;
+                }
+                if (volume.get("dataVolume") instanceof Map<?, ?> dv) {
+                    dataVolumes.put(String.valueOf(dv.get("name")), claim);
+                    volume.put("dataVolume", Map.of("name", claim));
+                } else {
+                    volume.put("persistentVolumeClaim", Map.of("claimName", claim));
+                }
+            }
+            for (Map<String, Object> dvTemplate : list(spec(target).get("dataVolumeTemplates"))) {
+                Map<String, Object> meta = map(dvTemplate.get("metadata"));
+                String to = dataVolumes.get(String.valueOf(meta.get("name")));
+                if (to != null) {
+                    meta.put("name", to);
+                }
+            }
+            return target;
+        });
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("complete", true);
+        done.put("restoreTime", Instant.now().toString());
+        done.put("restores", restores);
+        done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
+                condition("Ready", "True", "Operation complete", "")));
+        steps.schedule(() -> step("restore " + name + " complete", () -> status(KubeVirt.VM_RESTORE, ns, name, done)),
+                2 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void failRestore(String ns, String name, String why) {
+        status(KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(
+                condition("Progressing", "False", "Operation failed", why), condition("Ready", "False",
+                        "Operation failed", why), condition("Failure", "True", "Operation failed", why))));
+    }
+
+    // --- VirtualMachineInstanceMigration --------------------------------------------------------------------
+
+    /**
+     * The migration controller and virt-handler: the phases in upstream's order, a target pod on another node, a
+     * pre-copy of the guest's memory, then the switch-over — the guest's processes frozen for QEMU's downtime limit —
+     * and the VMI on its new node.
+     */
+    private void migrate(GenericKubernetesResource migration) {
+        String ns = migration.getMetadata().getNamespace();
+        String name = migration.getMetadata().getName();
+        String vmi = String.valueOf(spec(migration).get("vmiName"));
+        GenericKubernetesResource instance = get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi);
+        if (instance == null) {
+            migrationPhase(ns, name, "Failed", Map.of());
+            return;
+        }
+        Map<String, Object> status = map(instance.getAdditionalProperties().get("status"));
+        String source = String.valueOf(status.getOrDefault("nodeName", "embedded-worker-0"));
+        String target = source.endsWith("-0") ? "embedded-worker-1" : "embedded-worker-0";
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("migrationUid", migration.getMetadata().getUid());
+        state.put("sourceNode", source);
+        state.put("targetNode", target);
+        state.put("targetPod", "virt-launcher-" + vmi + "-target");
+        state.put("mode", "PreCopy");
+        List<String> phases = List.of("Pending", "Scheduling", "Scheduled", "PreparingTarget", "TargetReady",
+                "Running");
+        Map<String, Object> stamps = new LinkedHashMap<>();
+        long at = 0;
+        for (String phase : phases) {
+            steps.schedule(() -> step("migration " + name + " " + phase, () -> {
+                stamps.put(phase, Instant.now().toString());
+                migrationPhase(ns, name, phase, stamps);
+                if (phase.equals("Running")) {
+                    state.put("startTimestamp", Instant.now().toString());
+                    vmiMigrationState(ns, vmi, state, null);
+                }
+            }), at, TimeUnit.MILLISECONDS);
+            at += STEP_MS;
+            if (phase.equals("PreparingTarget") && faults.contains(Fault.MIGRATION_FAILS)) {
+                steps.schedule(() -> step("migration " + name + " fails", () -> {
+                    state.put("failed", true);
+                    state.put("completed", false);
+                    state.put("endTimestamp", Instant.now().toString());
+                    state.put("failureReason", "target virt-launcher pod " + state.get("targetPod") + " could not "
+                            + "attach volume datadisk: rpc error: code = FailedPrecondition desc = volume is attached "
+                            + "to node " + source);
+                    vmiMigrationState(ns, vmi, state, null);
+                    stamps.put("Failed", Instant.now().toString());
+                    migrationPhase(ns, name, "Failed", stamps);
+                    event(ns, "VirtualMachineInstance", vmi, "FailedMigration", String.valueOf(state
+                            .get("failureReason")));
+                }), at, TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
+        // the pre-copy takes a while, the switch-over freezes the guest, then it runs on the target
+        steps.schedule(() -> step("migration " + name + " switch-over", () -> {
+            kubevirt.sandbox(ns, vmi).ifPresent(sandbox -> sandbox.pause(SWITCH_OVER));
+            state.put("completed", true);
+            state.put("endTimestamp", Instant.now().toString());
+            vmiMigrationState(ns, vmi, state, target);
+            stamps.put("Succeeded", Instant.now().toString());
+            migrationPhase(ns, name, "Succeeded", stamps);
+            LOG.info("Embedded VMI {}/{} migrated {} → {} (switch-over {} ms)", ns, vmi, source, target,
+                    SWITCH_OVER.toMillis());
+        }), at + 10 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void migrationPhase(String ns, String name, String phase, Map<String, Object> stamps) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("phase", phase);
+        List<Map<String, Object>> transitions = new ArrayList<>();
+        stamps.forEach((p, t) -> transitions.add(Map.of("phase", p, "phaseTransitionTimestamp", t)));
+        status.put("phaseTransitionTimestamps", transitions);
+        status(KubeVirt.MIGRATION, ns, name, status);
+    }
+
+    private void vmiMigrationState(String ns, String vmi, Map<String, Object> state, String node) {
+        GenericKubernetesResource instance = get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi);
+        if (instance == null) {
+            return;
+        }
+        Map<String, Object> status = new LinkedHashMap<>(map(instance.getAdditionalProperties().get("status")));
+        status.put("migrationState", new LinkedHashMap<>(state));
+        if (node != null) {
+            status.put("nodeName", node);
+        }
+        status(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi, status);
+    }
+
+    // --- DataVolume clone of a PVC --------------------------------------------------------------------------
+
+    /**
+     * CDI's clone of a PVC: the StorageProfile's cloneStrategy, else a snapshot clone when a VolumeSnapshotClass
+     * serves the StorageClass's driver, else a host-assisted copy; the strategy is annotated on the DataVolume and
+     * its PVC. A copy reports a percentage, a snapshot or CSI clone "N/A".
+     */
+    private void cloneClaim(GenericKubernetesResource dv) {
+        String ns = dv.getMetadata().getNamespace();
+        String name = dv.getMetadata().getName();
+        String source = String.valueOf(map(map(spec(dv).get("source")).get("pvc")).get("name"));
+        String storageClass = String.valueOf(map(spec(dv).get("storage")).getOrDefault("storageClassName",
+                EmbeddedCluster.STORAGE_CLASS));
+        String strategy = cloneStrategy(storageClass);
+        KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(name).edit(d -> {
+            Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(d.getMetadata()
+                    .getAnnotations()).orElse(Map.of()));
+            annotations.put(CLONE_TYPE, strategy);
+            d.getMetadata().setAnnotations(annotations);
+            return d;
+        });
+        status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneScheduled", "progress", "N/A"));
+        steps.schedule(() -> step("clone " + name, () -> {
+            if (faults.contains(Fault.CLONE_FAILS)) {
+                String why = "Clone from source PVC " + ns + "/" + source + " failed: rpc error: code = Internal desc "
+                        + "= failed to create volume from source volume";
+                status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "Failed", "progress", "N/A", "conditions",
+                        List.of(condition("Running", "False", "Error", why), condition("Ready", "False", "Error",
+                                why))));
+                event(ns, "DataVolume", name, "CloneFailed", why);
+                return;
+            }
+            status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneInProgress", "progress",
+                    strategy.equals("copy") ? "50.00%" : "N/A"));
+            copyClaim(ns, source, kubevirt.disks().claim(ns, name));
+            PersistentVolumeClaim from = client.persistentVolumeClaims().inNamespace(ns).withName(source).get();
+            Map<String, String> labels = Optional.ofNullable(get(KubeVirt.DATA_VOLUME, ns, name))
+                    .map(d -> d.getMetadata().getLabels()).orElse(Map.of());
+            PersistentVolumeClaimBuilder claim = new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
+                    .withNamespace(ns).withLabels(labels).addToAnnotations(CLONE_TYPE, strategy).endMetadata();
+            if (from != null) {
+                claim.withNewSpecLike(from.getSpec()).withStorageClassName(storageClass).withVolumeName(null).endSpec();
+            }
+            client.persistentVolumeClaims().inNamespace(ns).resource(claim.withNewStatus().withPhase("Bound")
+                    .endStatus().build()).create();
+            steps.schedule(() -> step("clone " + name + " done", () -> status(KubeVirt.DATA_VOLUME, ns, name,
+                    Map.of("phase", "Succeeded", "progress", "100.0%", "conditions", List.of(condition("Ready", "True",
+                            "", ""), condition("Bound", "True", "Bound", "PVC " + name + " Bound"))))),
+                    STEP_MS, TimeUnit.MILLISECONDS);
+        }), 2 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private String cloneStrategy(String storageClass) {
+        GenericKubernetesResource profile = client.genericKubernetesResources(KubeVirt.STORAGE_PROFILE)
+                .withName(storageClass).get();
+        Object set = profile == null ? null : map(profile.getAdditionalProperties().get("status")).get("cloneStrategy");
+        if (set != null) {
+            return set.toString();
+        }
+        io.fabric8.kubernetes.api.model.storage.StorageClass sc = client.storage().v1().storageClasses()
+                .withName(storageClass).get();
+        boolean snapshots = sc != null && client.genericKubernetesResources(KubeVirt.VOLUME_SNAPSHOT_CLASS).list()
+                .getItems().stream().anyMatch(c -> sc.getProvisioner().equals(c.getAdditionalProperties()
+                        .get("driver")));
+        return snapshots ? "snapshot" : "copy";
+    }
+
+    // --- expansion ------------------------------------------------------------------------------------------
+
+    /**
+     * The CSI resizer and, for a volume in use, virt-handler: Resizing, then the new capacity, and the guest's disk
+     * grows (KubeVirt's ExpandDisks). A refused resize shows as upstream's ControllerResizeError condition and
+     * ControllerResizeInfeasible.
+     */
+    private void resize(PersistentVolumeClaim pvc) {
+        String ns = pvc.getMetadata().getNamespace();
+        String name = pvc.getMetadata().getName();
+        Quantity wanted = pvc.getSpec().getResources().getRequests().get("storage");
+        if (faults.contains(Fault.EXPANSION_REFUSED)) {
+            String why = "resize volume \"pvc-" + pvc.getMetadata().getUid() + "\" by resizer \"sandbox.vmbench.dev\" "
+                    + "failed: rpc error: code = OutOfRange desc = requested size exceeds the pool's free space";
+            claimStatus(ns, name, s -> {
+                s.setConditions(List.of(pvcCondition("ControllerResizeError", why)));
+                s.setAllocatedResourceStatuses(Map.of("storage", "ControllerResizeInfeasible"));
+            });
+            event(ns, "PersistentVolumeClaim", name, "VolumeResizeFailed", why);
+            return;
+        }
+        claimStatus(ns, name, s -> s.setConditions(List.of(pvcCondition("Resizing", ""))));
+        steps.schedule(() -> step("resize " + name + " done", () -> {
+            claimStatus(ns, name, s -> {
+                s.setConditions(List.of());
+                Map<String, Quantity> capacity = new LinkedHashMap<>();
+                capacity.put("storage", wanted);
+                s.setCapacity(capacity);
+            });
+            long bytes = Quantity.getAmountInBytes(wanted).longValueExact();
+            try {
+                Optional<SandboxGuest> attached = kubevirt.sandboxWithClaim(ns, name);
+                if (attached.isPresent()) {
+                    SandboxDisks.resize(SandboxGuest.dataDisk(attached.get().root()), bytes);
+                }
+            } catch (IOException e) {
+                LOG.warn("Cannot grow the sandbox disk of {}/{}: {}", ns, name, e.getMessage());
+            }
+        }), 2 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void claimStatus(String ns, String name, Consumer<io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatus> change) {
+        PersistentVolumeClaim latest = client.persistentVolumeClaims().inNamespace(ns).withName(name).get();
+        if (latest == null) {
+            return;
+        }
+        if (latest.getStatus() == null) {
+            latest.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatus());
+        }
+        change.accept(latest.getStatus());
+        client.persistentVolumeClaims().inNamespace(ns).resource(latest).updateStatus();
+    }
+
+    private static PersistentVolumeClaimCondition pvcCondition(String type, String message) {
+        return new PersistentVolumeClaimConditionBuilder().withType(type).withStatus("True").withMessage(message)
+                .withLastTransitionTime(Instant.now().toString()).build();
+    }
+
+    // --- helpers --------------------------------------------------------------------------------------------
+
+    /** A claim's content, whether a running sandbox has it attached or it is kept detached, copied to {@code dest}. */
+    private void copyClaim(String ns, String claim, java.nio.file.Path dest) {
+        try {
+            SandboxDisks.deleteTree(dest);
+            Optional<SandboxGuest> attached = kubevirt.sandboxWithClaim(ns, claim);
+            if (attached.isPresent()) {
+                SandboxDisks.copyLive(attached.get().root(), dest);
+            } else if (java.nio.file.Files.isDirectory(kubevirt.disks().claim(ns, claim))) {
+                SandboxDisks.copyTree(kubevirt.disks().claim(ns, claim), dest);
+            } else {
+                java.nio.file.Files.createDirectories(dest);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot copy the content of PVC " + ns + "/" + claim, e);
+        }
+    }
+
+    private static void copyTree(java.nio.file.Path from, java.nio.file.Path to) {
+        try {
+            SandboxDisks.deleteTree(to);
+            if (java.nio.file.Files.isDirectory(from)) {
+                SandboxDisks.copyTree(from, to);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot copy " + from + " to " + to, e);
+        }
+    }
+
+    private void step(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Simulated storage operation failed a step ({}): {}", what, e.toString());
+        }
+    }
+
+    private GenericKubernetesResource get(ResourceDefinitionContext type, String ns, String name) {
+        return KubeVirt.in(client, type, ns).withName(name).get();
+    }
+
+    private void status(ResourceDefinitionContext type, String ns, String name, Map<String, Object> status) {
+        GenericKubernetesResource latest = get(type, ns, name);
+        if (latest == null) {
+            return;
+        }
+        latest.setAdditionalProperty("status", new LinkedHashMap<>(status));
+        KubeVirt.in(client, type, ns).resource(latest).updateStatus();
+    }
+
+    private void event(String ns, String kind, String name, String reason, String message) {
+        client.v1().events().inNamespace(ns).resource(new EventBuilder()
+                .withNewMetadata().withGenerateName(name + "-").withNamespace(ns).endMetadata()
+                .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
+                .withType("Warning").withReason(reason).withMessage(message)
+                .withLastTimestamp(Instant.now().toString()).build()).create();
+    }
+
+    /** The distinguishing end of a UID, for the names upstream derives from it. */
+    private static String tail(String uid) {
+        return uid.substring(Math.max(0, uid.length() - 12));
+    }
+
+    private static long parseSeconds(Object duration, long fallback) {
+        if (duration == null) {
+            return fallback;
+        }
+        try {
+            return Duration.parse("PT" + duration.toString().toUpperCase(java.util.Locale.ROOT)).toSeconds();
+        } catch (java.time.format.DateTimeParseException e) {
+            return fallback;
+        }
+    }
+
+    private static List<Map<String, Object>> volumes(GenericKubernetesResource vm) {
+        return list(map(map(spec(vm).get("template")).get("spec")).get("volumes"));
+    }
+
+    private static String claimOf(Map<String, Object> volume) {
+        Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+        if (claim == null) {
+            claim = map(volume.get("dataVolume")).get("name");
+        }
+        return claim == null ? null : claim.toString();
+    }
+
+    private static boolean ownedBy(GenericKubernetesResource resource, String uid) {
+        return resource.getMetadata().getOwnerReferences() != null && resource.getMetadata().getOwnerReferences()
+                .stream().anyMatch(r -> uid.equals(r.getUid()));
+    }
+
+    private static Map<String, Object> condition(String type, String status, String reason, String message) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("type", type);
+        c.put("status", status);
+        c.put("reason", reason);
+        c.put("message", message);
+        c.put("lastTransitionTime", Instant.now().toString());
+        return c;
+    }
+
+    private static Map<String, Object> spec(GenericKubernetesResource resource) {
+        return map(resource.getAdditionalProperties().get("spec"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object value) {
+        List<Map<String, Object>> items = new ArrayList<>();
+        if (value instanceof List<?> l) {
+            l.forEach(item -> items.add(map(item)));
+        }
+        return items;
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+        steps.shutdownNow();
+    }
+}
