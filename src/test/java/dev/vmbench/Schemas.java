@@ -18,6 +18,11 @@ public final class Schemas {
     public static final String VIRTUAL_MACHINE = "kubevirt.io/virtualmachine_v1.json";
     public static final String DATA_VOLUME = "cdi.kubevirt.io/datavolume_v1beta1.json";
     public static final String DATA_SOURCE = "cdi.kubevirt.io/datasource_v1beta1.json";
+    public static final String VM_SNAPSHOT = "snapshot.kubevirt.io/virtualmachinesnapshot_v1beta1.json";
+    public static final String VM_RESTORE = "snapshot.kubevirt.io/virtualmachinerestore_v1beta1.json";
+    public static final String MIGRATION = "kubevirt.io/virtualmachineinstancemigration_v1.json";
+    public static final String VOLUME_SNAPSHOT = "snapshot.storage.k8s.io/volumesnapshot_v1.json";
+    public static final String VOLUME_SNAPSHOT_CLASS = "snapshot.storage.k8s.io/volumesnapshotclass_v1.json";
     /** cloud-init's own schema for #cloud-config user data (draft-04). */
     public static final String CLOUD_CONFIG = "cloud-init/schema-cloud-config-v1.json";
 

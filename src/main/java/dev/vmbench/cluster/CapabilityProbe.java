@@ -105,7 +105,8 @@ public final class CapabilityProbe {
         integrity = guest.agent().writeIntegrityFile(INTEGRITY_FILE, INTEGRITY_MIB);
         String name = "snap-" + vm();
         Map<String, Object> scope = scope(name);
-        scope.put("failureDeadline", Math.max(1, deadline.toSeconds()) + "s");
+        // KubeVirt fails the snapshot a minute after the harness stops waiting: the wait decides, and says why
+        scope.put("failureDeadline", Math.max(1, deadline.toSeconds()) + 60 + "s");
         String manifest = templates.render("vm-snapshot.yaml.mustache", scope);
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put(name + ".snapshot.yaml", manifest);
@@ -523,13 +524,40 @@ public final class CapabilityProbe {
     }
 
     private Map<String, Object> scope(String name) {
+        return scope(name, namespace, vm(), labels);
+    }
+
+    private static Map<String, Object> scope(String name, String namespace, String vm, Map<String, String> labels) {
         Map<String, Object> scope = new HashMap<>();
         scope.put("name", name);
         scope.put("namespace", namespace);
-        scope.put("vm", vm());
+        scope.put("vm", vm);
         scope.put("labels", labels.entrySet().stream().map(e -> Map.of("key", e.getKey(), "value", e.getValue()))
                 .toList());
         return scope;
+    }
+
+    /**
+     * Every manifest the checks create, for VM {@code vm} with data PVC {@code claim}, rendered as the checks render
+     * them (snapshot, restore, clone, migration): what the schema test validates without a cluster.
+     */
+    static Map<String, String> manifests(Templates templates, String namespace, String vm, String claim, String pool,
+            Map<String, String> labels) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, Object> snapshot = scope("snap-" + vm, namespace, vm, labels);
+        snapshot.put("failureDeadline", "600s");
+        out.put("VirtualMachineSnapshot", templates.render("vm-snapshot.yaml.mustache", snapshot));
+        Map<String, Object> restore = scope("restore-" + vm, namespace, vm, labels);
+        restore.put("snapshot", "snap-" + vm);
+        out.put("VirtualMachineRestore", templates.render("vm-restore.yaml.mustache", restore));
+        Map<String, Object> clone = scope("clone-" + vm, namespace, vm, labels);
+        clone.put("source", claim);
+        clone.put("pool", pool);
+        clone.put("size", "50Gi");
+        out.put("DataVolume", templates.render("clone-datavolume.yaml.mustache", clone));
+        out.put("VirtualMachineInstanceMigration", templates.render("vmi-migration.yaml.mustache",
+                scope("migrate-" + vm + "-x1", namespace, vm, labels)));
+        return out;
     }
 
     private void create(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext type, String manifest) {

@@ -47,6 +47,9 @@ final class SimulatedOperations implements AutoCloseable {
     /** QEMU's default downtime limit for a live migration's switch-over (migrate-set-parameters downtime-limit). */
     static final Duration SWITCH_OVER = Duration.ofMillis(300);
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
+    /** What a QEMU guest cannot have acted out: the operation fails saying so, rather than pretend. */
+    static final String QEMU_NOT_ACTED = "the embedded cluster acts snapshots, migrations and expansions out for "
+            + "sandbox guests only; run StorageCapabilitiesIT with -Dvmbench.embedded.guests=sandbox";
 
     private final KubernetesClient client;
     private final SimulatedKubeVirt kubevirt;
@@ -149,6 +152,12 @@ final class SimulatedOperations implements AutoCloseable {
                             "False", "Source does not exist", ""))));
             return;
         }
+        if (kubevirt.qemuGuests()) {
+            status(KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "Failed", "readyToUse", false, "error",
+                    Map.of("message", QEMU_NOT_ACTED), "conditions", List.of(condition("Failure", "True", "Failed",
+                            QEMU_NOT_ACTED))));
+            return;
+        }
         boolean online = get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmName) != null;
         List<String> indications = online ? List.of("Online", "NoGuestAgent") : List.of();
         String uid = snapshot.getMetadata().getUid();
@@ -160,7 +169,7 @@ final class SimulatedOperations implements AutoCloseable {
             }
             String volumeName = String.valueOf(volume.get("name"));
             volumes.add(volumeName);
-            String vs = "vmsnapshot-" + tail(uid) + "-volume-" + volumeName;
+            String vs = "vmsnapshot-" + uid + "-volume-" + volumeName;
             GenericKubernetesResource volumeSnapshot = new GenericKubernetesResource();
             volumeSnapshot.setApiVersion("snapshot.storage.k8s.io/v1");
             volumeSnapshot.setKind("VolumeSnapshot");
@@ -260,7 +269,7 @@ final class SimulatedOperations implements AutoCloseable {
             }
             String volume = vs.getMetadata().getAnnotations().get("vmbench.dev/volume");
             String sourceClaim = vs.getMetadata().getAnnotations().get("vmbench.dev/claim");
-            String claim = "restore-" + tail(uid) + "-" + volume;
+            String claim = "restore-" + uid + "-" + volume;
             if (faults.contains(Fault.RESTORE_FAILS) && volume.equals("datadisk")) {
                 failRestore(ns, name, "error restoring volume " + volume + ": PVC " + claim + " could not be "
                         + "provisioned from VolumeSnapshot " + vs.getMetadata().getName() + ": rpc error: code = "
@@ -371,14 +380,14 @@ final class SimulatedOperations implements AutoCloseable {
                 }
             }), at, TimeUnit.MILLISECONDS);
             at += STEP_MS;
-            if (phase.equals("PreparingTarget") && faults.contains(Fault.MIGRATION_FAILS)) {
+            if (phase.equals("PreparingTarget") && (faults.contains(Fault.MIGRATION_FAILS) || kubevirt.qemuGuests())) {
                 steps.schedule(() -> step("migration " + name + " fails", () -> {
                     state.put("failed", true);
                     state.put("completed", false);
                     state.put("endTimestamp", Instant.now().toString());
-                    state.put("failureReason", "target virt-launcher pod " + state.get("targetPod") + " could not "
-                            + "attach volume datadisk: rpc error: code = FailedPrecondition desc = volume is attached "
-                            + "to node " + source);
+                    state.put("failureReason", kubevirt.qemuGuests() ? QEMU_NOT_ACTED : "target virt-launcher pod "
+                            + state.get("targetPod") + " could not attach volume datadisk: rpc error: code = "
+                            + "FailedPrecondition desc = volume is attached to node " + source);
                     vmiMigrationState(ns, vmi, state, null);
                     stamps.put("Failed", Instant.now().toString());
                     migrationPhase(ns, name, "Failed", stamps);
@@ -501,8 +510,8 @@ final class SimulatedOperations implements AutoCloseable {
         String ns = pvc.getMetadata().getNamespace();
         String name = pvc.getMetadata().getName();
         Quantity wanted = pvc.getSpec().getResources().getRequests().get("storage");
-        if (faults.contains(Fault.EXPANSION_REFUSED)) {
-            String why = "resize volume \"pvc-" + pvc.getMetadata().getUid() + "\" by resizer \"sandbox.vmbench.dev\" "
+        if (faults.contains(Fault.EXPANSION_REFUSED) || kubevirt.qemuGuests()) {
+            String why = kubevirt.qemuGuests() ? QEMU_NOT_ACTED : "resize volume \"pvc-" + pvc.getMetadata().getUid() + "\" by resizer \"sandbox.vmbench.dev\" "
                     + "failed: rpc error: code = OutOfRange desc = requested size exceeds the pool's free space";
             claimStatus(ns, name, s -> {
                 s.setConditions(List.of(pvcCondition("ControllerResizeError", why)));
@@ -605,11 +614,6 @@ final class SimulatedOperations implements AutoCloseable {
                 .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
                 .withType("Warning").withReason(reason).withMessage(message)
                 .withLastTimestamp(Instant.now().toString()).build()).create();
-    }
-
-    /** The distinguishing end of a UID, for the names upstream derives from it. */
-    private static String tail(String uid) {
-        return uid.substring(Math.max(0, uid.length() - 12));
     }
 
     private static long parseSeconds(Object duration, long fallback) {

@@ -408,8 +408,13 @@ public final class Thresholds {
                 case "gb/s" -> n * 1e9;
                 default -> null;
             };
-            case VM_READY, GROUP_READY, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION -> switch (u) {
-                case "ms" -> n * 1e6;
+            case VM_READY, GROUP_READY -> switch (u) {
+                case "s" -> n * 1e9;
+                case "m" -> n * 60e9;
+                case "h" -> n * 3600e9;
+                default -> null;
+            };
+            case SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION -> switch (u) {
                 case "s" -> n * 1e9;
                 case "m" -> n * 60e9;
                 case "h" -> n * 3600e9;

@@ -126,4 +126,28 @@ class ManifestSchemaTest {
                 .doesNotContain("PRIVATE KEY");
         assertThat(vm.hostKey().toString()).startsWith("HostKey[SHA256:").doesNotContain("PRIVATE");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"VirtualMachineSnapshot," + dev.vmbench.Schemas.VM_SNAPSHOT,
+        "VirtualMachineRestore," + dev.vmbench.Schemas.VM_RESTORE, "DataVolume," + dev.vmbench.Schemas.DATA_VOLUME,
+        "VirtualMachineInstanceMigration," + dev.vmbench.Schemas.MIGRATION})
+    void theCapabilityChecksManifestsValidate(String kind, String schema) {
+        Map<String, String> labels = Labels.of("20261123-081549-24e0", new VmGroupSpec("ocs-storagecluster-ceph-rbd",
+                VmSize.parse("small"), "50Gi", 1));
+        String manifest = CapabilityProbe.manifests(Templates.in(Path.of("templates")), "vmbench",
+                "vmb-4e0-small-x1-abc-0", "vmb-4e0-small-x1-abc-0-data", "ocs-storagecluster-ceph-rbd", labels).get(kind);
+
+        assertThat(Schemas.violations(schema, manifest)).as(manifest).isEmpty();
+        assertThat(Schemas.yaml(manifest).path("kind").asText()).isEqualTo(kind);
+        assertThat(Schemas.yaml(manifest).at("/metadata/labels/vmbench.dev~1run").asText())
+                .isEqualTo("20261123-081549-24e0");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theSchemaCheckCatchesAFieldKubeVirtDoesNotKnowInASnapshot() {
+        String manifest = CapabilityProbe.manifests(Templates.in(Path.of("templates")), "vmbench", "vm", "vm-data",
+                "pool", Map.of()).get("VirtualMachineSnapshot").replace("failureDeadline:", "failureDeadlines:");
+
+        assertThat(Schemas.violations(dev.vmbench.Schemas.VM_SNAPSHOT, manifest)).isNotEmpty();
+    }
 }

@@ -133,6 +133,26 @@ class ThresholdsTest {
     }
 
     @Test
+    void capabilityLimitsAreDurationsOfAStorageClassNotOfAProfile(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("t.yaml"), "defaults:\n  max-snapshot-ready: 2m\n  max-io-stall: "
+                + "500ms\npools:\n  ceph-rbd:\n    max-snapshot-ready: 30s\n");
+        Thresholds thresholds = Thresholds.load(file, Map.of("max-clone", "90s"), Thresholds.Names.ANY);
+
+        assertThat(thresholds.capabilities("ceph-rbd")).extracting(Limit::key, Limit::value).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("max-snapshot-ready", 30e9),
+                org.assertj.core.groups.Tuple.tuple("max-io-stall", 500e6),
+                org.assertj.core.groups.Tuple.tuple("max-clone", 90e9));
+        assertThat(thresholds.capabilities("other")).extracting(Limit::written).containsExactly("2m", "500ms", "90s");
+        Path misplaced = Files.writeString(dir.resolve("p.yaml"), "profiles:\n  random-rw:\n    max-restore: 5m\n");
+        assertThatThrownBy(() -> Thresholds.load(misplaced, Map.of(), Thresholds.Names.ANY)).hasMessage(
+                "p.yaml:3: profiles.random-rw.max-restore bounds a storage capability check of a StorageClass "
+                        + "(StorageCapabilitiesIT), which runs no profile. Fix: move it to defaults or "
+                        + "pools.<StorageClass>.");
+        assertThatThrownBy(() -> Thresholds.limit("max-migration", "soon", "thresholds.yaml:9")).hasMessage(
+                "thresholds.yaml:9: max-migration = [soon] is not a duration. Fix: write it like 90s, 10m or 1h.");
+    }
+
+    @Test
     void minOverlapIsAShareOfTheMeasuredWindow() {
         assertThat(Thresholds.limit("min-overlap", "95%", "x").value()).isEqualTo(0.95);
         assertThat(Thresholds.limit("min-overlap", "80", "x").minimum()).isTrue();
@@ -149,7 +169,8 @@ class ThresholdsTest {
                 .hasMessage("thresholds.yaml:2 (defaults): unknown threshold key [max-p99]; nearest: [max-clat-p99]. "
                         + "Fix: use one of min-iops, min-bw, max-clat-mean, max-clat-p50, max-clat-p90, max-clat-p95, "
                         + "max-clat-p99, max-clat-p99.9, max-sync-mean, max-sync-p50, max-sync-p90, max-sync-p95, "
-                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready, min-overlap, max-iops-drift.");
+                        + "max-sync-p99, max-sync-p99.9, max-iops-cv, max-vm-ready, max-group-ready, min-overlap, max-iops-drift, max-snapshot-ready, max-restore, "
+                        + "max-clone, max-migration, max-io-stall, max-expansion.");
     }
 
     @Test
