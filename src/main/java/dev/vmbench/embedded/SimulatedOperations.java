@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.time.Duration;
@@ -59,7 +57,11 @@ final class SimulatedOperations implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private static final long RECONCILE_MS = 200;
+    /** What was acted on already, by UID; the snapshots last seen; each PVC's request last seen. */
+    private final java.util.Set<String> handled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<String, GenericKubernetesResource> knownSnapshots = new LinkedHashMap<>();
+    private final Map<String, java.math.BigDecimal> claimSizes = new LinkedHashMap<>();
 
     SimulatedOperations(KubernetesClient client, SimulatedKubeVirt kubevirt, List<Fault> faults) {
         this.client = client;
@@ -67,71 +69,57 @@ final class SimulatedOperations implements AutoCloseable {
         this.faults = List.copyOf(faults);
     }
 
+    /**
+     * Reconciles every 200 ms, as the controllers' work queues would: a list of each kind rather than a watch, so
+     * the embedded API server holds no watch of these that its shutdown would have to drain.
+     */
     void start() {
-        onAdd(KubeVirt.VM_SNAPSHOT, this::snapshot);
-        onAdd(KubeVirt.VM_RESTORE, this::restore);
-        onAdd(KubeVirt.MIGRATION, this::migrate);
-        onAdd(KubeVirt.DATA_VOLUME, dv -> {
-            if (map(map(spec(dv).get("source")).get("pvc")).get("name") != null) {
-                cloneClaim(dv);
-            }
-        });
-        informers.add(client.genericKubernetesResources(KubeVirt.VM_SNAPSHOT).inAnyNamespace()
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(GenericKubernetesResource snapshot) {
-                    }
-
-                    @Override
-                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                    }
-
-                    @Override
-                    public void onDelete(GenericKubernetesResource snapshot, boolean unknown) {
-                        // deletionPolicy Delete: the content and its VolumeSnapshots go with the snapshot
-                        steps.execute(() -> step("delete snapshot", () -> deleteVolumeSnapshots(snapshot)));
-                    }
-                }));
-        informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(PersistentVolumeClaim pvc) {
-            }
-
-            @Override
-            public void onUpdate(PersistentVolumeClaim before, PersistentVolumeClaim after) {
-                Quantity was = before.getSpec().getResources().getRequests().get("storage");
-                Quantity now = after.getSpec().getResources().getRequests().get("storage");
-                if (was != null && now != null && Quantity.getAmountInBytes(now).compareTo(Quantity.getAmountInBytes(
-                        was)) > 0) {
-                    steps.execute(() -> step("resize " + after.getMetadata().getName(), () -> resize(after)));
-                }
-            }
-
-            @Override
-            public void onDelete(PersistentVolumeClaim pvc, boolean unknown) {
-                SandboxDisks.deleteTree(kubevirt.disks().claim(pvc.getMetadata().getNamespace(),
-                        pvc.getMetadata().getName()));
-            }
-        }));
+        steps.scheduleWithFixedDelay(() -> step("reconcile", this::reconcile), RECONCILE_MS, RECONCILE_MS,
+                TimeUnit.MILLISECONDS);
     }
 
-    private void onAdd(ResourceDefinitionContext type, Consumer<GenericKubernetesResource> action) {
-        informers.add(client.genericKubernetesResources(type).inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(GenericKubernetesResource resource) {
-                steps.execute(() -> step(type.getKind() + " " + resource.getMetadata().getName(),
-                        () -> action.accept(resource)));
+    private void reconcile() {
+        Map<String, GenericKubernetesResource> snapshots = new LinkedHashMap<>();
+        for (GenericKubernetesResource snapshot : all(KubeVirt.VM_SNAPSHOT)) {
+            snapshots.put(snapshot.getMetadata().getUid(), snapshot);
+            if (handled.add(snapshot.getMetadata().getUid())) {
+                snapshot(snapshot);
             }
+        }
+        // deletionPolicy Delete: the content and its VolumeSnapshots go with the snapshot
+        new ArrayList<>(knownSnapshots.keySet()).stream().filter(uid -> !snapshots.containsKey(uid))
+                .forEach(uid -> deleteVolumeSnapshots(knownSnapshots.remove(uid)));
+        knownSnapshots.putAll(snapshots);
+        all(KubeVirt.VM_RESTORE).stream().filter(r -> handled.add(r.getMetadata().getUid())).forEach(this::restore);
+        all(KubeVirt.MIGRATION).stream().filter(m -> handled.add(m.getMetadata().getUid())).forEach(this::migrate);
+        all(KubeVirt.DATA_VOLUME).stream().filter(dv -> map(map(spec(dv).get("source")).get("pvc")).get("name") != null)
+                .filter(dv -> handled.add(dv.getMetadata().getUid())).forEach(this::cloneClaim);
+        Map<String, java.math.BigDecimal> seen = new LinkedHashMap<>();
+        for (PersistentVolumeClaim pvc : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+            Quantity now = pvc.getSpec().getResources() == null || pvc.getSpec().getResources().getRequests() == null
+                    ? null : pvc.getSpec().getResources().getRequests().get("storage");
+            if (now == null) {
+                continue;
+            }
+            String key = pvc.getMetadata().getNamespace() + "/" + pvc.getMetadata().getName() + "/"
+                    + pvc.getMetadata().getUid();
+            java.math.BigDecimal bytes = Quantity.getAmountInBytes(now);
+            seen.put(key, bytes);
+            java.math.BigDecimal was = claimSizes.get(key);
+            if (was != null && bytes.compareTo(was) > 0) {
+                resize(pvc);
+            }
+        }
+        new ArrayList<>(claimSizes.keySet()).stream().filter(key -> !seen.containsKey(key)).forEach(key -> {
+            String[] parts = key.split("/");
+            SandboxDisks.deleteTree(kubevirt.disks().claim(parts[0], parts[1]));
+        });
+        claimSizes.clear();
+        claimSizes.putAll(seen);
+    }
 
-            @Override
-            public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                // status updates are this simulator's own
-            }
-
-            @Override
-            public void onDelete(GenericKubernetesResource resource, boolean unknown) {
-            }
-        }));
+    private List<GenericKubernetesResource> all(ResourceDefinitionContext type) {
+        return client.genericKubernetesResources(type).inAnyNamespace().list().getItems();
     }
 
     // --- VirtualMachineSnapshot -----------------------------------------------------------------------------
@@ -674,7 +662,6 @@ final class SimulatedOperations implements AutoCloseable {
 
     @Override
     public void close() {
-        informers.forEach(SharedIndexInformer::close);
         steps.shutdownNow();
     }
 }
