@@ -1,5 +1,10 @@
 package dev.vmbench.cluster;
 
+import static dev.vmbench.cluster.Untyped.status;
+import static dev.vmbench.cluster.Untyped.spec;
+import static dev.vmbench.cluster.Untyped.map;
+import static dev.vmbench.cluster.Untyped.list;
+
 import dev.vmbench.fio.TimeSeries;
 import dev.vmbench.guest.GuestAgent;
 import dev.vmbench.guest.GuestStatus;
@@ -635,25 +640,7 @@ public final class CapabilityProbe {
         return out;
     }
 
-    private static Map<String, Object> status(GenericKubernetesResource resource) {
-        return resource == null ? Map.of() : map(resource.getAdditionalProperties().get("status"));
-    }
 
-    private static Map<String, Object> spec(GenericKubernetesResource resource) {
-        return resource == null ? Map.of() : map(resource.getAdditionalProperties().get("spec"));
-    }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object value) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        if (value instanceof List<?> l) {
-            l.forEach(item -> items.add(map(item)));
-        }
-        return items;
-    }
 }

@@ -1,5 +1,9 @@
 package dev.vmbench.embedded;
 
+import static dev.vmbench.cluster.Untyped.spec;
+import static dev.vmbench.cluster.Untyped.map;
+import static dev.vmbench.cluster.Untyped.list;
+
 import dev.vmbench.cluster.KubeVirt;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -184,12 +188,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         for (Map<String, Object> template : list(spec(vm).get("dataVolumeTemplates"))) {
             Map<String, Object> meta = map(template.get("metadata"));
             String dv = String.valueOf(meta.get("name"));
-            GenericKubernetesResource dataVolume = new GenericKubernetesResource();
-            dataVolume.setApiVersion("cdi.kubevirt.io/v1beta1");
-            dataVolume.setKind("DataVolume");
-            dataVolume.setMetadata(owned(vm, dv, stringMap(meta.get("labels"))));
-            dataVolume.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
-            KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).resource(dataVolume).create();
+            createDataVolume(vm, template);
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneScheduled", "progress", "N/A"));
         }
         later(ns, name, () -> cloneRootDisk(ns, name));
@@ -262,12 +261,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
             String dv = String.valueOf(meta.get("name"));
             if (KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(dv).get() == null) {
                 // a template renamed by a restore: virt-controller creates its DataVolume, which CDI finds populated
-                GenericKubernetesResource dataVolume = new GenericKubernetesResource();
-                dataVolume.setApiVersion("cdi.kubevirt.io/v1beta1");
-                dataVolume.setKind("DataVolume");
-                dataVolume.setMetadata(owned(vm, dv, stringMap(meta.get("labels"))));
-                dataVolume.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
-                KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).resource(dataVolume).create();
+                createDataVolume(vm, template);
             }
             setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
         }
@@ -616,6 +610,17 @@ final class SimulatedKubeVirt implements AutoCloseable {
         return out.isEmpty() ? List.of(fallback) : out;
     }
 
+    /** virt-controller's DataVolume for one of the VM's templates, owned by the VM. */
+    private void createDataVolume(GenericKubernetesResource vm, Map<String, Object> template) {
+        Map<String, Object> meta = map(template.get("metadata"));
+        GenericKubernetesResource dataVolume = new GenericKubernetesResource();
+        dataVolume.setApiVersion("cdi.kubevirt.io/v1beta1");
+        dataVolume.setKind("DataVolume");
+        dataVolume.setMetadata(owned(vm, String.valueOf(meta.get("name")), stringMap(meta.get("labels"))));
+        dataVolume.setAdditionalProperty("spec", Serialization.clone(template.get("spec")));
+        KubeVirt.in(client, KubeVirt.DATA_VOLUME, vm.getMetadata().getNamespace()).resource(dataVolume).create();
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------
 
     private GenericKubernetesResource vm(String ns, String name) {
@@ -716,23 +721,8 @@ final class SimulatedKubeVirt implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> spec(GenericKubernetesResource resource) {
-        return map(resource.getAdditionalProperties().get("spec"));
-    }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object value) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        if (value instanceof List<?> l) {
-            l.forEach(item -> items.add(map(item)));
-        }
-        return items;
-    }
 
     private static Map<String, String> stringMap(Object value) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -1,5 +1,9 @@
 package dev.vmbench.embedded;
 
+import static dev.vmbench.cluster.Untyped.spec;
+import static dev.vmbench.cluster.Untyped.map;
+import static dev.vmbench.cluster.Untyped.list;
+
 import dev.vmbench.cluster.KubeVirt;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -642,23 +646,8 @@ final class SimulatedOperations implements AutoCloseable {
         return c;
     }
 
-    private static Map<String, Object> spec(GenericKubernetesResource resource) {
-        return map(resource.getAdditionalProperties().get("spec"));
-    }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object value) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        if (value instanceof List<?> l) {
-            l.forEach(item -> items.add(map(item)));
-        }
-        return items;
-    }
 
     @Override
     public void close() {
