@@ -264,7 +264,12 @@ class GuestScriptTest {
         CommandResult unknown = guest("", "format-disk");
         assertThat(unknown.exitStatus()).isEqualTo(2);
         assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
-                + "start, wait, status, result, logs, stop, sysinfo, diagnose, ready, prepare-disk\n");
+                + "start, wait, status, result, logs, stop, sysinfo, diagnose, ready, prepare-disk, integrity-write, "
+                + "integrity-check, disk-size\n");
+        assertThat(guest("", "integrity-write", "../etc/passwd", "8").stderr()).isEqualTo("vmbench-guest: "
+                + "integrity-write needs a file name of letters, digits, dots, dashes, not [../etc/passwd]\n");
+        assertThat(guest("", "integrity-write", "f.bin", "8M").stderr())
+                .isEqualTo("vmbench-guest: integrity-write needs a size in whole MiB, not [8M]\n");
         assertThat(guest("", "logs").stderr()).isEqualTo("vmbench-guest: no logs: the job is idle; see 'vmbench-guest "
                 + "diagnose'\n");
         assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=-\n");
