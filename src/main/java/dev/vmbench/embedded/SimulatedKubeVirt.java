@@ -3,9 +3,9 @@ package dev.vmbench.embedded;
 import static dev.vmbench.cluster.Untyped.spec;
 import static dev.vmbench.cluster.Untyped.map;
 import static dev.vmbench.cluster.Untyped.list;
+import static dev.vmbench.embedded.StatusWriter.condition;
 
 import dev.vmbench.cluster.KubeVirt;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -189,7 +189,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
             Map<String, Object> meta = map(template.get("metadata"));
             String dv = String.valueOf(meta.get("name"));
             createDataVolume(vm, template);
-            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneScheduled", "progress", "N/A"));
+            StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneScheduled", "progress", "N/A"));
         }
         later(ns, name, () -> cloneRootDisk(ns, name));
     }
@@ -203,16 +203,16 @@ final class SimulatedKubeVirt implements AutoCloseable {
             Map<String, Object> meta = map(template.get("metadata"));
             String dv = String.valueOf(meta.get("name"));
             if (faults.contains(Fault.DATA_VOLUME_FAILED)) {
-                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Failed", "progress", "N/A",
+                StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Failed", "progress", "N/A",
                         "conditions", List.of(condition("Running", "False", "Error",
                                 "Unable to clone: source DataSource PVC is not readable"))));
                 vmStatus(ns, name, "DataVolumeError", false, null);
-                event(ns, "DataVolume", dv, "Error", "Unable to clone: source DataSource PVC is not readable");
+                StatusWriter.event(client, ns, "DataVolume", dv, "Error", "Unable to clone: source DataSource PVC is not readable");
                 return;
             }
             if (faults.contains(Fault.DATA_VOLUME_ERROR_TRANSIENT) && delayed.add(ns + "/" + name + "/dv")) {
                 // CDI restarts a failed clone pod; KubeVirt shows DataVolumeError meanwhile
-                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A",
+                StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A",
                         "restartCount", 1, "conditions", List.of(condition("Running", "False", "Error",
                                 "clone pod restarted (1 of 3 retries)"))));
                 vmStatus(ns, name, "DataVolumeError", false, null);
@@ -221,11 +221,11 @@ final class SimulatedKubeVirt implements AutoCloseable {
             }
             if (faults.contains(Fault.CLONE_PROGRESS_NA) && delayed.add(ns + "/" + name + "/progress")) {
                 // CSI, snapshot and populator clones report no percentage while they run
-                setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A"));
+                StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "N/A"));
                 steps.schedule(() -> step(ns, name, () -> cloneRootDisk(ns, name)), 6, TimeUnit.SECONDS);
                 return;
             }
-            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "45.00%"));
+            StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "CloneInProgress", "progress", "45.00%"));
             if (faults.contains(Fault.CLONE_STALLS)) {
                 return;
             }
@@ -263,14 +263,14 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 // a template renamed by a restore: virt-controller creates its DataVolume, which CDI finds populated
                 createDataVolume(vm, template);
             }
-            setStatus(KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
+            StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, dv, Map.of("phase", "Succeeded", "progress", "100.0%"));
         }
         if (faults.contains(Fault.FAILURE_CONDITION)) {
             // the VMI cannot be created: virt-controller records the sync error as the VM's Failure condition
             vmStatus(ns, name, "Starting", false, condition("Failure", "True", "FailedCreate", "failure while "
                     + "starting VMI: admission webhook \"virtualmachineinstances-create-validator.kubevirt.io\" denied "
                     + "the request: spec.domain.devices.disks[1].serial is not unique"));
-            event(ns, "VirtualMachine", name, "FailedCreate", "Error creating VirtualMachineInstance");
+            StatusWriter.event(client, ns, "VirtualMachine", name, "FailedCreate", "Error creating VirtualMachineInstance");
             return;
         }
         Map<String, Object> template = map(spec(vm).get("template"));
@@ -286,7 +286,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 ? dataClaim(vm) : missingClaim(ns, vm);
         if (missing != null) {
             // virt-controller cannot render the launcher pod: VMI Synchronized=False FailedPvcNotFound
-            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Pending", "conditions",
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Pending", "conditions",
                     List.of(condition("Synchronized", "False", "FailedPvcNotFound", "PVC " + ns + "/" + missing
                             + " does not exist, waiting for it to appear"))));
             vmStatus(ns, name, "ErrorPvcNotFound", false, null);
@@ -295,15 +295,15 @@ final class SimulatedKubeVirt implements AutoCloseable {
             return;
         }
         vmStatus(ns, name, "Starting", false, null);
-        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling"));
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling"));
         if (faults.contains(Fault.UNSCHEDULABLE) || faults.contains(Fault.UNSCHEDULABLE_TRANSIENT)
                 && delayed.add(ns + "/" + name + "/schedule")) {
             String why = faults.contains(Fault.UNSCHEDULABLE) ? "0/3 nodes are available: 3 Insufficient memory."
                     : "0/3 nodes are available: 3 pod has unbound immediate PersistentVolumeClaims.";
-            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling",
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling",
                     "conditions", List.of(condition("PodScheduled", "False", "Unschedulable", why))));
             vmStatus(ns, name, "ErrorUnschedulable", false, null);
-            event(ns, "VirtualMachineInstance", name, "FailedScheduling", why);
+            StatusWriter.event(client, ns, "VirtualMachineInstance", name, "FailedScheduling", why);
             if (faults.contains(Fault.UNSCHEDULABLE_TRANSIENT) && !faults.contains(Fault.UNSCHEDULABLE)) {
                 // the provisioner binds the claim and the scheduler places the pod
                 steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)), 1500, TimeUnit.MILLISECONDS);
@@ -316,7 +316,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
             return;
         }
         if (faults.contains(Fault.VMI_FAILED)) {
-            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed", "conditions",
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed", "conditions",
                     List.of(condition("Ready", "False", "GuestFailed", "qemu exited: could not open disk image"))));
             return;
         }
@@ -328,7 +328,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (vm == null) {
             return;
         }
-        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduled"));
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduled"));
         String pod = launcherPod(ns, name);
         // every guest has an address of its own on the loopback network, as VMIs have on the pod network
         int n = addresses.incrementAndGet();
@@ -336,7 +336,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         String node = "embedded-worker-" + (n % 3);
         Map<String, Object> migratable = liveMigratable(ns, vm);
         Runnable running = () -> {
-            setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running", "nodeName", node,
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running", "nodeName", node,
                     "interfaces", List.of(Map.of("name", "default", "ipAddress", ip)),
                     "conditions", List.of(condition("Ready", "True", "", ""), migratable)));
             vmStatus(ns, name, "Running", true, condition("Ready", "True", "", ""));
@@ -425,7 +425,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         QemuGuest guest = QemuGuest.start(name, disks, qemuImage.get(), cpus, memory, attached,
                 new java.net.InetSocketAddress(ip, sshPort), 22, code -> steps.execute(() -> step(ns, name, () -> {
                     guests.remove(ns + "/" + name, self.get());
-                    setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, code == 0 ? Map.of("phase", "Succeeded")
+                    StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, code == 0 ? Map.of("phase", "Succeeded")
                             : Map.of("phase", "Failed", "conditions", List.of(condition("Ready", "False",
                                     "GuestFailed", "qemu exited with code " + code))));
                 })));
@@ -533,7 +533,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (old == null) {
             return;
         }
-        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed"));
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Failed"));
         KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).delete();
         GenericKubernetesResource fresh = new GenericKubernetesResource();
         fresh.setApiVersion(old.getApiVersion());
@@ -543,7 +543,7 @@ final class SimulatedKubeVirt implements AutoCloseable {
                 .build());
         fresh.setAdditionalProperty("spec", old.getAdditionalProperties().get("spec"));
         KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).resource(fresh).create();
-        setStatus(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, map(old.getAdditionalProperties().get("status")));
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, map(old.getAdditionalProperties().get("status")));
         LOG.info("Embedded VMI {}/{} failed and was recreated (fault vmi-recreated)", ns, name);
     }
 
@@ -669,36 +669,11 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (condition != null) {
             status.put("conditions", List.of(condition));
         }
-        setStatus(KubeVirt.VIRTUAL_MACHINE, ns, name, status);
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE, ns, name, status);
     }
 
-    private void setStatus(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext type, String ns,
-            String name, Map<String, Object> status) {
-        GenericKubernetesResource latest = KubeVirt.in(client, type, ns).withName(name).get();
-        if (latest == null) {
-            return;
-        }
-        latest.setAdditionalProperty("status", new LinkedHashMap<>(status));
-        KubeVirt.in(client, type, ns).resource(latest).updateStatus();
-    }
 
-    private void event(String ns, String kind, String name, String reason, String message) {
-        client.v1().events().inNamespace(ns).resource(new EventBuilder()
-                .withNewMetadata().withGenerateName(name + "-").withNamespace(ns).endMetadata()
-                .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
-                .withType("Warning").withReason(reason).withMessage(message)
-                .withLastTimestamp(Instant.now().toString()).build()).create();
-    }
 
-    private static Map<String, Object> condition(String type, String status, String reason, String message) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("type", type);
-        c.put("status", status);
-        c.put("reason", reason);
-        c.put("message", message);
-        c.put("lastTransitionTime", Instant.now().toString());
-        return c;
-    }
 
     private static ObjectMeta owned(GenericKubernetesResource owner, String name, Map<String, String> labels) {
         OwnerReference ref = new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1").withKind("VirtualMachine")

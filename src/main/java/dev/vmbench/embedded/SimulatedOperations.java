@@ -3,9 +3,9 @@ package dev.vmbench.embedded;
 import static dev.vmbench.cluster.Untyped.spec;
 import static dev.vmbench.cluster.Untyped.map;
 import static dev.vmbench.cluster.Untyped.list;
+import static dev.vmbench.embedded.StatusWriter.condition;
 
 import dev.vmbench.cluster.KubeVirt;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -139,13 +139,13 @@ final class SimulatedOperations implements AutoCloseable {
         String vmName = String.valueOf(map(spec(snapshot).get("source")).get("name"));
         GenericKubernetesResource vm = get(KubeVirt.VIRTUAL_MACHINE, ns, vmName);
         if (vm == null) {
-            status(KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "InProgress", "readyToUse", false, "conditions",
+            StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "InProgress", "readyToUse", false, "conditions",
                     List.of(condition("Progressing", "False", "Source does not exist", ""), condition("Ready",
                             "False", "Source does not exist", ""))));
             return;
         }
         if (kubevirt.qemuGuests()) {
-            status(KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "Failed", "readyToUse", false, "error",
+            StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "Failed", "readyToUse", false, "error",
                     Map.of("message", QEMU_NOT_ACTED), "conditions", List.of(condition("Failure", "True", "Failed",
                             QEMU_NOT_ACTED))));
             return;
@@ -173,7 +173,7 @@ final class SimulatedOperations implements AutoCloseable {
             volumeSnapshot.setAdditionalProperty("spec", Map.of("volumeSnapshotClassName", EmbeddedCluster
                     .SNAPSHOT_CLASS, "source", Map.of("persistentVolumeClaimName", claim)));
             KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(volumeSnapshot).create();
-            status(KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", false));
+            StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", false));
             // the CSI driver cuts the snapshot now: what the guest had synced is in it
             copyClaim(ns, claim, kubevirt.disks().snapshot(ns, vs));
         }
@@ -184,7 +184,7 @@ final class SimulatedOperations implements AutoCloseable {
         progressing.put("indications", indications);
         progressing.put("conditions", List.of(condition("Progressing", "True", "Source locked and operation in "
                 + "progress", ""), condition("Ready", "False", "Not ready", "")));
-        status(KubeVirt.VM_SNAPSHOT, ns, name, progressing);
+        StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, progressing);
         if (faults.contains(Fault.SNAPSHOT_NEVER_READY)) {
             long deadline = parseSeconds(spec(snapshot).get("failureDeadline"), 300);
             steps.schedule(() -> step("snapshot deadline", () -> {
@@ -194,13 +194,13 @@ final class SimulatedOperations implements AutoCloseable {
                 failed.put("conditions", List.of(condition("Progressing", "False", "snapshot deadline exceeded", ""),
                         condition("Ready", "False", "snapshot deadline exceeded", ""),
                         condition("Failure", "True", "snapshot deadline exceeded", "")));
-                status(KubeVirt.VM_SNAPSHOT, ns, name, failed);
+                StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, failed);
             }), deadline, TimeUnit.SECONDS);
             return;
         }
         steps.schedule(() -> step("snapshot " + name + " ready", () -> {
             KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).withLabel("snapshot.kubevirt.io/source-vm-name", vmName)
-                    .list().getItems().stream().filter(vs -> ownedBy(vs, uid)).forEach(vs -> status(
+                    .list().getItems().stream().filter(vs -> ownedBy(vs, uid)).forEach(vs -> StatusWriter.status(client,
                             KubeVirt.VOLUME_SNAPSHOT, ns, vs.getMetadata().getName(), Map.of("readyToUse", true,
                                     "creationTime", Instant.now().toString())));
             Map<String, Object> done = new LinkedHashMap<>(progressing);
@@ -211,7 +211,7 @@ final class SimulatedOperations implements AutoCloseable {
             done.put("snapshotVolumes", Map.of("includedVolumes", volumes));
             done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
                     condition("Ready", "True", "Operation complete", "")));
-            status(KubeVirt.VM_SNAPSHOT, ns, name, done);
+            StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, done);
         }), 3 * STEP_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -249,7 +249,7 @@ final class SimulatedOperations implements AutoCloseable {
                     + "FailImmediate");
             return;
         }
-        status(KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(condition("Progressing",
+        StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(condition("Progressing",
                 "True", "Initializing VirtualMachineRestore", ""), condition("Ready", "False",
                 "Initializing VirtualMachineRestore", ""))));
         String uid = restore.getMetadata().getUid();
@@ -266,7 +266,7 @@ final class SimulatedOperations implements AutoCloseable {
                 failRestore(ns, name, "error restoring volume " + volume + ": PVC " + claim + " could not be "
                         + "provisioned from VolumeSnapshot " + vs.getMetadata().getName() + ": rpc error: code = "
                         + "Internal desc = failed to create volume from snapshot");
-                event(ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to provision volume with "
+                StatusWriter.event(client, ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to provision volume with "
                         + "StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: code = Internal desc = "
                         + "failed to create volume from snapshot");
                 return;
@@ -323,12 +323,12 @@ final class SimulatedOperations implements AutoCloseable {
         done.put("restores", restores);
         done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
                 condition("Ready", "True", "Operation complete", "")));
-        steps.schedule(() -> step("restore " + name + " complete", () -> status(KubeVirt.VM_RESTORE, ns, name, done)),
+        steps.schedule(() -> step("restore " + name + " complete", () -> StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, done)),
                 2 * STEP_MS, TimeUnit.MILLISECONDS);
     }
 
     private void failRestore(String ns, String name, String why) {
-        status(KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(
+        StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(
                 condition("Progressing", "False", "Operation failed", why), condition("Ready", "False",
                         "Operation failed", why), condition("Failure", "True", "Operation failed", why))));
     }
@@ -383,7 +383,7 @@ final class SimulatedOperations implements AutoCloseable {
                     vmiMigrationState(ns, vmi, state, null);
                     stamps.put("Failed", Instant.now().toString());
                     migrationPhase(ns, name, "Failed", stamps);
-                    event(ns, "VirtualMachineInstance", vmi, "FailedMigration", String.valueOf(state
+                    StatusWriter.event(client, ns, "VirtualMachineInstance", vmi, "FailedMigration", String.valueOf(state
                             .get("failureReason")));
                 }), at, TimeUnit.MILLISECONDS);
                 return;
@@ -408,7 +408,7 @@ final class SimulatedOperations implements AutoCloseable {
         List<Map<String, Object>> transitions = new ArrayList<>();
         stamps.forEach((p, t) -> transitions.add(Map.of("phase", p, "phaseTransitionTimestamp", t)));
         status.put("phaseTransitionTimestamps", transitions);
-        status(KubeVirt.MIGRATION, ns, name, status);
+        StatusWriter.status(client, KubeVirt.MIGRATION, ns, name, status);
     }
 
     private void vmiMigrationState(String ns, String vmi, Map<String, Object> state, String node) {
@@ -421,7 +421,7 @@ final class SimulatedOperations implements AutoCloseable {
         if (node != null) {
             status.put("nodeName", node);
         }
-        status(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi, status);
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi, status);
     }
 
     // --- DataVolume clone of a PVC --------------------------------------------------------------------------
@@ -445,18 +445,18 @@ final class SimulatedOperations implements AutoCloseable {
             d.getMetadata().setAnnotations(annotations);
             return d;
         });
-        status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneScheduled", "progress", "N/A"));
+        StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneScheduled", "progress", "N/A"));
         steps.schedule(() -> step("clone " + name, () -> {
             if (faults.contains(Fault.CLONE_FAILS)) {
                 String why = "Clone from source PVC " + ns + "/" + source + " failed: rpc error: code = Internal desc "
                         + "= failed to create volume from source volume";
-                status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "Failed", "progress", "N/A", "conditions",
+                StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "Failed", "progress", "N/A", "conditions",
                         List.of(condition("Running", "False", "Error", why), condition("Ready", "False", "Error",
                                 why))));
-                event(ns, "DataVolume", name, "CloneFailed", why);
+                StatusWriter.event(client, ns, "DataVolume", name, "CloneFailed", why);
                 return;
             }
-            status(KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneInProgress", "progress",
+            StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneInProgress", "progress",
                     strategy.equals("copy") ? "50.00%" : "N/A"));
             copyClaim(ns, source, kubevirt.disks().claim(ns, name));
             PersistentVolumeClaim from = client.persistentVolumeClaims().inNamespace(ns).withName(source).get();
@@ -469,7 +469,7 @@ final class SimulatedOperations implements AutoCloseable {
             }
             client.persistentVolumeClaims().inNamespace(ns).resource(claim.withNewStatus().withPhase("Bound")
                     .endStatus().build()).create();
-            steps.schedule(() -> step("clone " + name + " done", () -> status(KubeVirt.DATA_VOLUME, ns, name,
+            steps.schedule(() -> step("clone " + name + " done", () -> StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name,
                     Map.of("phase", "Succeeded", "progress", "100.0%", "conditions", List.of(condition("Ready", "True",
                             "", ""), condition("Bound", "True", "Bound", "PVC " + name + " Bound"))))),
                     STEP_MS, TimeUnit.MILLISECONDS);
@@ -509,7 +509,7 @@ final class SimulatedOperations implements AutoCloseable {
                 s.setConditions(List.of(pvcCondition("ControllerResizeError", why)));
                 s.setAllocatedResourceStatuses(Map.of("storage", "ControllerResizeInfeasible"));
             });
-            event(ns, "PersistentVolumeClaim", name, "VolumeResizeFailed", why);
+            StatusWriter.event(client, ns, "PersistentVolumeClaim", name, "VolumeResizeFailed", why);
             return;
         }
         claimStatus(ns, name, s -> s.setConditions(List.of(pvcCondition("Resizing", ""))));
@@ -591,22 +591,7 @@ final class SimulatedOperations implements AutoCloseable {
         return KubeVirt.in(client, type, ns).withName(name).get();
     }
 
-    private void status(ResourceDefinitionContext type, String ns, String name, Map<String, Object> status) {
-        GenericKubernetesResource latest = get(type, ns, name);
-        if (latest == null) {
-            return;
-        }
-        latest.setAdditionalProperty("status", new LinkedHashMap<>(status));
-        KubeVirt.in(client, type, ns).resource(latest).updateStatus();
-    }
 
-    private void event(String ns, String kind, String name, String reason, String message) {
-        client.v1().events().inNamespace(ns).resource(new EventBuilder()
-                .withNewMetadata().withGenerateName(name + "-").withNamespace(ns).endMetadata()
-                .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
-                .withType("Warning").withReason(reason).withMessage(message)
-                .withLastTimestamp(Instant.now().toString()).build()).create();
-    }
 
     private static long parseSeconds(Object duration, long fallback) {
         if (duration == null) {
@@ -636,15 +621,6 @@ final class SimulatedOperations implements AutoCloseable {
                 .stream().anyMatch(r -> uid.equals(r.getUid()));
     }
 
-    private static Map<String, Object> condition(String type, String status, String reason, String message) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("type", type);
-        c.put("status", status);
-        c.put("reason", reason);
-        c.put("message", message);
-        c.put("lastTransitionTime", Instant.now().toString());
-        return c;
-    }
 
 
 
