@@ -366,6 +366,7 @@ public final class CapabilityProbe {
         }
         GuestAgent agent = guest.agent();
         Duration offset = agent.clockOffset();
+        String bootBefore = agent.bootId();
         GuestStatus laid = agent.installAndPrefill(migrationJob(load));
         if (laid.running()) {
             laid = agent.await(readyTimeout);
@@ -383,6 +384,7 @@ public final class CapabilityProbe {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put(name + ".migration.yaml", manifest);
         String sourceNode = String.valueOf(status(get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, vm())).get("nodeName"));
+        int reconnects = agent.reconnects();
         Instant created = Instant.now();
         create(KubeVirt.MIGRATION, manifest);
         Polled<GenericKubernetesResource> done = poll("migration " + name + " finished", deadline,
@@ -399,6 +401,10 @@ public final class CapabilityProbe {
         GuestStatus fio = agent.await(load.plusSeconds(60));
         String logs = TimeSeries.gunzip(vm(), agent.logs());
         evidence.put(vm() + "-migration-fio.json", agent.result());
+        // a live migration keeps the guest's kernel running: the same boot id on the target
+        details.put("guest-kept-running", agent.bootId().equals(bootBefore) ? "yes" : "no");
+        // the tunnel to the source pod goes with it: the session is opened again to the target
+        details.put("ssh-reconnects", Integer.toString(agent.reconnects() - reconnects));
         if (done.timedOut() || !"Succeeded".equals(status(last).get("phase"))) {
             String why = done.timedOut() ? "was still " + status(last).getOrDefault("phase", "unset") + " after "
                     + seconds(deadline) : "failed: " + state.getOrDefault("failureReason", "no reason given")

@@ -168,7 +168,9 @@ public final class BenchProperties {
      * boot takes minutes, not seconds, one VM per group keeps a run short, and the root disk holds the image.
      */
     static final java.util.Map<Key, String> QEMU_GUESTS = java.util.Map.of(READY_TIMEOUT, "10m",
-            FIO_TIMEOUT_MARGIN, "3m", CONCURRENCY, "1", ROOT_DISK_SIZE, "4Gi", TRANSIENT_GRACE, "30s");
+            FIO_TIMEOUT_MARGIN, "3m", CONCURRENCY, "1", ROOT_DISK_SIZE, "4Gi", TRANSIENT_GRACE, "30s",
+            // QEMU's own migration of the guest's memory takes seconds under emulation: the load must outlast it
+            MIGRATION_LOAD, "20s");
 
     /** What each preset changes from the defaults (a real cluster only); an explicit setting still wins. */
     static final java.util.Map<String, java.util.Map<Key, String>> PRESETS = java.util.Map.of(

@@ -330,10 +330,8 @@ final class SimulatedKubeVirt implements AutoCloseable {
         }
         StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduled"));
         String pod = launcherPod(ns, name);
-        // every guest has an address of its own on the loopback network, as VMIs have on the pod network
-        int n = addresses.incrementAndGet();
-        String ip = "127.0." + (1 + n / 250) + "." + (1 + n % 250);
-        String node = "embedded-worker-" + (n % 3);
+        String ip = nextAddress();
+        String node = "embedded-worker-" + (addresses.get() % 3);
         Map<String, Object> migratable = liveMigratable(ns, vm);
         Runnable running = () -> {
             StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Running", "nodeName", node,
@@ -421,14 +419,10 @@ final class SimulatedKubeVirt implements AutoCloseable {
                         uuid, name), "raw", false, true));
             }
         }
+        QemuGuest.Domain launched = new QemuGuest.Domain(name, disks, qemuImage.get(), cpus, memory, attached, 22);
         java.util.concurrent.atomic.AtomicReference<QemuGuest> self = new java.util.concurrent.atomic.AtomicReference<>();
-        QemuGuest guest = QemuGuest.start(name, disks, qemuImage.get(), cpus, memory, attached,
-                new java.net.InetSocketAddress(ip, sshPort), 22, code -> steps.execute(() -> step(ns, name, () -> {
-                    guests.remove(ns + "/" + name, self.get());
-                    StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, code == 0 ? Map.of("phase", "Succeeded")
-                            : Map.of("phase", "Failed", "conditions", List.of(condition("Ready", "False",
-                                    "GuestFailed", "qemu exited with code " + code))));
-                })));
+        QemuGuest guest = QemuGuest.start(launched, pod, new java.net.InetSocketAddress(ip, sshPort),
+                qemuExit(ns, name, self));
         self.set(guest);
         EmbeddedGuest previous = guests.put(ns + "/" + name, guest);
         if (previous != null) {
@@ -474,6 +468,85 @@ final class SimulatedKubeVirt implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** What virt-handler reports when a VMI's QEMU ends: Succeeded after the guest powered off, else Failed. */
+    private java.util.function.IntConsumer qemuExit(String ns, String name,
+            java.util.concurrent.atomic.AtomicReference<QemuGuest> self) {
+        return code -> steps.execute(() -> step(ns, name, () -> {
+            guests.remove(ns + "/" + name, self.get());
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, code == 0
+                    ? Map.of("phase", "Succeeded") : Map.of("phase", "Failed", "conditions", List.of(condition(
+                            "Ready", "False", "GuestFailed", "qemu exited with code " + code))));
+        }));
+    }
+
+    /** The running QEMU guest of a VMI, if it runs as one. */
+    Optional<QemuGuest> qemu(String ns, String vmi) {
+        return guests.get(ns + "/" + vmi) instanceof QemuGuest qemu ? Optional.of(qemu) : Optional.empty();
+    }
+
+    /**
+     * The target virt-launcher pod's QEMU for a live migration of {@code vmi}: the same domain, waiting with
+     * {@code -incoming}, at a new address (on the pod network a migrated VMI gets the target pod's IP).
+     */
+    QemuGuest migrationTarget(String ns, String vmi, QemuGuest source, String pod) {
+        java.util.concurrent.atomic.AtomicReference<QemuGuest> self = new java.util.concurrent.atomic.AtomicReference<>();
+        QemuGuest target = source.migrationTarget(pod, new java.net.InetSocketAddress(nextAddress(), sshPort),
+                qemuExit(ns, vmi, self));
+        self.set(target);
+        return target;
+    }
+
+    /**
+     * The end of a live migration: the VMI's guest is the target's, its interface the target's address; new
+     * portforward connections reach it there.
+     */
+    void migrated(String ns, String vmi, QemuGuest source, QemuGuest target) {
+        guests.replace(ns + "/" + vmi, source, target);
+        GenericKubernetesResource instance = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(vmi)
+                .get();
+        if (instance != null) {
+            Map<String, Object> status = new LinkedHashMap<>(map(instance.getAdditionalProperties().get("status")));
+            status.put("interfaces", List.of(Map.of("name", "default", "ipAddress",
+                    target.address().getHostString())));
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmi, status);
+        }
+    }
+
+    /**
+     * The disk image a QEMU guest of this namespace has for {@code claim} (a PVC's raw file, or a DataVolume's
+     * qcow2 root disk), in the folder of the VM whose volumes name it; empty when no VM names it.
+     */
+    Optional<Path> qemuImage(String ns, String claim) {
+        for (GenericKubernetesResource vm : KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).list().getItems()) {
+            for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+                if (claim.equals(map(volume.get("persistentVolumeClaim")).get("claimName"))) {
+                    return Optional.of(disks(ns, vm.getMetadata().getName()).resolve(claim + ".raw"));
+                }
+                if (claim.equals(map(volume.get("dataVolume")).get("name"))) {
+                    return Optional.of(disks(ns, vm.getMetadata().getName()).resolve(claim + ".qcow2"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The folder of a VM's disks, which its restored volumes join. */
+    Path vmFolder(String ns, String vm) {
+        return disks(ns, vm);
+    }
+
+    /** The running QEMU guest that has disk image {@code image} attached, if any. */
+    Optional<QemuGuest> qemuWith(Path image) {
+        return guests.values().stream().filter(g -> g instanceof QemuGuest).map(g -> (QemuGuest) g)
+                .filter(g -> g.attaches(image)).findFirst();
+    }
+
+    private String nextAddress() {
+        // every guest has an address of its own on the loopback network, as VMIs have on the pod network
+        int n = addresses.incrementAndGet();
+        return "127.0." + (1 + n / 250) + "." + (1 + n % 250);
     }
 
     /** Where sandbox guests' data PVCs keep their content while detached, and their snapshots. */

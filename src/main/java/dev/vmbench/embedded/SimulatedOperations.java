@@ -37,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * snapshot controller (VirtualMachineSnapshot InProgress → Succeeded with one VolumeSnapshot per volume), its restore
  * controller (new PVCs from the VolumeSnapshots, the VM pointed at them, complete), its migration controller
  * (Pending → Scheduling → Scheduled → PreparingTarget → TargetReady → Running → Succeeded; the VMI's migrationState and
- * node), CDI's PVC clone (strategy in {@code cdi.kubevirt.io/cloneType}) and the CSI resizer. What a sandbox guest can
- * do for real it does: a snapshot copies its data disk's content, a restore brings that copy back, an expansion grows
- * the disk the guest reads, a migration's switch-over freezes the guest's processes. {@link Fault}s replace a step
+ * node), CDI's PVC clone (strategy in {@code cdi.kubevirt.io/cloneType}) and the CSI resizer. What the guest can do
+ * for real it does. A sandbox: a snapshot copies its data disk's content, a restore brings that copy back, an
+ * expansion grows the disk the guest reads, a migration's switch-over freezes the guest's processes. A QEMU guest: a
+ * snapshot or clone copies the disk images while QEMU is stopped, a restore boots from the copies, an expansion is
+ * QEMU's {@code block_resize}, a migration is QEMU's own to a second QEMU process. {@link Fault}s replace a step
  * with the failure upstream would report.
  */
 final class SimulatedOperations implements AutoCloseable {
@@ -47,12 +49,10 @@ final class SimulatedOperations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedOperations.class);
     private static final long STEP_MS = 100;
     /** QEMU's default downtime limit for a live migration's switch-over (migrate-set-parameters downtime-limit). */
-    static final Duration SWITCH_OVER = Duration.ofMillis(300);
+    static final Duration SWITCH_OVER = Duration.ofMillis(QemuGuest.SWITCH_OVER_LIMIT_MS);
+    /** How long a QEMU migration may take before it is cancelled (KubeVirt's completionTimeoutPerGiB is 150 s). */
+    private static final Duration QEMU_MIGRATION_LIMIT = Duration.ofMinutes(5);
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
-    /** What a QEMU guest cannot have acted out: the operation fails saying so, rather than pretend. */
-    static final String QEMU_NOT_ACTED = "the embedded cluster acts snapshots, migrations and expansions out for "
-            + "sandbox guests only; run StorageCapabilitiesIT with -Dvmbench.embedded.guests=sandbox";
-
     private final KubernetesClient client;
     private final SimulatedKubeVirt kubevirt;
     private final List<Fault> faults;
@@ -142,12 +142,6 @@ final class SimulatedOperations implements AutoCloseable {
             StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "InProgress", "readyToUse", false, "conditions",
                     List.of(condition("Progressing", "False", "Source does not exist", ""), condition("Ready",
                             "False", "Source does not exist", ""))));
-            return;
-        }
-        if (kubevirt.qemuGuests()) {
-            StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, Map.of("phase", "Failed", "readyToUse", false, "error",
-                    Map.of("message", QEMU_NOT_ACTED), "conditions", List.of(condition("Failure", "True", "Failed",
-                            QEMU_NOT_ACTED))));
             return;
         }
         boolean online = get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmName) != null;
@@ -287,7 +281,7 @@ final class SimulatedOperations implements AutoCloseable {
             if (source != null) {
                 restored.editStatus().withCapacity(source.getSpec().getResources().getRequests()).endStatus();
             }
-            copyTree(kubevirt.disks().snapshot(ns, vs.getMetadata().getName()), kubevirt.disks().claim(ns, claim));
+            restoreVolume(ns, vmName, kubevirt.disks().snapshot(ns, vs.getMetadata().getName()), claim);
             client.persistentVolumeClaims().inNamespace(ns).resource(restored.build()).create();
             renamed.put(volume, claim);
             restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName",
@@ -372,20 +366,20 @@ final class SimulatedOperations implements AutoCloseable {
                 }
             }), at, TimeUnit.MILLISECONDS);
             at += STEP_MS;
-            if (phase.equals("PreparingTarget") && (faults.contains(Fault.MIGRATION_FAILS) || kubevirt.qemuGuests())) {
+            if (phase.equals("PreparingTarget") && faults.contains(Fault.MIGRATION_FAILS)) {
                 steps.schedule(() -> step("migration " + name + " fails", () -> {
-                    state.put("failed", true);
-                    state.put("completed", false);
-                    state.put("endTimestamp", Instant.now().toString());
-                    state.put("failureReason", kubevirt.qemuGuests() ? QEMU_NOT_ACTED : "target virt-launcher pod "
-                            + state.get("targetPod") + " could not attach volume datadisk: rpc error: code = "
-                            + "FailedPrecondition desc = volume is attached to node " + source);
-                    vmiMigrationState(ns, vmi, state, null);
-                    stamps.put("Failed", Instant.now().toString());
-                    migrationPhase(ns, name, "Failed", stamps);
-                    StatusWriter.event(client, ns, "VirtualMachineInstance", vmi, "FailedMigration", String.valueOf(state
-                            .get("failureReason")));
+                    failMigration(ns, name, vmi, state, stamps, "target virt-launcher pod " + state.get("targetPod")
+                            + " could not attach volume datadisk: rpc error: code = FailedPrecondition desc = volume "
+                            + "is attached to node " + source);
                 }), at, TimeUnit.MILLISECONDS);
+                return;
+            }
+            Optional<QemuGuest> qemu = kubevirt.qemu(ns, vmi);
+            if (phase.equals("PreparingTarget") && qemu.isPresent()) {
+                // QEMU migrates for real: the phases after this one follow what QEMU does, on a thread of their own
+                steps.schedule(() -> step("migration " + name + " QEMU", () -> new Thread(() -> step("migration "
+                        + name, () -> migrateQemu(ns, name, vmi, qemu.get(), state, stamps, target)),
+                        "simulated-migration-" + vmi).start()), at, TimeUnit.MILLISECONDS);
                 return;
             }
         }
@@ -400,6 +394,57 @@ final class SimulatedOperations implements AutoCloseable {
             LOG.info("Embedded VMI {}/{} migrated {} → {} (switch-over {} ms)", ns, vmi, source, target,
                     SWITCH_OVER.toMillis());
         }), at + 10 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * virt-handler and libvirt for a QEMU guest: the target pod's QEMU started with {@code -incoming} (TargetReady
+     * once it waits), QEMU's own pre-copy migration over a unix socket (Running), then the VMI on the target
+     * (Succeeded) — or Failed with QEMU's error.
+     */
+    private void migrateQemu(String ns, String name, String vmi, QemuGuest source, Map<String, Object> state,
+            Map<String, Object> stamps, String target) {
+        QemuGuest incoming;
+        try {
+            incoming = kubevirt.migrationTarget(ns, vmi, source, String.valueOf(state.get("targetPod")));
+        } catch (RuntimeException e) {
+            failMigration(ns, name, vmi, state, stamps, "target virt-launcher pod " + state.get("targetPod")
+                    + " failed to start the domain: " + e.getMessage());
+            return;
+        }
+        stamps.put("TargetReady", Instant.now().toString());
+        migrationPhase(ns, name, "TargetReady", stamps);
+        stamps.put("Running", Instant.now().toString());
+        migrationPhase(ns, name, "Running", stamps);
+        state.put("startTimestamp", Instant.now().toString());
+        vmiMigrationState(ns, vmi, state, null);
+        QemuGuest.Migration done;
+        try {
+            done = source.migrateTo(incoming, QEMU_MIGRATION_LIMIT);
+        } catch (RuntimeException e) {
+            incoming.close();
+            failMigration(ns, name, vmi, state, stamps, "Live migration failed. " + e.getMessage());
+            return;
+        }
+        kubevirt.migrated(ns, vmi, source, incoming);
+        state.put("completed", true);
+        state.put("endTimestamp", Instant.now().toString());
+        vmiMigrationState(ns, vmi, state, target);
+        stamps.put("Succeeded", Instant.now().toString());
+        migrationPhase(ns, name, "Succeeded", stamps);
+        LOG.info("Embedded VMI {}/{} migrated {} → {} by QEMU in {} ms (downtime {} ms, {} bytes of RAM sent)", ns, vmi,
+                state.get("sourceNode"), target, done.totalMs(), done.downtimeMs(), done.transferredBytes());
+    }
+
+    private void failMigration(String ns, String name, String vmi, Map<String, Object> state,
+            Map<String, Object> stamps, String why) {
+        state.put("failed", true);
+        state.put("completed", false);
+        state.put("endTimestamp", Instant.now().toString());
+        state.put("failureReason", why);
+        vmiMigrationState(ns, vmi, state, null);
+        stamps.put("Failed", Instant.now().toString());
+        migrationPhase(ns, name, "Failed", stamps);
+        StatusWriter.event(client, ns, "VirtualMachineInstance", vmi, "FailedMigration", why);
     }
 
     private void migrationPhase(String ns, String name, String phase, Map<String, Object> stamps) {
@@ -502,8 +547,8 @@ final class SimulatedOperations implements AutoCloseable {
         String ns = pvc.getMetadata().getNamespace();
         String name = pvc.getMetadata().getName();
         Quantity wanted = pvc.getSpec().getResources().getRequests().get("storage");
-        if (faults.contains(Fault.EXPANSION_REFUSED) || kubevirt.qemuGuests()) {
-            String why = kubevirt.qemuGuests() ? QEMU_NOT_ACTED : "resize volume \"pvc-" + pvc.getMetadata().getUid() + "\" by resizer \"sandbox.vmbench.dev\" "
+        if (faults.contains(Fault.EXPANSION_REFUSED)) {
+            String why = "resize volume \"pvc-" + pvc.getMetadata().getUid() + "\" by resizer \"sandbox.vmbench.dev\" "
                     + "failed: rpc error: code = OutOfRange desc = requested size exceeds the pool's free space";
             claimStatus(ns, name, s -> {
                 s.setConditions(List.of(pvcCondition("ControllerResizeError", why)));
@@ -521,6 +566,12 @@ final class SimulatedOperations implements AutoCloseable {
                 s.setCapacity(capacity);
             });
             long bytes = Quantity.getAmountInBytes(wanted).longValueExact();
+            Optional<java.nio.file.Path> image = kubevirt.qemuImage(ns, name);
+            Optional<QemuGuest> running = image.flatMap(kubevirt::qemuWith);
+            if (running.isPresent()) {
+                running.get().resize(image.get(), bytes);
+                return;
+            }
             try {
                 Optional<SandboxGuest> attached = kubevirt.sandboxWithClaim(ns, name);
                 if (attached.isPresent()) {
@@ -553,6 +604,10 @@ final class SimulatedOperations implements AutoCloseable {
 
     /** A claim's content, whether a running sandbox has it attached or it is kept detached, copied to {@code dest}. */
     private void copyClaim(String ns, String claim, java.nio.file.Path dest) {
+        if (kubevirt.qemuGuests()) {
+            copyImage(ns, claim, dest);
+            return;
+        }
         try {
             SandboxDisks.deleteTree(dest);
             Optional<SandboxGuest> attached = kubevirt.sandboxWithClaim(ns, claim);
@@ -568,14 +623,53 @@ final class SimulatedOperations implements AutoCloseable {
         }
     }
 
-    private static void copyTree(java.nio.file.Path from, java.nio.file.Path to) {
+    /**
+     * A QEMU guest's volume copied to {@code dest} as {@code image.raw} or {@code image.qcow2}: stopped for the copy
+     * while a guest runs it. A claim no VM names (a clone) keeps its image in its own folder.
+     */
+    private void copyImage(String ns, String claim, java.nio.file.Path dest) {
+        java.nio.file.Path from = qemuImageOf(ns, claim);
+        SandboxDisks.deleteTree(dest);
+        if (!java.nio.file.Files.exists(from)) {
+            return;
+        }
+        java.nio.file.Path to = dest.resolve("image" + extension(from));
+        Optional<QemuGuest> running = kubevirt.qemuWith(from);
+        if (running.isPresent()) {
+            running.get().copyStopped(from, to);
+        } else {
+            QemuGuest.copyImage(from, to);
+        }
+    }
+
+    private java.nio.file.Path qemuImageOf(String ns, String claim) {
+        return kubevirt.qemuImage(ns, claim).orElse(kubevirt.disks().claim(ns, claim).resolve("image.raw"));
+    }
+
+    private static String extension(java.nio.file.Path image) {
+        String file = image.getFileName().toString();
+        return file.substring(file.lastIndexOf('.'));
+    }
+
+    /** A VolumeSnapshot's content into the new claim of a restore: the sandbox's files, or the QEMU disk image. */
+    private void restoreVolume(String ns, String vm, java.nio.file.Path snapshot, String claim) {
         try {
+            if (kubevirt.qemuGuests()) {
+                for (String ext : List.of(".raw", ".qcow2")) {
+                    if (java.nio.file.Files.exists(snapshot.resolve("image" + ext))) {
+                        QemuGuest.copyImage(snapshot.resolve("image" + ext), kubevirt.vmFolder(ns, vm)
+                                .resolve(claim + ext));
+                    }
+                }
+                return;
+            }
+            java.nio.file.Path to = kubevirt.disks().claim(ns, claim);
             SandboxDisks.deleteTree(to);
-            if (java.nio.file.Files.isDirectory(from)) {
-                SandboxDisks.copyTree(from, to);
+            if (java.nio.file.Files.isDirectory(snapshot)) {
+                SandboxDisks.copyTree(snapshot, to);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("Cannot copy " + from + " to " + to, e);
+            throw new java.io.UncheckedIOException("Cannot restore " + snapshot + " into PVC " + ns + "/" + claim, e);
         }
     }
 

@@ -216,6 +216,12 @@ public final class GuestAgent {
         return call("sysinfo", "", QUICK).stdout();
     }
 
+    /** The guest kernel's id of its current boot (sysinfo's {@code boot-id}): a restart changes it. */
+    public String bootId() {
+        return sysinfo().lines().filter(l -> l.startsWith("boot-id: ")).map(l -> l.substring(9).strip())
+                .findFirst().orElse("unknown");
+    }
+
     /** Best effort: what the guest can say about itself, or why it could not. */
     public String diagnose() {
         try {

@@ -218,7 +218,8 @@ class GuestScriptTest {
 
         assertThat(info.exitStatus()).isZero();
         assertThat(info.stdout()).contains("kernel: ", "cpus: ", "memory-kib: ", "fio: fio-3",
-                "data-dir: /mnt/vmbench", "data-device: /dev/vdb (serial vmbench-data)");
+                "data-dir: /mnt/vmbench", "data-device: /dev/vdb (serial vmbench-data)")
+                .containsPattern("(?m)^boot-id: [0-9a-f-]{36}$");
     }
 
     @Test

@@ -1,0 +1,55 @@
+package dev.vmbench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult;
+
+/**
+ * {@link StorageCapabilitiesIT} on a real guest: the snapshot and restore copy and bring back QEMU's disk images,
+ * the expansion is QEMU's {@code block_resize} seen by the guest's virtio-blk, and the live migration is QEMU's own
+ * migration to a second QEMU process sharing the disks, while fio runs in the guest. The restore's cold boot is also
+ * the guest's restart: cloud-init's per-instance runcmd does not run again, so only fstab mounts the data disk, and
+ * the integrity check refuses to read unless the data dir is that disk's mount point.
+ */
+@EnabledIf(value = "dev.vmbench.embedded.GuestImage#qemuInstalled", disabledReason = "qemu-system-x86_64 is not installed")
+class QemuGuestCapabilitiesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRealGuestIsSnapshottedRestoredClonedExpandedAndLiveMigrated() throws IOException {
+        // when
+        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.guests", "qemu"));
+
+        // then: every check passed
+        for (String test : List.of("snapshot", "restore", "clone", "expansion", "migration")) {
+            assertThat(run.test(test + "(StorageCapabilities)").getStatus()).as(test)
+                    .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+        }
+        JsonNode checks = SuiteRun.json(Files.readString(run.runDir().resolve("capabilities.json")))
+                .path("storageClasses").path("embedded-local").path("checks");
+        // the file synced before the snapshot read back from the restored disk image, mounted by fstab after a cold
+        // boot from it
+        assertThat(checks.at("/restore/details/restored-claim").asText()).startsWith("restore-");
+        // the guest's block device grew by exactly the PVC's growth: virtio-blk's new capacity
+        long before = checks.at("/expansion/details/guest-bytes-before").asLong();
+        assertThat(checks.at("/expansion/details/guest-bytes-after").asLong()).isEqualTo(before + (1L << 30));
+        // the same kernel kept running on another QEMU process, reached at its new address
+        JsonNode migration = checks.at("/migration/details");
+        assertThat(migration.path("guest-kept-running").asText()).isEqualTo("yes");
+        assertThat(migration.path("ssh-reconnects").asInt()).isPositive();
+        assertThat(migration.path("target-node").asText()).isNotEqualTo(migration.path("source-node").asText());
+        // fio's 100 ms logs measured QEMU's switch-over: within QEMU's downtime limit, give or take an interval
+        assertThat(migration.path("io-stall-ms").asLong()).isBetween(0L, 1000L);
+    }
+}
