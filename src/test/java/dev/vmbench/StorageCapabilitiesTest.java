@@ -60,6 +60,16 @@ class StorageCapabilitiesTest {
         assertThat(restore.path("descriptionHtml").asText()).startsWith("<p><b>restore on embedded-local: passed in ");
         assertThat(SuiteRun.attachmentNames(restore)).anyMatch(n -> n.matches("restore-vmb-\\S+\\.restore\\.yaml"))
                 .anyMatch(n -> n.matches("restore-vmb-\\S+\\.status\\.yaml"));
+        // the snapshot's content: the VM's spec and a backup per volume, its VolumeSnapshots ready
+        JsonNode snapshot = run.testResults().stream().filter(r -> r.path("name").asText().startsWith("snapshot"))
+                .findFirst().orElseThrow();
+        String content = SuiteRun.attachments(snapshot).stream().filter(a -> a.path("name").asText()
+                .matches("vmsnapshot-content-[\\w-]+\\.content\\.yaml")).map(run::attachment).findFirst()
+                .orElseThrow();
+        assertThat(content).containsPattern("kind: \"?VirtualMachineSnapshotContent")
+                .containsPattern("volumeName: \"?datadisk").containsPattern("volumeName: \"?rootdisk")
+                .containsPattern("volumeSnapshotName: \"?vmsnapshot-[\\w-]+-volume-datadisk")
+                .doesNotContain("readyToUse: false");
     }
 
     @Test
@@ -73,9 +83,17 @@ class StorageCapabilitiesTest {
         // then
         assertThat(message(run, "snapshot")).containsPattern("^VirtualMachineSnapshot snap-(vmb-\\S+) of VM \\1 was "
                 + "not ready to use after 2\\.0 s \\(phase InProgress; conditions Progressing=True Source locked and "
-                + "operation in progress, Ready=False Not ready\\)\\. Fix: see the snapshot's conditions and the "
-                + "VolumeSnapshots of its volumes \\(oc get vmsnapshot,volumesnapshot -n vmbench\\); the CSI driver "
-                + "must take snapshots of volumes in use$");
+                + "operation in progress, Ready=False Not ready\\)\\. Fix: see the snapshot's conditions, its "
+                + "content's volumeSnapshotStatus and the VolumeSnapshots of its volumes \\(oc get "
+                + "vmsnapshot,vmsnapshotcontent,volumesnapshot -n vmbench\\); the CSI driver must take snapshots of "
+                + "volumes in use$");
+        // the content says which VolumeSnapshot is not ready
+        JsonNode snapshot = run.testResults().stream().filter(r -> r.path("name").asText().startsWith("snapshot"))
+                .findFirst().orElseThrow();
+        assertThat(SuiteRun.attachments(snapshot).stream().filter(a -> a.path("name").asText().endsWith(
+                ".content.yaml")).map(run::attachment).findFirst().orElseThrow()).containsPattern(
+                "volumeSnapshotName: \"?vmsnapshot-[\\w-]+-volume-datadisk\"?\\s+readyToUse: false|readyToUse: false"
+                + "\\s+volumeSnapshotName: \"?vmsnapshot-[\\w-]+-volume-datadisk");
         assertThat(run.test("restore(StorageCapabilities)").getStatus()).isEqualTo(TestExecutionResult.Status.ABORTED);
         assertThat(message(run, "restore")).isEqualTo("restore is not supported on StorageClass embedded-local: "
                 + "there is no snapshot to restore (the snapshot check did not succeed).");

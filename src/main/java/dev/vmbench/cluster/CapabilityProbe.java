@@ -125,6 +125,13 @@ public final class CapabilityProbe {
         evidence.put(name + ".status.yaml", yaml(last));
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, Object> status = status(last);
+        Object contentName = status.get("virtualMachineSnapshotContentName");
+        GenericKubernetesResource content = contentName == null ? null
+                : get(KubeVirt.VM_SNAPSHOT_CONTENT, contentName.toString());
+        if (content != null) {
+            // what each VolumeSnapshot reported: the CSI driver's error, when one is not ready
+            evidence.put(contentName + ".content.yaml", yaml(content));
+        }
         details.put("indications", String.join(",", strings(status.get("indications"))));
         details.put("phase", String.valueOf(status.getOrDefault("phase", "")));
         if (done.timedOut() || !Boolean.TRUE.equals(status.get("readyToUse"))) {
@@ -132,9 +139,9 @@ public final class CapabilityProbe {
                     + status.getOrDefault("phase", "unset") + conditions(status) + ")"
                     : "failed: " + error(status);
             return CapabilityCheck.failed(Capability.SNAPSHOT, took, "VirtualMachineSnapshot " + name + " of VM "
-                    + vm() + " " + why + ". Fix: see the snapshot's conditions and the VolumeSnapshots of its volumes "
-                    + "(oc get vmsnapshot,volumesnapshot -n " + namespace + "); the CSI driver must take snapshots of "
-                    + "volumes in use", details, evidence);
+                    + vm() + " " + why + ". Fix: see the snapshot's conditions, its content's volumeSnapshotStatus and "
+                    + "the VolumeSnapshots of its volumes (oc get vmsnapshot,vmsnapshotcontent,volumesnapshot -n "
+                    + namespace + "); the CSI driver must take snapshots of volumes in use", details, evidence);
         }
         snapshot = name;
         return CapabilityCheck.worked(Capability.SNAPSHOT, took, details, evidence);

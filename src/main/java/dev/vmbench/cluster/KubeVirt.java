@@ -35,6 +35,9 @@ public final class KubeVirt {
 
     public static final ResourceDefinitionContext VM_SNAPSHOT = context("snapshot.kubevirt.io", "v1beta1",
             "VirtualMachineSnapshot", "virtualmachinesnapshots");
+    /** What a VirtualMachineSnapshot holds: the VM's spec and one volume backup per PVC; owns the VolumeSnapshots. */
+    public static final ResourceDefinitionContext VM_SNAPSHOT_CONTENT = context("snapshot.kubevirt.io", "v1beta1",
+            "VirtualMachineSnapshotContent", "virtualmachinesnapshotcontents");
     public static final ResourceDefinitionContext VM_RESTORE = context("snapshot.kubevirt.io", "v1beta1",
             "VirtualMachineRestore", "virtualmachinerestores");
     public static final ResourceDefinitionContext MIGRATION = context("kubevirt.io", "v1",
@@ -49,7 +52,7 @@ public final class KubeVirt {
 
     /** Every type the embedded cluster must serve. */
     public static final List<ResourceDefinitionContext> ALL = List.of(VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE,
-            DATA_VOLUME, DATA_SOURCE, STORAGE_PROFILE, KUBEVIRT, CDI, VM_SNAPSHOT, VM_RESTORE, MIGRATION,
+            DATA_VOLUME, DATA_SOURCE, STORAGE_PROFILE, KUBEVIRT, CDI, VM_SNAPSHOT, VM_SNAPSHOT_CONTENT, VM_RESTORE, MIGRATION,
             VOLUME_SNAPSHOT, VOLUME_SNAPSHOT_CLASS);
 
     private KubeVirt() {

@@ -70,6 +70,8 @@ public final class Permissions {
             new Rule("kubevirt.io", "virtualmachines", "", List.of("patch")),
             new Rule("snapshot.kubevirt.io", "virtualmachinesnapshots", "", List.of("create", "get", "list", "watch",
                     "delete", "deletecollection")),
+            // read only: the snapshot's content is evidence (its per-VolumeSnapshot status says why one is not ready)
+            new Rule("snapshot.kubevirt.io", "virtualmachinesnapshotcontents", "", List.of("get")),
             new Rule("snapshot.kubevirt.io", "virtualmachinerestores", "", List.of("create", "get", "list", "watch",
                     "delete", "deletecollection")),
             new Rule("kubevirt.io", "virtualmachineinstancemigrations", "", List.of("create", "get", "list", "watch",

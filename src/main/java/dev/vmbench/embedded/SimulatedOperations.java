@@ -92,7 +92,7 @@ final class SimulatedOperations implements AutoCloseable {
         }
         // deletionPolicy Delete: the content and its VolumeSnapshots go with the snapshot
         new ArrayList<>(knownSnapshots.keySet()).stream().filter(uid -> !snapshots.containsKey(uid))
-                .forEach(uid -> deleteVolumeSnapshots(knownSnapshots.remove(uid)));
+                .forEach(uid -> deleteContent(knownSnapshots.remove(uid)));
         knownSnapshots.putAll(snapshots);
         all(KubeVirt.VM_RESTORE).stream().filter(r -> handled.add(r.getMetadata().getUid())).forEach(this::restore);
         all(KubeVirt.MIGRATION).stream().filter(m -> handled.add(m.getMetadata().getUid())).forEach(this::migrate);
@@ -148,22 +148,50 @@ final class SimulatedOperations implements AutoCloseable {
         List<String> indications = online ? List.of("Online", "NoGuestAgent") : List.of();
         String uid = snapshot.getMetadata().getUid();
         List<String> volumes = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        List<Map<String, Object>> backups = new ArrayList<>();
         for (Map<String, Object> volume : volumes(vm)) {
             String claim = claimOf(volume);
-            if (claim == null) {
+            PersistentVolumeClaim pvc = claim == null ? null : client.persistentVolumeClaims().inNamespace(ns)
+                    .withName(claim).get();
+            String volumeName = String.valueOf(volume.get("name"));
+            if (pvc == null) {
+                excluded.add(volumeName);
                 continue;
             }
-            String volumeName = String.valueOf(volume.get("name"));
             volumes.add(volumeName);
-            String vs = "vmsnapshot-" + uid + "-volume-" + volumeName;
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("name", claim);
+            meta.put("namespace", ns);
+            meta.put("labels", Optional.ofNullable(pvc.getMetadata().getLabels()).orElse(Map.of()));
+            backups.add(Map.of("volumeName", volumeName, "volumeSnapshotName", "vmsnapshot-" + uid + "-volume-"
+                    + volumeName, "persistentVolumeClaim", Map.of("metadata", meta, "spec", Serialization.jsonMapper()
+                    .convertValue(pvc.getSpec(), Map.class))));
+        }
+        // the content holds the VM's spec and a backup per volume; it, not the snapshot, owns the VolumeSnapshots
+        String contentName = "vmsnapshot-content-" + uid;
+        GenericKubernetesResource content = new GenericKubernetesResource();
+        content.setApiVersion("snapshot.kubevirt.io/v1beta1");
+        content.setKind("VirtualMachineSnapshotContent");
+        content.setMetadata(new ObjectMetaBuilder().withName(contentName).withNamespace(ns)
+                .withFinalizers("snapshot.kubevirt.io/vmsnapshotcontent-protection").build());
+        content.setAdditionalProperty("spec", Map.of("virtualMachineSnapshotName", name, "source", Map.of(
+                "virtualMachine", Map.of("metadata", Map.of("name", vmName, "namespace", ns), "spec",
+                        Serialization.clone(spec(vm)))), "volumeBackups", backups));
+        String contentUid = KubeVirt.in(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns).resource(content).create()
+                .getMetadata().getUid();
+        for (Map<String, Object> backup : backups) {
+            String claim = String.valueOf(map(map(backup.get("persistentVolumeClaim")).get("metadata")).get("name"));
+            String vs = String.valueOf(backup.get("volumeSnapshotName"));
             GenericKubernetesResource volumeSnapshot = new GenericKubernetesResource();
             volumeSnapshot.setApiVersion("snapshot.storage.k8s.io/v1");
             volumeSnapshot.setKind("VolumeSnapshot");
             volumeSnapshot.setMetadata(new ObjectMetaBuilder().withName(vs).withNamespace(ns)
                     .addToLabels("snapshot.kubevirt.io/source-vm-name", vmName)
-                    .addToAnnotations("vmbench.dev/claim", claim).addToAnnotations("vmbench.dev/volume", volumeName)
+                    .addToLabels("snapshot.kubevirt.io/source-vm-namespace", ns)
                     .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("snapshot.kubevirt.io/v1beta1")
-                            .withKind("VirtualMachineSnapshot").withName(name).withUid(uid).build()).build());
+                            .withKind("VirtualMachineSnapshotContent").withName(contentName).withUid(contentUid)
+                            .withController(true).withBlockOwnerDeletion(true).build()).build());
             volumeSnapshot.setAdditionalProperty("spec", Map.of("volumeSnapshotClassName", EmbeddedCluster
                     .SNAPSHOT_CLASS, "source", Map.of("persistentVolumeClaimName", claim)));
             KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(volumeSnapshot).create();
@@ -171,11 +199,16 @@ final class SimulatedOperations implements AutoCloseable {
             // the CSI driver cuts the snapshot now: what the guest had synced is in it
             copyClaim(ns, claim, kubevirt.disks().snapshot(ns, vs));
         }
+        StatusWriter.status(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns, contentName, Map.of("readyToUse", false,
+                "volumeSnapshotStatus", backups.stream().map(b -> Map.of("volumeSnapshotName", b.get(
+                        "volumeSnapshotName"), "readyToUse", false)).toList()));
         Map<String, Object> progressing = new LinkedHashMap<>();
         progressing.put("phase", "InProgress");
         progressing.put("readyToUse", false);
         progressing.put("sourceUID", vm.getMetadata().getUid());
         progressing.put("indications", indications);
+        // the content's status is initialized: the snapshot names it from now on
+        progressing.put("virtualMachineSnapshotContentName", contentName);
         progressing.put("conditions", List.of(condition("Progressing", "True", "Source locked and operation in "
                 + "progress", ""), condition("Ready", "False", "Not ready", "")));
         StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, progressing);
@@ -193,38 +226,54 @@ final class SimulatedOperations implements AutoCloseable {
             return;
         }
         steps.schedule(() -> step("snapshot " + name + " ready", () -> {
-            KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).withLabel("snapshot.kubevirt.io/source-vm-name", vmName)
-                    .list().getItems().stream().filter(vs -> ownedBy(vs, uid)).forEach(vs -> StatusWriter.status(client,
-                            KubeVirt.VOLUME_SNAPSHOT, ns, vs.getMetadata().getName(), Map.of("readyToUse", true,
-                                    "creationTime", Instant.now().toString())));
+            String at = Instant.now().toString();
+            List<Map<String, Object>> ready = new ArrayList<>();
+            for (Map<String, Object> backup : backups) {
+                String vs = String.valueOf(backup.get("volumeSnapshotName"));
+                StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", true,
+                        "creationTime", at));
+                ready.add(Map.of("volumeSnapshotName", vs, "readyToUse", true, "creationTime", at));
+            }
+            StatusWriter.status(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns, contentName, Map.of("readyToUse", true,
+                    "creationTime", at, "volumeSnapshotStatus", ready));
             Map<String, Object> done = new LinkedHashMap<>(progressing);
             done.put("phase", "Succeeded");
             done.put("readyToUse", true);
-            done.put("creationTime", Instant.now().toString());
-            done.put("virtualMachineSnapshotContentName", "vmsnapshot-content-" + uid);
-            done.put("snapshotVolumes", Map.of("includedVolumes", volumes));
+            done.put("creationTime", at);
+            done.put("virtualMachineSnapshotContentName", contentName);
+            done.put("snapshotVolumes", Map.of("includedVolumes", volumes, "excludedVolumes", excluded));
             done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
-                    condition("Ready", "True", "Operation complete", "")));
+                    condition("Ready", "True", "Ready", "")));
             StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, done);
         }), 3 * STEP_MS, TimeUnit.MILLISECONDS);
     }
 
-    private void deleteVolumeSnapshots(GenericKubernetesResource snapshot) {
+    /** deletionPolicy Delete: the snapshot's content goes, and with it (their owner) its VolumeSnapshots. */
+    private void deleteContent(GenericKubernetesResource snapshot) {
         String ns = snapshot.getMetadata().getNamespace();
+        GenericKubernetesResource content = get(KubeVirt.VM_SNAPSHOT_CONTENT, ns, "vmsnapshot-content-"
+                + snapshot.getMetadata().getUid());
+        if (content == null) {
+            return;
+        }
         for (GenericKubernetesResource vs : KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).list().getItems()) {
-            if (ownedBy(vs, snapshot.getMetadata().getUid())) {
+            if (ownedBy(vs, content.getMetadata().getUid())) {
                 KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(vs).delete();
                 SandboxDisks.deleteTree(kubevirt.disks().snapshot(ns, vs.getMetadata().getName()));
             }
         }
+        content.getMetadata().setFinalizers(List.of());
+        KubeVirt.in(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns).resource(content).update();
+        KubeVirt.in(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns).withName(content.getMetadata().getName()).delete();
     }
 
     // --- VirtualMachineRestore ------------------------------------------------------------------------------
 
     /**
      * The restore controller: refuses a running target (targetReadinessPolicy FailImmediate), else creates one PVC
-     * per snapshotted volume from its VolumeSnapshot ({@code restore-<uid>-<volume>}, the source PVC's labels,
-     * owned by the VM), points the VM's volumes and DataVolume templates at them, and completes.
+     * per volume backup of the snapshot's content from its VolumeSnapshot ({@code restore-<uid>-<volume>}, the
+     * recorded PVC's labels and spec, owned by the VM), points the VM's volumes and DataVolume templates at them,
+     * and completes.
      */
     private void restore(GenericKubernetesResource restore) {
         String ns = restore.getMetadata().getNamespace();
@@ -249,43 +298,40 @@ final class SimulatedOperations implements AutoCloseable {
         String uid = restore.getMetadata().getUid();
         List<Map<String, Object>> restores = new ArrayList<>();
         Map<String, String> renamed = new LinkedHashMap<>();
-        for (GenericKubernetesResource vs : KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).list().getItems()) {
-            if (!ownedBy(vs, snapshot.getMetadata().getUid())) {
-                continue;
-            }
-            String volume = vs.getMetadata().getAnnotations().get("vmbench.dev/volume");
-            String sourceClaim = vs.getMetadata().getAnnotations().get("vmbench.dev/claim");
+        GenericKubernetesResource content = get(KubeVirt.VM_SNAPSHOT_CONTENT, ns, String.valueOf(map(snapshot
+                .getAdditionalProperties().get("status")).get("virtualMachineSnapshotContentName")));
+        for (Map<String, Object> backup : content == null ? List.<Map<String, Object>>of()
+                : list(spec(content).get("volumeBackups"))) {
+            String volume = String.valueOf(backup.get("volumeName"));
+            String vs = String.valueOf(backup.get("volumeSnapshotName"));
             String claim = "restore-" + uid + "-" + volume;
             if (faults.contains(Fault.RESTORE_FAILS) && volume.equals("datadisk")) {
                 failRestore(ns, name, "error restoring volume " + volume + ": PVC " + claim + " could not be "
-                        + "provisioned from VolumeSnapshot " + vs.getMetadata().getName() + ": rpc error: code = "
+                        + "provisioned from VolumeSnapshot " + vs + ": rpc error: code = "
                         + "Internal desc = failed to create volume from snapshot");
                 StatusWriter.event(client, ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to provision volume with "
                         + "StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: code = Internal desc = "
                         + "failed to create volume from snapshot");
                 return;
             }
-            PersistentVolumeClaim source = client.persistentVolumeClaims().inNamespace(ns).withName(sourceClaim).get();
+            // the PVC as the content recorded it, its data source the VolumeSnapshot (restore.go CreateRestorePVCDef)
+            Map<String, Object> recorded = map(backup.get("persistentVolumeClaim"));
+            io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec = Serialization.jsonMapper().convertValue(
+                    recorded.get("spec"), io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec.class);
+            Map<String, String> labels = new LinkedHashMap<>();
+            map(map(recorded.get("metadata")).get("labels")).forEach((k, v) -> labels.put(k, String.valueOf(v)));
             PersistentVolumeClaimBuilder restored = new PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName(claim).withNamespace(ns)
-                    .withLabels(source == null ? Map.of() : source.getMetadata().getLabels())
+                    .withNewMetadata().withName(claim).withNamespace(ns).withLabels(labels)
                     .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
                             .withKind("VirtualMachine").withName(vmName).withUid(vm.getMetadata().getUid())
-                            .withController(true).build()).endMetadata();
-            if (source != null) {
-                restored.withNewSpecLike(source.getSpec()).withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
-                        .withKind("VolumeSnapshot").withName(vs.getMetadata().getName()).endDataSource()
-                        .withVolumeName(null).endSpec();
-            }
-            restored.withNewStatus().withPhase("Bound").endStatus();
-            if (source != null) {
-                restored.editStatus().withCapacity(source.getSpec().getResources().getRequests()).endStatus();
-            }
-            restoreVolume(ns, vmName, kubevirt.disks().snapshot(ns, vs.getMetadata().getName()), claim);
+                            .withController(true).build()).endMetadata()
+                    .withNewSpecLike(spec).withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
+                    .withKind("VolumeSnapshot").withName(vs).endDataSource().withVolumeName(null).endSpec()
+                    .withNewStatus().withPhase("Bound").withCapacity(spec.getResources().getRequests()).endStatus();
+            restoreVolume(ns, vmName, kubevirt.disks().snapshot(ns, vs), claim);
             client.persistentVolumeClaims().inNamespace(ns).resource(restored.build()).create();
             renamed.put(volume, claim);
-            restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName",
-                    vs.getMetadata().getName()));
+            restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName", vs));
         }
         KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(vmName).edit(target -> {
             Map<String, Object> template = map(map(spec(target).get("template")).get("spec"));
