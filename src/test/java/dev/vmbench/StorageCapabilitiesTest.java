@@ -119,20 +119,24 @@ class StorageCapabilitiesTest {
     }
 
     @Test
-    void aRestoreThatFailsFailsItsTest() {
-        // when
+    void aRestoreWhosePvcCannotBeProvisionedFailsItsTestNamingThePvc() {
+        // when: the driver cannot create the data disk's volume from its snapshot; KubeVirt's restore waits for it
         SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.faults", "restore-fails",
+                "vmbench.threshold.max-restore", "3s",
                 "vmbench.filter", "*:*:*:*:capability:snapshot,*:*:*:*:capability:restore"));
 
-        // then
+        // then: failed at the limit, with the restore's conditions and the Pending PVC's provisioning error
         assertThat(run.test("snapshot(StorageCapabilities)").getStatus())
                 .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         assertThat(message(run, "restore")).containsPattern("^VirtualMachineRestore restore-(vmb-\\S+) of VM \\1 from "
-                + "snapshot snap-\\1 failed: Operation failed: error restoring volume datadisk: PVC "
-                + "restore-[\\w-]+-datadisk could not be provisioned from VolumeSnapshot vmsnapshot-[\\w-]+-volume-datadisk: "
-                + "rpc error: code = Internal desc = failed to create volume from snapshot\\. Fix: see the restore's "
-                + "conditions and the PVCs it creates from the VolumeSnapshots \\(oc get vmrestore,pvc -n vmbench\\); "
-                + "the CSI driver must create volumes from snapshots$");
+                + "snapshot snap-\\1 was not complete after 3\\.0 s; conditions Progressing=True Creating new PVCs, "
+                + "Ready=False Waiting for new PVCs; PVC (restore-[\\w-]+-datadisk) is Pending \\(ProvisioningFailed: "
+                + "failed to provision volume with StorageClass \"embedded-local\": rpc error: code = Internal desc = "
+                + "failed to create volume from snapshot vmsnapshot-[\\w-]+-volume-datadisk\\)\\. Fix: see the "
+                + "restore's conditions and the PVCs it creates from the VolumeSnapshots \\(oc get vmrestore,pvc -n "
+                + "vmbench\\); the CSI driver must create volumes from snapshots$");
+        assertThat(run.testResults()).filteredOn(r -> r.path("name").asText().startsWith("restore"))
+                .singleElement().satisfies(r -> assertThat(r.path("status").asText()).isEqualTo("failed"));
         // the filter left the other checks out, and says so
         assertThat(message(run, "clone")).isEqualTo("clone is not selected by vmbench.filter/vmbench.exclude "
                 + "[*:*:*:*:capability:snapshot, *:*:*:*:capability:restore] / [] (a capability check is "

@@ -184,7 +184,7 @@ public final class CapabilityProbe {
             evidence.put(name + ".status.yaml", yaml(last));
             if (done.timedOut() || !Boolean.TRUE.equals(status(last).get("complete"))) {
                 String why = done.timedOut() ? "was not complete after " + seconds(deadline) + conditions(status(last))
-                        : "failed: " + failure(status(last)).orElse("");
+                        + unboundClaims(status(last)) : "failed: " + failure(status(last)).orElse("");
                 return CapabilityCheck.failed(Capability.RESTORE, took, "VirtualMachineRestore " + name + " of VM "
                         + vm() + " from snapshot " + snapshot + " " + why + ". Fix: see the restore's conditions and "
                         + "the PVCs it creates from the VolumeSnapshots (oc get vmrestore,pvc -n " + namespace
@@ -622,7 +622,31 @@ public final class CapabilityProbe {
     private static Optional<String> condition(Map<String, Object> status, String type, String value) {
         return list(status.get("conditions")).stream().filter(c -> type.equals(c.get("type"))
                 && value.equals(String.valueOf(c.get("status")))).findFirst()
-                .map(c -> (c.get("reason") == null ? "" : c.get("reason") + ": ") + c.getOrDefault("message", ""));
+                .map(c -> java.util.stream.Stream.of(c.get("reason"), c.get("message")).filter(p -> p != null
+                        && !p.toString().isEmpty()).map(Object::toString).collect(java.util.stream.Collectors
+                        .joining(": ")));
+    }
+
+    /**
+     * The restore's PVCs that are not Bound, each with its newest Warning event: why the provisioner cannot create
+     * it from the VolumeSnapshot (KubeVirt's restore waits for them and says only "Waiting for new PVCs").
+     */
+    private String unboundClaims(Map<String, Object> restoreStatus) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> restored : list(restoreStatus.get("restores"))) {
+            String claim = String.valueOf(restored.get("persistentVolumeClaim"));
+            PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(namespace).withName(claim).get();
+            String phase = pvc == null ? "missing" : Optional.ofNullable(pvc.getStatus()).map(st -> st.getPhase())
+                    .orElse("Pending");
+            if (phase.equals("Bound")) {
+                continue;
+            }
+            String event = client.v1().events().inNamespace(namespace).list().getItems().stream()
+                    .filter(e -> claim.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()))
+                    .reduce((a, b) -> b).map(e -> " (" + e.getReason() + ": " + e.getMessage() + ")").orElse("");
+            out.add("PVC " + claim + " is " + phase + event);
+        }
+        return out.isEmpty() ? "" : "; " + String.join(", ", out);
     }
 
     private static String conditions(Map<String, Object> status) {

@@ -94,7 +94,9 @@ final class SimulatedOperations implements AutoCloseable {
         new ArrayList<>(knownSnapshots.keySet()).stream().filter(uid -> !snapshots.containsKey(uid))
                 .forEach(uid -> deleteContent(knownSnapshots.remove(uid)));
         knownSnapshots.putAll(snapshots);
-        all(KubeVirt.VM_RESTORE).stream().filter(r -> handled.add(r.getMetadata().getUid())).forEach(this::restore);
+        // a restore waiting for its target is looked at again each round, as the controller requeues it
+        all(KubeVirt.VM_RESTORE).stream().filter(r -> !handled.contains(r.getMetadata().getUid()))
+                .filter(this::restore).forEach(r -> handled.add(r.getMetadata().getUid()));
         all(KubeVirt.MIGRATION).stream().filter(m -> handled.add(m.getMetadata().getUid())).forEach(this::migrate);
         all(KubeVirt.DATA_VOLUME).stream().filter(dv -> map(map(spec(dv).get("source")).get("pvc")).get("name") != null)
                 .filter(dv -> handled.add(dv.getMetadata().getUid())).forEach(this::cloneClaim);
@@ -270,12 +272,16 @@ final class SimulatedOperations implements AutoCloseable {
     // --- VirtualMachineRestore ------------------------------------------------------------------------------
 
     /**
-     * The restore controller: refuses a running target (targetReadinessPolicy FailImmediate), else creates one PVC
-     * per volume backup of the snapshot's content from its VolumeSnapshot ({@code restore-<uid>-<volume>}, the
-     * recorded PVC's labels and spec, owned by the VM), points the VM's volumes and DataVolume templates at them,
-     * and completes.
+     * The restore controller. While the target VM runs, its targetReadinessPolicy decides: FailImmediate fails,
+     * StopTarget stops the VM, WaitEventually waits, WaitGracePeriod (the default) waits five minutes from the
+     * restore's creation, then fails. Then one PVC per volume backup of the snapshot's content, from its
+     * VolumeSnapshot ({@code restore-<uid>-<volume>}, the recorded PVC's labels and spec, owned by the VM); the VM's
+     * volumes and DataVolume templates pointed at them; complete. A PVC the driver cannot provision stays Pending,
+     * and the restore waits for it ("Creating new PVCs"), as upstream's does.
+     *
+     * @return whether the restore is done with: complete, failed, or waiting on nothing this controller will change
      */
-    private void restore(GenericKubernetesResource restore) {
+    private boolean restore(GenericKubernetesResource restore) {
         String ns = restore.getMetadata().getNamespace();
         String name = restore.getMetadata().getName();
         String vmName = String.valueOf(map(spec(restore).get("target")).get("name"));
@@ -284,20 +290,21 @@ final class SimulatedOperations implements AutoCloseable {
         GenericKubernetesResource vm = get(KubeVirt.VIRTUAL_MACHINE, ns, vmName);
         if (snapshot == null || vm == null || !Boolean.TRUE.equals(map(snapshot.getAdditionalProperties()
                 .get("status")).get("readyToUse"))) {
-            failRestore(ns, name, "VMSnapshot " + snapshotName + " not ready or target " + vmName + " missing");
-            return;
+            // doUpdateError: the error in Progressing and Ready, and the restore is tried again
+            String why = snapshot == null ? "VMSnapshot " + snapshotName + " does not exist"
+                    : vm == null ? "restore target " + vmName + " does not exist"
+                    : "VirtualMachineSnapshot " + snapshotName + " not ready";
+            restoreConditions(ns, name, condition("Progressing", "False", why, ""), condition("Ready", "False", why,
+                    ""));
+            return false;
         }
         if (get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, vmName) != null) {
-            failRestore(ns, name, "restore target " + vmName + " is not ready (it runs) and targetReadinessPolicy is "
-                    + "FailImmediate");
-            return;
+            return targetNotReady(restore, vm);
         }
-        StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(condition("Progressing",
-                "True", "Initializing VirtualMachineRestore", ""), condition("Ready", "False",
-                "Initializing VirtualMachineRestore", ""))));
         String uid = restore.getMetadata().getUid();
         List<Map<String, Object>> restores = new ArrayList<>();
         Map<String, String> renamed = new LinkedHashMap<>();
+        boolean pending = false;
         GenericKubernetesResource content = get(KubeVirt.VM_SNAPSHOT_CONTENT, ns, String.valueOf(map(snapshot
                 .getAdditionalProperties().get("status")).get("virtualMachineSnapshotContentName")));
         for (Map<String, Object> backup : content == null ? List.<Map<String, Object>>of()
@@ -305,15 +312,6 @@ final class SimulatedOperations implements AutoCloseable {
             String volume = String.valueOf(backup.get("volumeName"));
             String vs = String.valueOf(backup.get("volumeSnapshotName"));
             String claim = "restore-" + uid + "-" + volume;
-            if (faults.contains(Fault.RESTORE_FAILS) && volume.equals("datadisk")) {
-                failRestore(ns, name, "error restoring volume " + volume + ": PVC " + claim + " could not be "
-                        + "provisioned from VolumeSnapshot " + vs + ": rpc error: code = "
-                        + "Internal desc = failed to create volume from snapshot");
-                StatusWriter.event(client, ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to provision volume with "
-                        + "StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: code = Internal desc = "
-                        + "failed to create volume from snapshot");
-                return;
-            }
             // the PVC as the content recorded it, its data source the VolumeSnapshot (restore.go CreateRestorePVCDef)
             Map<String, Object> recorded = map(backup.get("persistentVolumeClaim"));
             io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec = Serialization.jsonMapper().convertValue(
@@ -328,10 +326,27 @@ final class SimulatedOperations implements AutoCloseable {
                     .withNewSpecLike(spec).withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
                     .withKind("VolumeSnapshot").withName(vs).endDataSource().withVolumeName(null).endSpec()
                     .withNewStatus().withPhase("Bound").withCapacity(spec.getResources().getRequests()).endStatus();
+            restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName", vs));
+            if (faults.contains(Fault.RESTORE_FAILS) && volume.equals("datadisk")) {
+                // the CSI driver cannot create the volume from the snapshot: the claim stays Pending
+                client.persistentVolumeClaims().inNamespace(ns).resource(restored.editStatus().withPhase("Pending")
+                        .withCapacity(null).endStatus().build()).create();
+                StatusWriter.event(client, ns, "PersistentVolumeClaim", claim, "ProvisioningFailed", "failed to "
+                        + "provision volume with StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: "
+                        + "code = Internal desc = failed to create volume from snapshot " + vs);
+                pending = true;
+                continue;
+            }
             restoreVolume(ns, vmName, kubevirt.disks().snapshot(ns, vs), claim);
             client.persistentVolumeClaims().inNamespace(ns).resource(restored.build()).create();
             renamed.put(volume, claim);
-            restores.add(Map.of("volumeName", volume, "persistentVolumeClaim", claim, "volumeSnapshotName", vs));
+        }
+        if (pending) {
+            // reconcileVolumeRestores: an Immediate-binding PVC still Pending keeps the restore waiting
+            StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "restores", restores,
+                    "conditions", List.of(condition("Progressing", "True", "Creating new PVCs", ""), condition("Ready",
+                            "False", "Waiting for new PVCs", ""))));
+            return true;
         }
         KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(vmName).edit(target -> {
             Map<String, Object> template = map(map(spec(target).get("template")).get("spec"));
@@ -365,12 +380,68 @@ final class SimulatedOperations implements AutoCloseable {
                 condition("Ready", "True", "Operation complete", "")));
         steps.schedule(() -> step("restore " + name + " complete", () -> StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, done)),
                 2 * STEP_MS, TimeUnit.MILLISECONDS);
+        return true;
     }
 
-    private void failRestore(String ns, String name, String why) {
+    /** upstream's DefaultGracePeriod for a restore target to become ready. */
+    private static final Duration RESTORE_GRACE = Duration.ofMinutes(5);
+    /** Restores already told their target is not ready (the event is recorded once here), by UID, with when. */
+    private final Map<String, Instant> waitingRestores = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** handleVMRestoreTargetNotReady: the target VM still runs a VMI. */
+    private boolean targetNotReady(GenericKubernetesResource restore, GenericKubernetesResource vm) {
+        String ns = restore.getMetadata().getNamespace();
+        String name = restore.getMetadata().getName();
+        Instant since = waitingRestores.computeIfAbsent(restore.getMetadata().getUid(), uid -> {
+            StatusWriter.event(client, ns, "VirtualMachineRestore", name, "RestoreTargetNotReady",
+                    "Restore target VMI still exists");
+            return Optional.ofNullable(restore.getMetadata().getCreationTimestamp()).map(Instant::parse)
+                    .orElse(Instant.now());
+        });
+        String policy = String.valueOf(spec(restore).getOrDefault("targetReadinessPolicy", "WaitGracePeriod"));
+        switch (policy) {
+            case "FailImmediate" -> {
+                failRestore(ns, name, "Restore target not ready");
+                return true;
+            }
+            case "StopTarget" -> KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, ns).withName(vm.getMetadata()
+                    .getName()).edit(target -> {
+                        spec(target).put("runStrategy", "Halted");
+                        return target;
+                    });
+            case "WaitEventually" -> {
+                // waits as long as it takes
+            }
+            default -> {
+                if (Instant.now().isAfter(since.plus(RESTORE_GRACE))) {
+                    failRestore(ns, name, "Restore target failed to be ready within 5m0s");
+                    return true;
+                }
+            }
+        }
+        String waiting = "Waiting for target to be ready";
+        restoreConditions(ns, name, condition("Progressing", "False", waiting, ""), condition("Ready", "False",
+                waiting, ""));
+        return false;
+    }
+
+    private void restoreConditions(String ns, String name, Map<String, Object> progressing, Map<String, Object> ready) {
+        GenericKubernetesResource now = get(KubeVirt.VM_RESTORE, ns, name);
+        List<Object> reasons = now == null ? List.of() : list(map(now.getAdditionalProperties().get("status"))
+                .get("conditions")).stream().map(c -> c.get("reason")).toList();
+        if (reasons.equals(List.of(progressing.get("reason"), ready.get("reason")))) {
+            // unchanged: the controller writes a status only when it differs
+            return;
+        }
+        StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions",
+                List.of(progressing, ready)));
+    }
+
+    /** A restore's terminal failure, with upstream's reasons (the message is the Failure condition's reason). */
+    private void failRestore(String ns, String name, String reason) {
         StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, Map.of("complete", false, "conditions", List.of(
-                condition("Progressing", "False", "Operation failed", why), condition("Ready", "False",
-                        "Operation failed", why), condition("Failure", "True", "Operation failed", why))));
+                condition("Progressing", "False", "Operation failed", ""), condition("Failure", "True", reason, ""),
+                condition("Ready", "False", "Operation failed", ""))));
     }
 
     // --- VirtualMachineInstanceMigration --------------------------------------------------------------------
