@@ -49,6 +49,7 @@ public final class CapabilityProbe {
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
     private static final String CLONE_FALLBACK = "cdi.kubevirt.io/cloneFallbackReason";
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final long PROGRESS_EVERY = 30;
     private static final Duration LOG_INTERVAL = Duration.ofMillis(100);
     private static final long EXPANSION_BYTES = 1L << 30;
 
@@ -602,10 +603,18 @@ public final class CapabilityProbe {
 
     private static <T> Polled<T> poll(String alias, Duration deadline, Supplier<T> read, Predicate<T> done) {
         java.util.concurrent.atomic.AtomicReference<T> last = new java.util.concurrent.atomic.AtomicReference<>();
+        Instant started = Instant.now();
+        java.util.concurrent.atomic.AtomicLong told = new java.util.concurrent.atomic.AtomicLong();
         try {
             Awaitility.await(alias).atMost(deadline.plusMillis(1)).pollInSameThread().pollInterval(POLL).until(() -> {
                 T value = read.get();
                 last.set(value);
+                // a wait of minutes says where it is, every half minute
+                long waited = Duration.between(started, Instant.now()).toSeconds();
+                if (waited / PROGRESS_EVERY > told.get()) {
+                    told.set(waited / PROGRESS_EVERY);
+                    LOG.info("Still waiting for {}: {} s of at most {} s", alias, waited, deadline.toSeconds());
+                }
                 return done.test(value);
             });
             return new Polled<>(true, last.get());
