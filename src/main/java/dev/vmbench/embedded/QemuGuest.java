@@ -233,7 +233,7 @@ final class QemuGuest implements EmbeddedGuest {
     /**
      * QEMU's own pre-copy live migration to {@code target} over a unix socket, with libvirt's default of an
      * unlimited bandwidth and QEMU's default 300 ms downtime limit; returns once QEMU reports it completed (the
-     * target runs the guest, this QEMU is paused and then ended).
+     * target runs the guest, this QEMU is paused until it is closed).
      *
      * @throws IllegalStateException with QEMU's error when the migration fails or does not end within {@code within}
      */
@@ -261,8 +261,7 @@ final class QemuGuest implements EmbeddedGuest {
         }
         Migration done = new Migration(info.path("total-time").asLong(), info.path("downtime").asLong(),
                 info.path("setup-time").asLong(), info.at("/ram/transferred").asLong());
-        // the source is paused (postmigrate) and its domain gone from the node, as libvirt ends it
-        close();
+        // the source is paused (postmigrate): the caller ends it once the VMI points at the target
         return done;
     }
 

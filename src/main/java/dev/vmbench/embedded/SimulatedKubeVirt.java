@@ -500,10 +500,11 @@ final class SimulatedKubeVirt implements AutoCloseable {
 
     /**
      * The end of a live migration: the VMI's guest is the target's, its interface the target's address; new
-     * portforward connections reach it there.
+     * portforward connections reach it there. Then the source's QEMU ends, and the connections through it.
      */
     void migrated(String ns, String vmi, QemuGuest source, QemuGuest target) {
         guests.replace(ns + "/" + vmi, source, target);
+        source.close();
         GenericKubernetesResource instance = KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(vmi)
                 .get();
         if (instance != null) {

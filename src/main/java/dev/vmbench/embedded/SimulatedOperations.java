@@ -471,6 +471,7 @@ final class SimulatedOperations implements AutoCloseable {
         state.put("mode", "PreCopy");
         List<String> phases = List.of("Pending", "Scheduling", "Scheduled", "PreparingTarget", "TargetReady",
                 "Running");
+        Optional<QemuGuest> qemu = kubevirt.qemu(ns, vmi);
         Map<String, Object> stamps = new LinkedHashMap<>();
         long at = 0;
         for (String phase : phases) {
@@ -491,7 +492,6 @@ final class SimulatedOperations implements AutoCloseable {
                 }), at, TimeUnit.MILLISECONDS);
                 return;
             }
-            Optional<QemuGuest> qemu = kubevirt.qemu(ns, vmi);
             if (phase.equals("PreparingTarget") && qemu.isPresent()) {
                 // QEMU migrates for real: the phases after this one follow what QEMU does, on a thread of their own
                 steps.schedule(() -> step("migration " + name + " QEMU", () -> new Thread(() -> step("migration "
@@ -722,7 +722,7 @@ final class SimulatedOperations implements AutoCloseable {
     /** A claim's content, whether a running sandbox has it attached or it is kept detached, copied to {@code dest}. */
     private void copyClaim(String ns, String claim, java.nio.file.Path dest) {
         if (kubevirt.qemuGuests()) {
-            copyImage(ns, claim, dest);
+            copyQemuVolume(ns, claim, dest);
             return;
         }
         try {
@@ -744,7 +744,7 @@ final class SimulatedOperations implements AutoCloseable {
      * A QEMU guest's volume copied to {@code dest} as {@code image.raw} or {@code image.qcow2}: stopped for the copy
      * while a guest runs it. A claim no VM names (a clone) keeps its image in its own folder.
      */
-    private void copyImage(String ns, String claim, java.nio.file.Path dest) {
+    private void copyQemuVolume(String ns, String claim, java.nio.file.Path dest) {
         java.nio.file.Path from = qemuImageOf(ns, claim);
         SandboxDisks.deleteTree(dest);
         if (!java.nio.file.Files.exists(from)) {
