@@ -152,6 +152,7 @@ final class SimulatedOperations implements AutoCloseable {
         List<String> volumes = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         List<Map<String, Object>> backups = new ArrayList<>();
+        Map<String, String> restoreSizes = new LinkedHashMap<>();
         for (Map<String, Object> volume : volumes(vm)) {
             String claim = claimOf(volume);
             PersistentVolumeClaim pvc = claim == null ? null : client.persistentVolumeClaims().inNamespace(ns)
@@ -198,6 +199,7 @@ final class SimulatedOperations implements AutoCloseable {
                     .SNAPSHOT_CLASS, "source", Map.of("persistentVolumeClaimName", claim)));
             KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(volumeSnapshot).create();
             StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", false));
+            restoreSizes.put(vs, restoreSize(client.persistentVolumeClaims().inNamespace(ns).withName(claim).get()));
             // the CSI driver cuts the snapshot now: what the guest had synced is in it
             copyClaim(ns, claim, kubevirt.disks().snapshot(ns, vs));
         }
@@ -232,8 +234,11 @@ final class SimulatedOperations implements AutoCloseable {
             List<Map<String, Object>> ready = new ArrayList<>();
             for (Map<String, Object> backup : backups) {
                 String vs = String.valueOf(backup.get("volumeSnapshotName"));
-                StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", true,
-                        "creationTime", at));
+                Map<String, Object> cut = new LinkedHashMap<>(Map.of("readyToUse", true, "creationTime", at));
+                if (restoreSizes.get(vs) != null) {
+                    cut.put("restoreSize", restoreSizes.get(vs));
+                }
+                StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, cut);
                 ready.add(Map.of("volumeSnapshotName", vs, "readyToUse", true, "creationTime", at));
             }
             StatusWriter.status(client, KubeVirt.VM_SNAPSHOT_CONTENT, ns, contentName, Map.of("readyToUse", true,
@@ -316,6 +321,7 @@ final class SimulatedOperations implements AutoCloseable {
             Map<String, Object> recorded = map(backup.get("persistentVolumeClaim"));
             io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec = Serialization.jsonMapper().convertValue(
                     recorded.get("spec"), io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec.class);
+            atLeastRestoreSize(spec, get(KubeVirt.VOLUME_SNAPSHOT, ns, vs));
             Map<String, String> labels = new LinkedHashMap<>();
             map(map(recorded.get("metadata")).get("labels")).forEach((k, v) -> labels.put(k, String.valueOf(v)));
             PersistentVolumeClaimBuilder restored = new PersistentVolumeClaimBuilder()
@@ -802,7 +808,33 @@ final class SimulatedOperations implements AutoCloseable {
         return KubeVirt.in(client, type, ns).withName(name).get();
     }
 
+    /**
+     * What the CSI driver reports as the snapshot's {@code size_bytes}, which the snapshot controller writes as the
+     * VolumeSnapshot's {@code restoreSize}: the volume's provisioned capacity (the request while none is reported).
+     */
+    private static String restoreSize(PersistentVolumeClaim pvc) {
+        return Optional.ofNullable(pvc.getStatus()).map(s -> s.getCapacity()).map(c -> c.get("storage"))
+                .or(() -> Optional.ofNullable(pvc.getSpec().getResources()).map(r -> r.getRequests())
+                        .map(r -> r.get("storage"))).map(Quantity::toString).orElse(null);
+    }
 
+    /** The restored claim is never smaller than its snapshot's {@code restoreSize} (restore.go CreateRestorePVCDef). */
+    private static void atLeastRestoreSize(io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec,
+            GenericKubernetesResource volumeSnapshot) {
+        Object size = volumeSnapshot == null ? null : map(volumeSnapshot.getAdditionalProperties().get("status"))
+                .get("restoreSize");
+        if (size == null || spec.getResources() == null) {
+            return;
+        }
+        Map<String, Quantity> requests = new LinkedHashMap<>(Optional.ofNullable(spec.getResources().getRequests())
+                .orElse(Map.of()));
+        Quantity restoreSize = new Quantity(size.toString());
+        Quantity requested = requests.get("storage");
+        if (requested == null || requested.getNumericalAmount().compareTo(restoreSize.getNumericalAmount()) < 0) {
+            requests.put("storage", restoreSize);
+            spec.getResources().setRequests(requests);
+        }
+    }
 
     private static long parseSeconds(Object duration, long fallback) {
         if (duration == null) {

@@ -5,12 +5,17 @@ import static dev.vmbench.cluster.Untyped.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.vmbench.Schemas;
 import dev.vmbench.cluster.KubeVirt;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The simulated restore controller with a target whose VMI still exists, policy by policy, as KubeVirt's
- * {@code handleVMRestoreTargetNotReady} handles it. The harness always stops the VM first; these are the paths a
+ * The simulated snapshot and restore controllers: the VolumeSnapshot a snapshot cuts, and a restore whose target's
+ * VMI still exists, policy by policy, as KubeVirt's {@code handleVMRestoreTargetNotReady} handles it. The harness always stops the VM first; these are the paths a
  * person restoring by hand takes on the embedded cluster.
  */
 class SimulatedRestoreTest {
@@ -42,9 +47,16 @@ class SimulatedRestoreTest {
         client = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .create();
-        // a VM without disks: its VMI appears (it never boots, having no cloud-init), which is all a restore checks
+        // the driver provisioned more than was asked for, as drivers that round up to their extent size do
+        client.persistentVolumeClaims().inNamespace(NS).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                .withName("vm-data").endMetadata().withNewSpec().withStorageClassName(EmbeddedCluster.STORAGE_CLASS)
+                .withAccessModes("ReadWriteMany").withVolumeMode("Block").withNewResources()
+                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().withNewStatus()
+                .withPhase("Bound").addToCapacity("storage", new Quantity("2Gi")).endStatus().build()).create();
+        // a VM with a data disk and no cloud-init: its VMI appears (it never boots), which is all a restore checks
         create(KubeVirt.VIRTUAL_MACHINE, "VirtualMachine", "kubevirt.io/v1", "vm", Map.of("runStrategy", "Always",
-                "template", Map.of("spec", Map.of("domain", Map.of("devices", Map.of()), "volumes", List.of()))));
+                "template", Map.of("spec", Map.of("domain", Map.of("devices", Map.of()), "volumes", List.of(Map.of(
+                        "name", "datadisk", "persistentVolumeClaim", Map.of("claimName", "vm-data")))))));
         await("the VM's VMI").atMost(Duration.ofSeconds(10)).until(() -> get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, "vm")
                 != null);
         create(KubeVirt.VM_SNAPSHOT, "VirtualMachineSnapshot", "snapshot.kubevirt.io/v1beta1", "snap", Map.of(
@@ -57,6 +69,22 @@ class SimulatedRestoreTest {
     void close() {
         client.close();
         cluster.close();
+    }
+
+    @Test
+    void theSnapshotsVolumeSnapshotAndItsClassAreShapedAsTheSnapshotControllerWritesThem() {
+        List<GenericKubernetesResource> volumeSnapshots = KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, NS).list()
+                .getItems();
+
+        assertThat(volumeSnapshots).singleElement().satisfies(vs -> {
+            assertThat(vs.getMetadata().getName()).matches("vmsnapshot-[\\w-]+-volume-datadisk");
+            assertThat(Schemas.violations(Schemas.VOLUME_SNAPSHOT, Serialization.asYaml(vs))).isEmpty();
+            // the driver's size_bytes: what was provisioned, not what was asked for
+            assertThat(status(vs)).containsEntry("readyToUse", true).containsEntry("restoreSize", "2Gi");
+        });
+        assertThat(client.genericKubernetesResources(KubeVirt.VOLUME_SNAPSHOT_CLASS).list().getItems())
+                .singleElement().satisfies(c -> assertThat(Schemas.violations(Schemas.VOLUME_SNAPSHOT_CLASS,
+                        Serialization.asYaml(c))).isEmpty());
     }
 
     @Test
@@ -94,6 +122,14 @@ class SimulatedRestoreTest {
                 .isEqualTo("Halted");
         assertThat(get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, "vm")).isNull();
         assertThat(conditions("stopping")).containsEntry("Ready", "True Operation complete");
+        // the restored claim: from the VolumeSnapshot, and no smaller than its restoreSize
+        String claim = String.valueOf(map(list(map(map(map(get(KubeVirt.VIRTUAL_MACHINE, "vm")
+                .getAdditionalProperties().get("spec")).get("template")).get("spec")).get("volumes")).get(0)
+                .get("persistentVolumeClaim")).get("claimName"));
+        assertThat(claim).matches("restore-[\\w-]+-datadisk");
+        PersistentVolumeClaim restored = client.persistentVolumeClaims().inNamespace(NS).withName(claim).get();
+        assertThat(restored.getSpec().getDataSource().getKind()).isEqualTo("VolumeSnapshot");
+        assertThat(restored.getSpec().getResources().getRequests().get("storage")).isEqualTo(new Quantity("2Gi"));
     }
 
     private void restore(String name, String policy) {
