@@ -167,9 +167,11 @@ final class SimulatedOperations implements AutoCloseable {
             meta.put("name", claim);
             meta.put("namespace", ns);
             meta.put("labels", Optional.ofNullable(pvc.getMetadata().getLabels()).orElse(Map.of()));
-            backups.add(Map.of("volumeName", volumeName, "volumeSnapshotName", "vmsnapshot-" + uid + "-volume-"
-                    + volumeName, "persistentVolumeClaim", Map.of("metadata", meta, "spec", Serialization.jsonMapper()
-                    .convertValue(pvc.getSpec(), Map.class))));
+            String snapshotName = "vmsnapshot-" + uid + "-volume-" + volumeName;
+            restoreSizes.put(snapshotName, restoreSize(pvc));
+            backups.add(Map.of("volumeName", volumeName, "volumeSnapshotName", snapshotName, "persistentVolumeClaim",
+                    Map.of("metadata", meta, "spec", Serialization.jsonMapper().convertValue(pvc.getSpec(),
+                            Map.class))));
         }
         // the content holds the VM's spec and a backup per volume; it, not the snapshot, owns the VolumeSnapshots
         String contentName = "vmsnapshot-content-" + uid;
@@ -199,7 +201,6 @@ final class SimulatedOperations implements AutoCloseable {
                     .SNAPSHOT_CLASS, "source", Map.of("persistentVolumeClaimName", claim)));
             KubeVirt.in(client, KubeVirt.VOLUME_SNAPSHOT, ns).resource(volumeSnapshot).create();
             StatusWriter.status(client, KubeVirt.VOLUME_SNAPSHOT, ns, vs, Map.of("readyToUse", false));
-            restoreSizes.put(vs, restoreSize(client.persistentVolumeClaims().inNamespace(ns).withName(claim).get()));
             // the CSI driver cuts the snapshot now: what the guest had synced is in it
             copyClaim(ns, claim, kubevirt.disks().snapshot(ns, vs));
         }
