@@ -3,6 +3,7 @@ package dev.vmbench.embedded;
 import static dev.vmbench.cluster.Untyped.spec;
 import static dev.vmbench.cluster.Untyped.map;
 import static dev.vmbench.cluster.Untyped.list;
+import static dev.vmbench.cluster.Untyped.status;
 import static dev.vmbench.embedded.StatusWriter.condition;
 
 import dev.vmbench.cluster.KubeVirt;
@@ -822,8 +823,7 @@ final class SimulatedOperations implements AutoCloseable {
     /** The restored claim is never smaller than its snapshot's {@code restoreSize} (restore.go CreateRestorePVCDef). */
     private static void atLeastRestoreSize(io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec,
             GenericKubernetesResource volumeSnapshot) {
-        Object size = volumeSnapshot == null ? null : map(volumeSnapshot.getAdditionalProperties().get("status"))
-                .get("restoreSize");
+        Object size = status(volumeSnapshot).get("restoreSize");
         if (size == null || spec.getResources() == null) {
             return;
         }

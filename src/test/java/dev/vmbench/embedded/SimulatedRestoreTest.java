@@ -2,6 +2,8 @@ package dev.vmbench.embedded;
 
 import static dev.vmbench.cluster.Untyped.list;
 import static dev.vmbench.cluster.Untyped.map;
+import static dev.vmbench.cluster.Untyped.spec;
+import static dev.vmbench.cluster.Untyped.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The simulated snapshot and restore controllers: the VolumeSnapshot a snapshot cuts, and a restore whose target's
- * VMI still exists, policy by policy, as KubeVirt's {@code handleVMRestoreTargetNotReady} handles it. The harness always stops the VM first; these are the paths a
- * person restoring by hand takes on the embedded cluster.
+ * VMI still exists, policy by policy, as KubeVirt's {@code handleVMRestoreTargetNotReady} handles it. The harness
+ * always stops the VM first; these are the paths a person restoring by hand takes on the embedded cluster.
  */
 class SimulatedRestoreTest {
 
@@ -118,13 +120,13 @@ class SimulatedRestoreTest {
 
         await("the restore complete").atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(
                 status(get(KubeVirt.VM_RESTORE, "stopping")).get("complete")));
-        assertThat(map(get(KubeVirt.VIRTUAL_MACHINE, "vm").getAdditionalProperties().get("spec")).get("runStrategy"))
+        assertThat(spec(get(KubeVirt.VIRTUAL_MACHINE, "vm")).get("runStrategy"))
                 .isEqualTo("Halted");
         assertThat(get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, "vm")).isNull();
         assertThat(conditions("stopping")).containsEntry("Ready", "True Operation complete");
         // the restored claim: from the VolumeSnapshot, and no smaller than its restoreSize
-        String claim = String.valueOf(map(list(map(map(map(get(KubeVirt.VIRTUAL_MACHINE, "vm")
-                .getAdditionalProperties().get("spec")).get("template")).get("spec")).get("volumes")).get(0)
+        Map<String, Object> template = map(spec(get(KubeVirt.VIRTUAL_MACHINE, "vm")).get("template"));
+        String claim = String.valueOf(map(list(map(template.get("spec")).get("volumes")).get(0)
                 .get("persistentVolumeClaim")).get("claimName"));
         assertThat(claim).matches("restore-[\\w-]+-datadisk");
         PersistentVolumeClaim restored = client.persistentVolumeClaims().inNamespace(NS).withName(claim).get();
@@ -154,10 +156,6 @@ class SimulatedRestoreTest {
     private GenericKubernetesResource get(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext type,
             String name) {
         return KubeVirt.in(client, type, NS).withName(name).get();
-    }
-
-    private static Map<String, Object> status(GenericKubernetesResource resource) {
-        return resource == null ? Map.of() : map(resource.getAdditionalProperties().get("status"));
     }
 
     /** type → "status reason". */
