@@ -3,6 +3,7 @@ package dev.vmbench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmbench.cluster.KubeVirt;
 import dev.vmbench.embedded.EmbeddedCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -136,6 +137,12 @@ class InterruptedRunTest {
             try (Stream<Path> runs = Files.list(dir.resolve("results"))) {
                 runId = runs.findFirst().orElseThrow().getFileName().toString();
             }
+            // no reader of the killed run's summary may take it for a pass
+            JsonNode killed = SuiteRun.json(Files.readString(dir.resolve("results").resolve(runId)
+                    .resolve("summary.json")));
+            assertThat(killed.path("status").asText()).isEqualTo("incomplete");
+            assertThat(killed.path("planned").asInt()).isEqualTo(1);
+            assertThat(killed.path("finished").asInt()).isZero();
 
             // when
             Process resumed = suite(cluster, dir.resolve("resumed.log"), "-Dvmbench.concurrency=1",
@@ -146,6 +153,8 @@ class InterruptedRunTest {
             assertThat(Files.readString(dir.resolve("resumed.log"))).contains("1 tests successful")
                     .doesNotContain("HTTP 409");
             assertThat(labelled(client)).as("the group's cleanup took the killed session's VM too").isEmpty();
+            assertThat(SuiteRun.json(Files.readString(dir.resolve("results").resolve(runId).resolve("summary.json")))
+                    .path("status").asText()).as("the resumed run that finished gives the verdict").isEqualTo("passed");
         }
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
  * {@code mvn verify -DskipUnitTests -Dit.test=PodBaselineIT -Dvmbench.concurrency=1 [-Dpool=<StorageClass>]}.
  */
 @VmBenchmark
-@ParameterizedClass(name = "{0}")
+@ParameterizedClass(name = "{0}", allowZeroInvocations = true)
 @VmGroupSource
 class PodBaselineIT {
 

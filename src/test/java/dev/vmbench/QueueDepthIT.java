@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedClass;
  * {@code mvn verify -DskipUnitTests -Dit.test=QueueDepthIT [-Dpool=<StorageClass>]}.
  */
 @VmBenchmark
-@ParameterizedClass(name = "{0}")
+@ParameterizedClass(name = "{0}", allowZeroInvocations = true)
 @VmGroupSource
 class QueueDepthIT {
 

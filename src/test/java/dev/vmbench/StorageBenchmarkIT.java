@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
  * the embedded cluster.
  */
 @VmBenchmark
-@ParameterizedClass(name = "{0}")
+@ParameterizedClass(name = "{0}", allowZeroInvocations = true)
 @VmGroupSource
 class StorageBenchmarkIT {
 

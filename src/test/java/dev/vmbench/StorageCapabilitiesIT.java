@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedClass;
  * reason the StorageClass cannot do it; the matrix is in the run summary. In order: the restore restores the snapshot.
  */
 @VmBenchmark
-@ParameterizedClass(name = "{0}")
+@ParameterizedClass(name = "{0}", allowZeroInvocations = true)
 @CapabilityGroupSource
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StorageCapabilitiesIT {

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedClass;
  * {@code mvn verify -DskipUnitTests -Dit.test=VmDensityIT -Dpool=<StorageClass>}.
  */
 @VmBenchmark
-@ParameterizedClass(name = "{0}")
+@ParameterizedClass(name = "{0}", allowZeroInvocations = true)
 @DensityGroupSource
 class VmDensityIT {
 

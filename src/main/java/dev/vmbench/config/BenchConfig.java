@@ -113,6 +113,7 @@ public record BenchConfig(
     public static BenchConfig from(Function<String, Optional<String>> parameters,
             Function<String, String> environment, List<String> thresholdKeys) {
         Reader r = new Reader(parameters, environment);
+        requireNoneEmpty(r, thresholdKeys);
         List<String> pools = r.list(POOL, text -> {
             if (!DNS_SUBDOMAIN.matcher(text).matches()) {
                 throw new IllegalArgumentException("is not a StorageClass name (lower-case DNS subdomain)");
@@ -472,6 +473,30 @@ public record BenchConfig(
         return bytes;
     }
 
+    /**
+     * Refuses a setting that is given but empty: {@code -Dpool=$POOL} with the variable unset would otherwise run
+     * the embedded cluster (or any key its default) without a word, and a gate must not pass on what was not asked.
+     */
+    private static void requireNoneEmpty(Reader r, List<String> thresholdKeys) {
+        List<String> names = new ArrayList<>();
+        BenchProperties.ALL.forEach(key -> names.add(key.name()));
+        thresholdKeys.forEach(key -> names.add(THRESHOLD_PREFIX + key));
+        for (String name : names) {
+            if (r.given(name).filter(String::isEmpty).isPresent()) {
+                Key key = BenchProperties.ALL.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
+                String fix = name.equals(POOL.name())
+                        ? "give the StorageClass to measure (-Dpool=<StorageClass>), or leave pool out entirely to "
+                        + "run the embedded cluster on purpose"
+                        : "give it a value, or leave it out to use its default";
+                throw new ConfigException("Setting " + name + (key == null ? "" : " (env " + key.env() + ")")
+                        + " = [] is set but empty (an unset CI variable, as in -D" + name + "=$VAR?): an empty "
+                        + "setting is never read as its default" + (name.equals(POOL.name()) ? ", since an empty "
+                        + "pool would run the embedded cluster and measure no StorageClass" : "") + ". Fix: " + fix
+                        + ".");
+            }
+        }
+    }
+
     /** Looks keys up once and turns a parser's complaint into a {@link ConfigException}. */
     private static final class Reader {
         private final Function<String, Optional<String>> parameters;
@@ -485,7 +510,12 @@ public record BenchConfig(
         }
 
         Optional<String> raw(String name) {
-            return BenchProperties.raw(name, parameters, environment).filter(s -> !s.isEmpty());
+            return given(name).filter(s -> !s.isEmpty());
+        }
+
+        /** The value as given, trimmed, empty when set to nothing. */
+        Optional<String> given(String name) {
+            return BenchProperties.raw(name, parameters, environment);
         }
 
         String text(Key key) {

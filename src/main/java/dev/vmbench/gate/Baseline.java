@@ -96,6 +96,43 @@ public final class Baseline {
         return new Baseline(file.toString(), permutations, maxThroughputDrop, maxLatencyRise);
     }
 
+    /**
+     * The tests of {@code tests} ({@code "<group> / <permutation>"}, as a run names them) this baseline holds no
+     * numbers for, so they are not compared. None compared at all is no comparison: a gate with a baseline that
+     * matches nothing would pass every run without a word.
+     *
+     * @throws IllegalArgumentException when the baseline holds none of {@code tests}, naming what it holds and the fix
+     */
+    public List<String> notCompared(java.util.Collection<String> tests) {
+        if (isNone()) {
+            return List.of();
+        }
+        List<String> missing = tests.stream().filter(t -> !permutations.containsKey(t)).toList();
+        if (!tests.isEmpty() && missing.size() == tests.size()) {
+            java.util.Set<String> pools = new java.util.TreeSet<>();
+            java.util.SortedSet<String> held = new java.util.TreeSet<>(permutations.keySet());
+            held.forEach(key -> pools.add(key.substring(0, key.indexOf(' '))));
+            java.util.Set<String> runPools = new java.util.TreeSet<>();
+            tests.forEach(key -> runPools.add(key.substring(0, key.indexOf(' '))));
+            boolean bash = source.endsWith("(bash suite)");
+            throw new IllegalArgumentException("Baseline [" + source + "] shares no test with this run, so nothing "
+                    + "would be compared and no regression could be found: it holds pool(s) " + pools + " and "
+                    + held.size() + " test(s) " + sample(held) + ", this run has pool(s) " + runPools + " and tests "
+                    + sample(new java.util.TreeSet<>(tests)) + ". Fix: " + (bash && !pools.equals(runPools)
+                            ? "map the bash suite's pool aliases to StorageClasses with -Dvmbench.baselinePools="
+                            + pools.stream().map(a -> a + "=<StorageClass>").collect(java.util.stream.Collectors
+                                    .joining(",")) + ", or "
+                            : "") + "run the matrix the baseline measured (the same pools, VM sizes, PVC sizes, "
+                    + "concurrency, profiles and block sizes), or leave out -Dvmbench.baseline.");
+        }
+        return missing;
+    }
+
+    private static String sample(java.util.SortedSet<String> keys) {
+        return keys.size() <= 3 ? keys.toString() : "[" + String.join(", ", keys.stream().limit(3).toList())
+                + ", … " + (keys.size() - 3) + " more]";
+    }
+
     /** Every regression of {@code run}, as {@code rand-read read IOPS 1200 vs 2000 (-40.0 %, allowed -10 %)}. */
     public List<String> regressions(FioRun run) {
         Map<String, double[]> before = permutations.get(run.group() + " / " + run.permutation());

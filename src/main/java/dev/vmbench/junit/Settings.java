@@ -39,6 +39,10 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         given.addAll(System.getenv().keySet());
         dev.vmbench.config.BenchProperties.requireKnown(given, Thresholds.KEYS);
         BenchConfig config = BenchConfig.from(root::getConfigurationParameter, System::getenv, Thresholds.KEYS);
+        if (config.embedded()) {
+            LOG.info("{}: no pool is set, so this run measures the local disk of this machine, not a cluster's "
+                    + "storage (set -Dpool=<StorageClass> to measure one)", EMBEDDED);
+        }
         ProfileLibrary profiles = ProfileLibrary.load(config.profileDir());
         profiles.select(config.profiles());
         Thresholds thresholds = Thresholds.load(config.thresholdsFile(), config.thresholdOverrides(),
@@ -73,6 +77,27 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             results = ResultStore.create(config.resultsDir(), runId);
             results.writePlan(plan(runId, config, groups, permutations, planned));
         }
+        List<VmGroupSpec> selectedGroups = groups;
+        int tests = (int) Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(), config.concurrency())
+                .stream().mapToLong(g -> permutations.stream().filter(p -> config.selection().selects(g, p)).count())
+                .sum();
+        results.plan(tests, config.embedded() ? EMBEDDED : "StorageClass(es) " + String.join(", ", config.pools()));
+        List<String> notCompared;
+        try {
+            notCompared = baseline.notCompared(selectedGroups.stream().flatMap(g -> permutations.stream()
+                    .filter(p -> config.selection().selects(g, p)).map(p -> g + " / " + p)).toList());
+        } catch (IllegalArgumentException none) {
+            throw new dev.vmbench.config.ConfigException(none.getMessage());
+        }
+        results.notCompared(notCompared);
+        if (!notCompared.isEmpty()) {
+            LOG.warn("{} of this run's test(s) have no numbers in {}, so they are not compared: {}", notCompared.size(),
+                    baseline, notCompared);
+        }
+        boolean checks = config.resume().isEmpty() && !capabilityGroups(config).isEmpty();
+        if (!config.dryRun() && selectedGroups.isEmpty() && !checks) {
+            throw nothingToRun(runId, config, results);
+        }
         // the report shows this run: what earlier runs (earlier JVMs) left in Allure's folder goes, history/ stays
         Path allureResults = AllureReport.resultsDirectory();
         int stale = AllureReport.removeEarlierResults(allureResults, java.time.Instant.ofEpochMilli(
@@ -105,6 +130,46 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 results, environment, progress);
     }
 
+    /** How a run on the embedded cluster is named wherever its results are shown. */
+    static final String EMBEDDED = "embedded cluster: simulated, no StorageClass measured";
+
+    /**
+     * A run that selects no test would pass without measuring anything: it ends at once, {@code summary.json}
+     * saying {@code not run} (a new run) and the build failing with why.
+     */
+    private static dev.vmbench.config.ConfigException nothingToRun(String runId, BenchConfig config,
+            ResultStore results) {
+        String why;
+        if (config.resume().isPresent() && !results.finished().isEmpty()) {
+            results.end();
+            why = "Run [" + runId + "] has nothing left to run: each of its " + results.finished().size()
+                    + " selected test(s) finished in an earlier session (its summary.json keeps the verdict). Fix: "
+                    + "start a new run (leave out -Dvmbench.resume), or widen -Dvmbench.filter/-Dvmbench.exclude to "
+                    + "tests it has not run.";
+        } else {
+            why = "No storage test was run: vmbench.filter " + config.selection().filter() + " / vmbench.exclude "
+                    + config.selection().exclude() + " select none of the run's tests (pool:size:pvc:concurrency:"
+                    + "profile:bs, e.g. " + example(config) + "; a capability check is pool:size:pvc:concurrency:"
+                    + "capability:<name>), so nothing was measured. Fix: a filter that matches at least one test (the "
+                    + "run's tests are listed by -Dvmbench.dryRun=true in plan.txt).";
+            results.notRun(why);
+        }
+        LOG.error("{}", why);
+        return new dev.vmbench.config.ConfigException(why);
+    }
+
+    private static String example(BenchConfig config) {
+        return config.pools().get(0) + ":" + config.vmSizes().get(0).name() + ":" + config.pvcSizes().get(0) + ":"
+                + config.concurrency().get(0) + ":" + config.profiles().get(0) + ":*";
+    }
+
+    /** The groups of one VM that run the storage capability checks: one per StorageClass with a check selected. */
+    static List<VmGroupSpec> capabilityGroups(BenchConfig config) {
+        return config.pools().stream().map(pool -> new VmGroupSpec(pool, config.vmSizes().get(0),
+                config.pvcSizes().get(0), 1)).filter(g -> java.util.Arrays.stream(dev.vmbench.cluster.Capability
+                        .values()).anyMatch(c -> config.selection().selectsCapability(g, c.spelling()))).toList();
+    }
+
     private static String newToken() {
         return HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
     }
@@ -133,6 +198,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
     @Override
     public void close() {
         progress.close();
+        results.end();
         environment.write();
         java.util.Map<String, String> pages = baseline.isNone() ? java.util.Map.of() : java.util.Map.of(
                 "comparison with " + baseline, results.writeComparison(baseline.toString(),
@@ -379,7 +445,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             List<FioPermutation> permutations) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("run", runId);
-        env.put("cluster", config.embedded() ? "embedded (" + config.embeddedGuests() + " guests)" : "kubeconfig");
+        env.put("cluster", config.embedded() ? EMBEDDED + " (" + config.embeddedGuests() + " guests)" : "kubeconfig");
         env.put("storage classes", String.join(", ", config.pools()));
         env.put("data source", config.dataSourceNamespace() + "/" + config.dataSourceName());
         env.put("volume mode", config.volumeMode().orElse("from the StorageClass's StorageProfile"));

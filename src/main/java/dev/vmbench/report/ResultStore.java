@@ -45,6 +45,14 @@ public final class ResultStore {
     /** One entry per permutation, keyed {@code group-slug/permutation-slug}: its outcome and its numbers. */
     private final Map<String, ObjectNode> permutations = new java.util.LinkedHashMap<>();
     private final List<FioRun> runs = new java.util.ArrayList<>();
+    /** The tests of the matrix the run plans (all sessions), what it runs on, and whether it has ended. */
+    private int planned;
+    private String cluster = "";
+    private boolean ended;
+    /** Why nothing was run, when a run selected nothing. */
+    private String notRun;
+    /** The run's tests its baseline has no numbers for. */
+    private List<String> notCompared = List.of();
 
     private ResultStore(String runId, Path dir) {
         this.runId = runId;
@@ -68,6 +76,35 @@ public final class ResultStore {
 
     public String runId() {
         return runId;
+    }
+
+    /**
+     * What the run plans: {@code tests} of the matrix, on {@code cluster} (for example {@code embedded cluster:
+     * simulated, no StorageClass measured}). Until {@link #end()}, {@code summary.json} says {@code incomplete}
+     * with these counts, so a run killed halfway is never read as a pass.
+     */
+    public synchronized void plan(int tests, String cluster) {
+        this.planned = tests;
+        this.cluster = cluster;
+        writeSummary();
+    }
+
+    /** The run's tests the baseline holds no numbers for: {@code summary.json} lists them under {@code notCompared}. */
+    public synchronized void notCompared(List<String> tests) {
+        notCompared = List.copyOf(tests);
+        writeSummary();
+    }
+
+    /** The run has ended (its last test is done): {@code summary.json} now gives the verdict. */
+    public synchronized void end() {
+        ended = true;
+        writeSummary();
+    }
+
+    /** The run ended before it began because it selected nothing: {@code summary.json} says {@code not run}, and why. */
+    public synchronized void notRun(String why) {
+        notRun = why;
+        end();
     }
 
     public synchronized void writePlan(Object plan) {
@@ -212,7 +249,19 @@ public final class ResultStore {
     private void writeSummary() {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("run", runId);
-        summary.put("status", status());
+        summary.put("status", ended ? status() : "incomplete");
+        if (!cluster.isEmpty()) {
+            summary.put("cluster", cluster);
+        }
+        if (notRun != null) {
+            summary.put("why", notRun);
+        }
+        if (!notCompared.isEmpty()) {
+            notCompared.forEach(summary.putArray("notCompared")::add);
+        }
+        summary.put("planned", planned);
+        summary.put("finished", permutations.values().stream().filter(e -> List.of("passed", "failed", "broken")
+                .contains(e.path("outcome").asText())).count());
         ObjectNode tests = summary.putObject("tests");
         for (String outcome : List.of("passed", "failed", "broken", "skipped")) {
             tests.put(outcome, permutations.values().stream().filter(e -> e.path("outcome").asText().equals(outcome))
@@ -232,9 +281,13 @@ public final class ResultStore {
 
     /**
      * The run's verdict: {@code broken} when any test broke, {@code failed} when any missed a gate, {@code passed}
-     * when at least one test passed and none did either, {@code not run} otherwise.
+     * when at least one test passed and none did either, {@code not run} otherwise. {@code summary.json} shows it
+     * once the run has {@link #end() ended} ({@code incomplete} before).
      */
     public synchronized String status() {
+        if (notRun != null) {
+            return "not run";
+        }
         java.util.Set<String> outcomes = new java.util.HashSet<>();
         permutations.values().forEach(e -> outcomes.add(e.path("outcome").asText()));
         capabilities.values().forEach(c -> ((Map<?, ?>) c.getOrDefault("checks", Map.of())).values()
@@ -409,7 +462,8 @@ public final class ResultStore {
     /** Writes {@code summary.html} (the ranking of StorageClasses, and every test that did not pass) and returns it. */
     public synchronized String writeSummaryPage() {
         writeSummary();
-        String html = RunSummary.html(runId, status(), List.copyOf(permutations.values()), densities.values().stream()
+        String html = RunSummary.html(runId + (cluster.isEmpty() ? "" : " (" + cluster + ")"), status(),
+                List.copyOf(permutations.values()), densities.values().stream()
                 .map(d -> String.valueOf(d.get("sentence"))).toList(), capabilityMatrix());
         write(dir.resolve("summary.html"), html);
         return html;

@@ -44,6 +44,18 @@ class BenchConfigTest {
     }
 
     @Test
+    void anEmptySettingIsRefusedNotReadAsItsDefault() {
+        assertThatThrownBy(() -> parse("vmbench.runtime", "")).isInstanceOf(ConfigException.class).hasMessage(
+                "Setting vmbench.runtime (env VMBENCH_RUNTIME) = [] is set but empty (an unset CI variable, as in "
+                        + "-Dvmbench.runtime=$VAR?): an empty setting is never read as its default. Fix: give it a "
+                        + "value, or leave it out to use its default.");
+        assertThatThrownBy(() -> parse(Map.of(), Map.of("VMBENCH_POOL", "  "))).hasMessageStartingWith(
+                "Setting pool (env VMBENCH_POOL) = [] is set but empty");
+        assertThatThrownBy(() -> parse("vmbench.threshold.min-iops", "")).hasMessageStartingWith(
+                "Setting vmbench.threshold.min-iops = [] is set but empty");
+    }
+
+    @Test
     void aPoolSelectsTheRealClusterAndItsDefaults() {
         BenchConfig config = parse("pool", "ocs-storagecluster-ceph-rbd, fast-nvme");
 
