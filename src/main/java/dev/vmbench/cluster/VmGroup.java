@@ -245,7 +245,7 @@ public final class VmGroup implements AutoCloseable {
                 seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
         return new FioRun(measured, permutation, raw, metrics, timings, provisioning, dev.vmbench.fio.Samples.ONE,
-                series(active, logs, offsetOf));
+                series(active, logs, offsetOf), jobs.directions(permutation));
     }
 
     /** What one guest gave after a job: fio's JSON, its interval logs (or why not). */

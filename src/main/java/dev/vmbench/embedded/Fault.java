@@ -36,6 +36,13 @@ public enum Fault {
     PVC_LATE,
     /** fio exits non-zero in every guest, printing a message on stderr. */
     FIO_FAILS,
+    /** The first guest's fio reads where its job writes: it completes no write I/O (a direction that never ran). */
+    FIO_NO_WRITES,
+    /**
+     * The first guest's storage fails 3 I/Os (EIO) that fio goes on past: its JSON counts them in {@code total_err},
+     * and it exits 0.
+     */
+    FIO_IO_ERRORS,
     /** fio never finishes (until stopped). */
     FIO_HANGS,
     /** cloud-init's final stage (fio, the data disk's mount) ends 4 s after sshd answers instead of 0.3 s. */
@@ -82,7 +89,7 @@ public enum Fault {
     /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
     boolean sandboxOnly() {
         return switch (this) {
-            case FIO_FAILS, FIO_HANGS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED,
+            case FIO_FAILS, FIO_HANGS, FIO_NO_WRITES, FIO_IO_ERRORS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED,
                     CLOCK_SKEW ->
                     true;
             default -> false;

@@ -119,7 +119,7 @@ final class SandboxGuest implements EmbeddedGuest {
                 server.setPort(0);
                 server.start();
             }
-            SandboxCloudInit.finalStage(vm, root, cloudConfig, faults, () -> installFio(root, faults));
+            SandboxCloudInit.finalStage(vm, root, cloudConfig, faults, () -> installFio(vm, root, faults));
             return new SandboxGuest(vm, root, server, host);
         } catch (IOException e) {
             throw new UncheckedIOException("Sandbox guest " + vm + " could not start in " + root, e);
@@ -271,7 +271,7 @@ final class SandboxGuest implements EmbeddedGuest {
     }
 
     /** cloud-init's packages module: the real fio, or one that misbehaves as a fault says. */
-    private static void installFio(Path root, List<Fault> faults) throws IOException {
+    private static void installFio(String vm, Path root, List<Fault> faults) throws IOException {
         Files.deleteIfExists(root.resolve("usr/local/bin/fio"));
         if (faults.contains(Fault.FIO_FAILS)) {
             fioShim(root, "echo 'fio: io_u error on file vmbench.dat: Input/output error: write offset=0, "
@@ -281,6 +281,23 @@ final class SandboxGuest implements EmbeddedGuest {
             // laying the file out works; the measurement never ends
             fioShim(root, "case \" $* \" in *\" --create_only=1 \"*|*\" --version \"*) "
                     + "exec \"$(PATH=${PATH#*:} command -v fio)\" \"$@\";; esac\nexec sleep 3600");
+        }
+        boolean first = vm.endsWith("-0");
+        if (first && faults.contains(Fault.FIO_NO_WRITES)) {
+            // the guest's fio reads where its job writes: it completes no write I/O at all
+            fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\ncase \" $* \" in *\" --version \"*) exec \"$real\" "
+                    + "\"$@\";; esac\njob=\"${@: -1}\"\n"
+                    + "sed -E 's/^(rw|readwrite)=(rand)?(rw|readwrite|write)$/\\1=\\2read/' \"$job\" > \"$job.nowrites\"\n"
+                    + "exec \"$real\" \"${@:1:$#-1}\" \"$job.nowrites\"");
+        }
+        if (first && faults.contains(Fault.FIO_IO_ERRORS)) {
+            // the storage fails some I/O and fio goes on past it (continue_on_error): it counts them in its JSON
+            fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\n\"$real\" \"$@\" || exit $?\n"
+                    + "for a in \"$@\"; do case \"$a\" in --output=/dev/null) ;; --output=*) out=${a#--output=};; "
+                    + "esac; done\n[ -n \"$out\" ] || exit 0\n"
+                    + "echo 'fio: io_u error on file vmbench.dat: Input/output error: write offset=8192, buflen=4096' >&2\n"
+                    + "sed -i '0,/\"error\" : 0,/s//\"error\" : 0,\\n      \"total_err\" : 3,\\n      "
+                    + "\"first_error\" : 5,/' \"$out\"");
         }
     }
 

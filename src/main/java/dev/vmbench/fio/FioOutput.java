@@ -83,6 +83,54 @@ public record FioOutput(String vm, String fioVersion, JsonNode json) {
         histograms.put(key, counts);
     }
 
+    /**
+     * Every error fio counted on this VM, one sentence each: a job's {@code error} (the errno that ended it), its
+     * {@code total_err} with {@code first_error} (errors it went on past, {@code continue_on_error}), and each
+     * direction's {@code short_ios} and {@code drop_ios} (I/O that moved fewer bytes than asked, or was dropped).
+     */
+    public List<String> errors() {
+        List<String> errors = new ArrayList<>();
+        jobs().forEach((label, job) -> {
+            if (job.path("error").asInt(0) != 0) {
+                errors.add("fio error " + job.path("error").asInt() + " (errno) in job " + label + " on VM " + vm);
+            }
+            if (job.path("total_err").asLong(0) > 0) {
+                errors.add(job.path("total_err").asLong() + " I/O error(s) (total_err, first_error "
+                        + job.path("first_error").asInt(0) + ") in job " + label + " on VM " + vm);
+            }
+            for (String direction : DIRECTIONS) {
+                for (String counter : List.of("short_ios", "drop_ios")) {
+                    long n = job.path(direction).path(counter).asLong(0);
+                    if (n > 0) {
+                        errors.add(n + " " + direction + " " + counter + " in job " + label + " on VM " + vm);
+                    }
+                }
+            }
+        });
+        return errors;
+    }
+
+    /**
+     * What each job section was asked for by the options fio echoes ({@code job options} over {@code global
+     * options}): section → read, write, trim. For a run whose job text is not known; the job text is better, since
+     * a guest could run another job than it was given.
+     */
+    public Map<String, java.util.Set<String>> askedByOptions() {
+        StringBuilder job = new StringBuilder("[global]\n");
+        json.path("global options").fields().forEachRemaining(e -> job.append(e.getKey()).append('=')
+                .append(e.getValue().asText()).append('\n'));
+        Map<String, Boolean> seen = new HashMap<>();
+        for (JsonNode j : json.path("jobs")) {
+            String name = j.path("jobname").asText("job");
+            if (seen.put(name, true) == null) {
+                job.append('[').append(name).append("]\n");
+                j.path("job options").fields().forEachRemaining(e -> job.append(e.getKey()).append('=')
+                        .append(e.getValue().asText()).append('\n'));
+            }
+        }
+        return JobDirections.of(job.toString());
+    }
+
     /** One row per job section and direction that did I/O. Duplicate job names get {@code #2}, {@code #3}… */
     /** When fio wrote this output (its run's end), by the guest's clock: {@code timestamp_ms}, or fio 2's seconds. */
     public java.util.OptionalLong endEpochMillis() {

@@ -26,10 +26,28 @@ public record GroupMetrics(String job, String direction, int vms, double iops, d
      * ran one after another. fdatasync counts ({@code sync}) are not I/Os and are left out.
      */
     public static double peakIops(FioRun run) {
+        return phaseTotal(run, busiestPhase(run), FioMetrics::iops);
+    }
+
+    /**
+     * The group's bandwidth in the phase {@link #peakIops} reports, every section and direction of it added (a 70/30
+     * mix moves its reads and its writes): the two figures describe the same phase.
+     */
+    public static double peakBandwidthBytes(FioRun run) {
+        return phaseTotal(run, busiestPhase(run), FioMetrics::bandwidthBytes);
+    }
+
+    /** The phase with the most I/Os per second, summed over VMs, sections and directions (-1 when none did I/O). */
+    private static int busiestPhase(FioRun run) {
         Map<Integer, Double> byPhase = new java.util.HashMap<>();
         run.metrics().stream().filter(m -> !m.direction().equals("sync"))
                 .forEach(m -> byPhase.merge(m.phase(), m.iops(), Double::sum));
-        return byPhase.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return byPhase.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(-1);
+    }
+
+    private static double phaseTotal(FioRun run, int phase, java.util.function.ToDoubleFunction<FioMetrics> figure) {
+        return run.metrics().stream().filter(m -> !m.direction().equals("sync") && m.phase() == phase)
+                .mapToDouble(figure).sum();
     }
 
     public static List<GroupMetrics> of(FioRun run) {

@@ -42,7 +42,7 @@ public record Samples(int count, Map<String, double[]> range) {
             }
         }
         return new FioRun(median.group(), median.permutation(), median.rawJson(), median.metrics(), median.timings(),
-                median.provisioning(), new Samples(samples.size(), range), median.series());
+                median.provisioning(), new Samples(samples.size(), range), median.series(), median.asked());
     }
 
     /** The spread of the group's IOPS of one job key across samples, relative to the judged sample's: (max − min) ÷ it. */

@@ -43,6 +43,15 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         if (actual.metrics().isEmpty()) {
             failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
         }
+        // a VM that did nothing in a direction (or hit I/O errors) would drop out of every limit and every sum
+        List<String> shortfalls = actual.shortfalls();
+        if (!shortfalls.isEmpty()) {
+            failWithMessage("%s did not measure what its job asks for on every VM, so no limit can be judged for "
+                    + "them:%n  - %s%nEvery VM must complete I/O in every job section and direction its job asks for, "
+                    + "without an I/O error. Fix: see each VM's fio JSON (attached) and 'vmbench-guest diagnose'; a "
+                    + "storage that errs or stalls one direction fails this test", actual,
+                    String.join(System.lineSeparator() + "  - ", shortfalls));
+        }
         requireConcurrent(actual, limits);
         List<String> breaches = breaches(actual, limits).stream().map(Breach::message).toList();
         if (!breaches.isEmpty()) {
@@ -64,7 +73,8 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
                 .orElse(null);
         double minimum = limit == null ? DEFAULT_MIN_OVERLAP : limit.value();
         double overlap = run.timings().overlapPct() / 100;
-        if (overlap < minimum) {
+        // NaN (the windows could not be measured) is no proof of concurrency: it fails like a low overlap
+        if (!(overlap >= minimum)) {
             throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s: the VMs did not measure "
                     + "together: every VM was measuring during %.1f %% of the group's measured window, below "
                     + "min-overlap %.0f %% (%s), and their measuring starts spread over %d ms. This is not a "

@@ -75,7 +75,13 @@ public final class FioJobs {
                 + (logInterval.isZero() ? "" : "; vmbench-log-msec: " + logInterval.toMillis() + "\n");
     }
 
+    /** What each job section of the permutation's job asks fio for: section name → read, write, trim. */
+    public java.util.Map<String, java.util.Set<String>> directions(FioPermutation permutation) {
+        return dev.vmbench.fio.JobDirections.of(render(permutation));
+    }
+
     /** The interval fio's logs average over; ZERO when they are off. */
+
     public Duration logInterval() {
         return logInterval;
     }

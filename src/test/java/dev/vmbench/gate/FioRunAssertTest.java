@@ -26,6 +26,10 @@ class FioRunAssertTest {
     private static final Limit MAX_P99 = new Limit("max-clat-p99", Metric.CLAT_P99, false, 2_000_000, "2ms",
             "-Dvmbench.threshold.max-clat-p99");
 
+    /** What fio writes of a random-read job that did its I/O without an error (the numbers are in the metrics). */
+    private static final String RAW = "{\"jobs\": [{\"jobname\": \"rand-read\", \"error\": 0, "
+            + "\"job options\": {\"rw\": \"randread\"}}]}";
+
     private static FioMetrics metrics(String vm, double iops, double p99Ns) {
         return new FioMetrics(vm, "rand-read", 0, "read", 1000, iops, iops * 4096, 500_000, 10_000, 400_000, 800_000,
                 900_000, p99Ns, p99Ns * 2, p99Ns * 4, 510_000, 1000, 0, 5, 10);
@@ -33,7 +37,7 @@ class FioRunAssertTest {
 
     private static FioRun run(FioMetrics... metrics) {
         Duration d = Duration.ofMillis(10);
-        return new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"), List.of(metrics),
+        return new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", RAW), List.of(metrics),
                 new RunTimings(d, d, d, d, d, d, 0));
     }
 
@@ -47,7 +51,7 @@ class FioRunAssertTest {
     void vmsThatDidNotMeasureTogetherBreakTheTestInsteadOfBeingJudged() {
         // given: the VMs measured together for 60 % of the group's window, their starts 400 ms apart
         Duration d = Duration.ofMillis(10);
-        FioRun apart = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
+        FioRun apart = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", RAW),
                 List.of(metrics("vm-0", 9000, 1_000_000), metrics("vm-1", 9000, 1_000_000)),
                 new RunTimings(d, d, Duration.ofMillis(400), d, d, d, 0, 60));
         Limit strict = new Limit("min-overlap", Metric.OVERLAP, true, 0.9, "90%", "thresholds.yaml:4");
@@ -65,6 +69,50 @@ class FioRunAssertTest {
                 .hasMessageContaining("below min-overlap 90 % (min-overlap 90% from thresholds.yaml:4)");
         assertThatCode(() -> FioRunAssert.assertThat(apart).meets(List.of(new Limit("min-overlap", Metric.OVERLAP,
                 true, 0.5, "50%", "x")))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anOverlapThatWasNotMeasuredBreaksTheTestLikeALowOne() {
+        Duration d = Duration.ofMillis(10);
+        FioRun unmeasured = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", RAW),
+                List.of(metrics("vm-0", 9000, 1_000_000), metrics("vm-1", 9000, 1_000_000)),
+                new RunTimings(d, d, d, d, d, d, 0, Double.NaN));
+
+        assertThatThrownBy(() -> FioRunAssert.assertThat(unmeasured).meets(List.of(MIN_IOPS)))
+                .isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("every VM was measuring during NaN % of the group's measured window, below "
+                        + "min-overlap 95 % (the default)");
+    }
+
+    @Test
+    void aVmThatDidNoIoInADirectionItsJobAsksForFailsTheTestEvenWhenTheOthersPass() {
+        // given: vm-1 was asked for random reads and did none; vm-0 easily meets every limit
+        FioRun run = run(metrics("vm-0", 9000, 1_000_000));
+
+        // then: vm-1 does not drop out of the gate
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run).meets(List.of(MIN_IOPS)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage(String.join(System.lineSeparator(), "fast-rbd small 10Gi x2 / random-rw 4k (2 VMs) did not "
+                        + "measure what its job asks for on every VM, so no limit can be judged for them:",
+                        "  - VM vm-1 completed no read I/O in job section rand-read, which asks for read",
+                        "Every VM must complete I/O in every job section and direction its job asks for, without an I/O "
+                        + "error. Fix: see each VM's fio JSON (attached) and 'vmbench-guest diagnose'; a storage that "
+                        + "errs or stalls one direction fails this test"));
+    }
+
+    @Test
+    void anIoErrorFioCountedFailsTheTest() {
+        // given: fio went on past I/O errors (continue_on_error) and wrote its counters
+        Duration d = Duration.ofMillis(10);
+        String erred = "{\"jobs\": [{\"jobname\": \"rand-read\", \"error\": 0, \"total_err\": 2, "
+                + "\"first_error\": 5, \"job options\": {\"rw\": \"randread\"}, \"read\": {\"short_ios\": 1}}]}";
+        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", erred), List.of(metrics("vm-0", 9000,
+                1_000_000), metrics("vm-1", 9000, 1_000_000)), new RunTimings(d, d, d, d, d, d, 0));
+
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run).meets(List.of(MIN_IOPS)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("  - 2 I/O error(s) (total_err, first_error 5) in job rand-read on VM vm-1"
+                        + System.lineSeparator() + "  - 1 read short_ios in job rand-read on VM vm-1");
     }
 
     @Test
@@ -95,7 +143,8 @@ class FioRunAssertTest {
 
     @Test
     void aMissingPercentileIsABreachNotAPass() {
-        assertThatThrownBy(() -> FioRunAssert.assertThat(run(metrics("vm-0", 9000, Double.NaN))).meets(List.of(MAX_P99)))
+        assertThatThrownBy(() -> FioRunAssert.assertThat(run(metrics("vm-0", 9000, Double.NaN), metrics("vm-1", 9000,
+                1_000_000))).meets(List.of(MAX_P99)))
                 .hasMessageContaining("clat-p99 not measured is above the maximum 2.00 ms");
     }
 
@@ -123,7 +172,7 @@ class FioRunAssertTest {
         vms.put("vm-1", points.apply(new double[] {500, 1500, 500, 1500}));
         vms.put("vm-2", points.apply(new double[] {1000, 1000}));
         Duration d = Duration.ofMillis(10);
-        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
+        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", RAW),
                 List.of(metrics("vm-0", 9000, 1), metrics("vm-1", 9000, 1)), new RunTimings(d, d, d, d, d, d, 0),
                 dev.vmbench.fio.Provisioning.NONE, dev.vmbench.fio.Samples.ONE,
                 new TimeSeries(Duration.ofSeconds(1), vms));
@@ -137,7 +186,7 @@ class FioRunAssertTest {
                 + "  - iops-drift not measured on VM vm-2: fewer than 3 log intervals of 1 s in every phase "
                 + "(max-iops-drift 20% from thresholds.yaml:6). Fix: lengthen vmbench.runtime or shorten "
                 + "vmbench.logInterval");
-        FioRun unlogged = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}"), List.of(metrics("vm-0", 9000, 1)),
+        FioRun unlogged = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW), List.of(metrics("vm-0", 9000, 1)),
                 new RunTimings(d, d, d, d, d, d, 0));
         assertThatThrownBy(() -> FioRunAssert.assertThat(unlogged).meets(List.of(steady))).hasMessageEndingWith(
                 "  - iops-drift not measured: fio wrote no interval logs (max-iops-drift 20% from thresholds.yaml:6 "
@@ -156,9 +205,9 @@ class FioRunAssertTest {
     void slowProvisioningFailsLikeSlowIo() {
         // given: one VM ready in 40 s, one in 95 s; the whole group in 100 s
         Duration d = Duration.ofMillis(10);
-        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", "{}", "vm-1", "{}"),
-                List.of(metrics("vm-0", 9000, 1_000_000)), new RunTimings(d, d, d, d, d, d, 0),
-                new dev.vmbench.fio.Provisioning(Map.of("vm-0", Duration.ofSeconds(40), "vm-1", Duration.ofSeconds(95)),
+        FioRun run = new FioRun(GROUP, PERMUTATION, Map.of("vm-0", RAW, "vm-1", RAW),
+                List.of(metrics("vm-0", 9000, 1_000_000), metrics("vm-1", 9000, 1_000_000)),
+                new RunTimings(d, d, d, d, d, d, 0), new dev.vmbench.fio.Provisioning(Map.of("vm-0", Duration.ofSeconds(40), "vm-1", Duration.ofSeconds(95)),
                         Duration.ofSeconds(100)));
         Limit vmReady = new Limit("max-vm-ready", Metric.VM_READY, false, 90e9, "90s", "thresholds.yaml:3");
         Limit groupReady = new Limit("max-group-ready", Metric.GROUP_READY, false, 120e9, "2m", "thresholds.yaml:4");
