@@ -34,6 +34,15 @@ public final class PodBaseline implements AutoCloseable {
 
     /** Starts the group's baseline pod (once per class invocation); a failure is kept and thrown by each test. */
     static PodBaseline start(Settings settings, VmGroupSpec group, java.util.function.Supplier<Connection> connect) {
+        if (group.concurrency() > 1) {
+            // N VMs share the storage with each other while the one pod has it alone: the ratio would measure the
+            // sharing, not what virtualization costs
+            return new PodBaseline(settings, group, null, new dev.vmbench.config.ConfigException("The pod baseline "
+                    + "compares a VM with one plain pod that has the storage to itself, so it runs on groups of one VM; "
+                    + "group " + group + " has vmbench.concurrency [" + group.concurrency() + "], whose VMs share the "
+                    + "storage with each other, and its ratio would measure that sharing, not virtualization. Fix: run "
+                    + "PodBaselineIT with -Dvmbench.concurrency=1."));
+        }
         try {
             return new PodBaseline(settings, group, connect.get().provisioner().startBaselinePod(group,
                     new GroupRecorder(settings.results(), settings.environment())), null);

@@ -108,9 +108,7 @@ public final class QueueDepthSweep {
                 .mapToDouble(FioMetrics::clatP99Ns).max().orElse(Double.NaN);
         double merged = GroupMetrics.of(run).stream().filter(g -> !g.direction().equals("sync"))
                 .mapToDouble(GroupMetrics::mergedClatP99Ns).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
-        double bandwidth = GroupMetrics.of(run).stream().filter(g -> !g.direction().equals("sync"))
-                .mapToDouble(GroupMetrics::bandwidthBytes).max().orElse(0);
-        return new Step(iodepth, GroupMetrics.peakIops(run), bandwidth, worst, merged);
+        return new Step(iodepth, GroupMetrics.peakIops(run), GroupMetrics.peakBandwidthBytes(run), worst, merged);
     }
 
     /** The knee and the best step within the target, of steps taken in any order. */

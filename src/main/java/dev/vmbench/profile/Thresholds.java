@@ -348,25 +348,20 @@ public final class Thresholds {
                     + ". Fix: use one of " + String.join(", ", KEYS) + ".");
         }
         Metric metric = Metric.bySpelling(key.substring(4));
-        if (metric == Metric.OVERLAP) {
-            Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
+        if (metric == Metric.OVERLAP || metric == Metric.IOPS_CV || metric == Metric.IOPS_DRIFT) {
+            // the unit is required: a bare 0.95 could mean 0.95 % or 95 %, and the wrong reading disables the gate
+            Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%").matcher(written.trim());
+            String what = metric == Metric.OVERLAP ? "the share of the group's measured window in which every VM "
+                    + "measured" : "the coefficient of variation of IOPS " + (metric == Metric.IOPS_CV ? "across VMs"
+                    : "over time, per VM");
             if (!pct.matches() || Double.parseDouble(pct.group(1)) > 100) {
-                throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a share. Fix: "
-                        + "write a percentage from 0 to 100 like 95% (of the group's measured window in which every VM "
-                        + "measured).");
+                throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a percentage: "
+                        + key + " is " + what + ", written with its unit %, from 0% to 100%. Fix: write it like "
+                        + (metric == Metric.OVERLAP ? "95%" : "20%") + " (a bare number such as 0.95 could mean 0.95 % "
+                        + "or 95 %).");
             }
-            return new Limit(key, metric, true, Double.parseDouble(pct.group(1)) / 100, written.trim(), origin);
-        }
-        if (metric == Metric.IOPS_CV || metric == Metric.IOPS_DRIFT) {
-            Matcher pct = Pattern.compile("(\\d+(?:\\.\\d+)?)(%?)").matcher(written.trim());
-            if (!pct.matches()) {
-                throw new IllegalArgumentException(origin + ": " + key + " = [" + written + "] is not a spread. Fix: "
-                        + "write a percentage like 20% (the coefficient of variation of IOPS " + (metric == Metric.IOPS_CV
-                        ? "across VMs" : "over time, per VM") + ").");
-            }
-            // a bare number is a percentage, as everywhere in vmbench: 20 and 20% are both 20 %
-            double value = Double.parseDouble(pct.group(1)) / 100;
-            return new Limit(key, metric, false, value, written.trim(), origin);
+            return new Limit(key, metric, metric == Metric.OVERLAP, Double.parseDouble(pct.group(1)) / 100,
+                    written.trim(), origin);
         }
         boolean minimum = key.startsWith("min-");
         Matcher m = NUMBER.matcher(written.trim());
@@ -383,7 +378,7 @@ public final class Thresholds {
             case IOPS -> "an I/O rate. Fix: write a count like 5000, 20k or 1.5M";
             case BW -> "a bandwidth. Fix: write it like 150MiB/s, 1.5GiB/s or 200MB/s";
             case VM_READY, GROUP_READY, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION ->
-                    "a duration. Fix: write it like 90s, 10m or 1h";
+                    "a duration. Fix: write it like 500ms, 90s, 10m or 1h";
             case IO_STALL -> "a duration. Fix: write it like 500ms or 2s";
             default -> "a latency. Fix: write it like 800us, 5ms or 2s";
         };
@@ -408,13 +403,8 @@ public final class Thresholds {
                 case "gb/s" -> n * 1e9;
                 default -> null;
             };
-            case VM_READY, GROUP_READY -> switch (u) {
-                case "s" -> n * 1e9;
-                case "m" -> n * 60e9;
-                case "h" -> n * 3600e9;
-                default -> null;
-            };
-            case SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION -> switch (u) {
+            case VM_READY, GROUP_READY, SNAPSHOT_READY, RESTORE, CLONE, MIGRATION, EXPANSION -> switch (u) {
+                case "ms" -> n * 1e6;
                 case "s" -> n * 1e9;
                 case "m" -> n * 60e9;
                 case "h" -> n * 3600e9;

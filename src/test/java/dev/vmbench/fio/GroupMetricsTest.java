@@ -74,4 +74,49 @@ class GroupMetricsTest {
         assertThat(group.mergedClatP50Ns()).isEqualTo(parse("vm-0", "json-plus-bins.json").get(0).clatP50Ns());
         assertThat(new LatencyHistogram(Map.of()).percentile(99)).isNaN();
     }
+
+    @Test
+    void mergedPercentilesOfTwoDifferentVmsAreFiosOwnPercentilesOfTheirUnion() throws IOException {
+        // given: one real fio run with two latency modes (4 KiB and 256 KiB reads); its I/Os split between two VMs by
+        // latency, so vm-0 holds only the fast ones and vm-1 only the slow ones: two very different distributions
+        // whose union fio measured, and whose p50/p99/p99.9 fio computed itself
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode whole = json.readTree(Path.of("src/test/resources/fio/bimodal-bins.json")
+                .toFile());
+        com.fasterxml.jackson.databind.JsonNode clat = whole.path("jobs").get(0).path("read").path("clat_ns");
+        long split = 150_000;
+        String fast = withBins(json, whole, bin -> Long.parseLong(bin) < split);
+        String slow = withBins(json, whole, bin -> Long.parseLong(bin) >= split);
+        Duration d = Duration.ZERO;
+        FioRun run = new FioRun(new VmGroupSpec("gold", VmSize.parse("small"), "10Gi", 2),
+                new FioPermutation("random-rw", BlockSize.parse("4k")), Map.of("vm-0", fast, "vm-1", slow), List.of(),
+                new RunTimings(d, d, d, d, d, d, 0));
+
+        // when
+        LatencyHistogram merged = LatencyHistogram.merged(run).get("bimodal read");
+
+        // then: neither VM alone has the union's percentiles, the merge has fio's
+        assertThat(LatencyHistogram.merged(new FioRun(run.group(), run.permutation(), Map.of("vm-0", fast), List.of(),
+                run.timings())).get("bimodal read").percentile(99)).isLessThan(split);
+        assertThat(merged.count()).isEqualTo(clat.path("N").asLong());
+        assertThat(merged.percentile(50)).isEqualTo(clat.path("percentile").path("50.000000").asDouble());
+        assertThat(merged.percentile(99)).isEqualTo(clat.path("percentile").path("99.000000").asDouble());
+        assertThat(merged.percentile(99.9)).isEqualTo(clat.path("percentile").path("99.900000").asDouble());
+    }
+
+    /** The fio output with only the read latency bins {@code keep} accepts. */
+    private static String withBins(com.fasterxml.jackson.databind.ObjectMapper json,
+            com.fasterxml.jackson.databind.JsonNode whole, java.util.function.Predicate<String> keep) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = whole.deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode bins = (com.fasterxml.jackson.databind.node.ObjectNode) copy
+                .path("jobs").get(0).path("read").path("clat_ns").path("bins");
+        List<String> kept = new ArrayList<>();
+        bins.fieldNames().forEachRemaining(bin -> {
+            if (keep.test(bin)) {
+                kept.add(bin);
+            }
+        });
+        bins.retain(kept);
+        return json.writeValueAsString(copy);
+    }
 }

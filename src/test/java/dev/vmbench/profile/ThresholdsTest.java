@@ -79,10 +79,27 @@ class ThresholdsTest {
         assertThat(db.forJob("db-pages")).extracting(Limit::toString).containsExactly("max-clat-p99 10ms", "max-iops-cv 25%");
         assertThat(db.forJob("redo-log")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
         assertThat(db.forJob("redo-log#2")).extracting(Limit::toString).containsExactly("max-clat-p99 2ms", "max-iops-cv 25%");
-        assertThat(Thresholds.limit("max-iops-cv", "20", "t").value()).as("a bare number is a percentage")
-                .isEqualTo(Thresholds.limit("max-iops-cv", "20%", "t").value()).isEqualTo(0.2);
+        assertThat(Thresholds.limit("max-iops-cv", "20%", "t").value()).isEqualTo(0.2);
         assertThatThrownBy(() -> Thresholds.limit("max-iops-cv", "even", "t")).hasMessage("t: max-iops-cv = [even] is "
-                + "not a spread. Fix: write a percentage like 20% (the coefficient of variation of IOPS across VMs).");
+                + "not a percentage: max-iops-cv is the coefficient of variation of IOPS across VMs, written with its "
+                + "unit %, from 0% to 100%. Fix: write it like 20% (a bare number such as 0.95 could mean 0.95 % or "
+                + "95 %).");
+    }
+
+    @ParameterizedTest(name = "{0}: [{1}] is refused")
+    @CsvSource({"min-overlap,0.95", "min-overlap,95", "max-iops-cv,20", "max-iops-drift,0.2", "min-overlap,101%"})
+    void aPercentLimitWithoutItsUnitIsRefusedNamingTheUnit(String key, String written) {
+        assertThatThrownBy(() -> Thresholds.limit(key, written, "thresholds.yaml:9"))
+                .hasMessageStartingWith("thresholds.yaml:9: " + key + " = [" + written + "] is not a percentage: ")
+                .hasMessageContaining("written with its unit %, from 0% to 100%. Fix: write it like ");
+    }
+
+    @Test
+    void minOverlapIsAShareFromBelow() {
+        Limit overlap = Thresholds.limit("min-overlap", "95%", "t");
+        assertThat(overlap.value()).isEqualTo(0.95);
+        assertThat(overlap.minimum()).isTrue();
+        assertThat(overlap.accepts(Double.NaN)).as("not measured never passes").isFalse();
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -90,7 +107,8 @@ class ThresholdsTest {
             "min-iops,20k,20000", "min-iops,1.5M,1500000", "min-iops,750,750",
             "min-bw,150MiB/s,157286400", "min-bw,1GiB/s,1073741824", "min-bw,200MB/s,200000000",
             "max-clat-p99,800us,800000", "max-clat-p99,5ms,5000000", "max-clat-p99.9,2s,2000000000",
-            "max-clat-mean,250ns,250"})
+            "max-clat-mean,250ns,250", "max-snapshot-ready,500ms,500000000", "max-vm-ready,1500ms,1500000000",
+            "max-migration,2m,120000000000"})
     void unitsPeopleWriteAreUnderstood(String key, String written, double value) {
         Limit limit = Thresholds.limit(key, written, "test");
         assertThat(limit.value()).isEqualTo(value);
@@ -124,8 +142,9 @@ class ThresholdsTest {
         assertThat(Thresholds.limit("max-iops-drift", "15%", "x").value()).isEqualTo(0.15);
         assertThat(Thresholds.limit("max-iops-drift", "15%", "x").metric()).isEqualTo(Metric.IOPS_DRIFT);
         assertThatThrownBy(() -> Thresholds.limit("max-iops-drift", "steady", "thresholds.yaml:3")).hasMessage(
-                "thresholds.yaml:3: max-iops-drift = [steady] is not a spread. Fix: write a percentage like 20% (the "
-                        + "coefficient of variation of IOPS over time, per VM).");
+                "thresholds.yaml:3: max-iops-drift = [steady] is not a percentage: max-iops-drift is the coefficient "
+                        + "of variation of IOPS over time, per VM, written with its unit %, from 0% to 100%. Fix: write it "
+                        + "like 20% (a bare number such as 0.95 could mean 0.95 % or 95 %).");
         Path file = Files.writeString(dir.resolve("t.yaml"), "jobs:\n  rand-read:\n    max-iops-drift: 10%\n");
         assertThatThrownBy(() -> Thresholds.load(file, Map.of(), Thresholds.Names.ANY)).hasMessage(
                 "t.yaml:3: jobs.rand-read.max-iops-drift bounds the whole test (every job section of a "
@@ -149,16 +168,17 @@ class ThresholdsTest {
                         + "(StorageCapabilitiesIT), which runs no profile. Fix: move it to defaults or "
                         + "pools.<StorageClass>.");
         assertThatThrownBy(() -> Thresholds.limit("max-migration", "soon", "thresholds.yaml:9")).hasMessage(
-                "thresholds.yaml:9: max-migration = [soon] is not a duration. Fix: write it like 90s, 10m or 1h.");
+                "thresholds.yaml:9: max-migration = [soon] is not a duration. Fix: write it like 500ms, 90s, 10m or 1h.");
     }
 
     @Test
     void minOverlapIsAShareOfTheMeasuredWindow() {
         assertThat(Thresholds.limit("min-overlap", "95%", "x").value()).isEqualTo(0.95);
-        assertThat(Thresholds.limit("min-overlap", "80", "x").minimum()).isTrue();
+        assertThat(Thresholds.limit("min-overlap", "80%", "x").minimum()).isTrue();
         assertThatThrownBy(() -> Thresholds.limit("min-overlap", "150%", "thresholds.yaml:3")).hasMessage(
-                "thresholds.yaml:3: min-overlap = [150%] is not a share. Fix: write a percentage from 0 to 100 like 95% "
-                        + "(of the group's measured window in which every VM measured).");
+                "thresholds.yaml:3: min-overlap = [150%] is not a percentage: min-overlap is the share of the group's "
+                        + "measured window in which every VM measured, written with its unit %, from 0% to 100%. Fix: "
+                        + "write it like 95% (a bare number such as 0.95 could mean 0.95 % or 95 %).");
     }
 
     @Test
@@ -244,7 +264,8 @@ class ThresholdsTest {
     void provisioningLimitsAreDurations() {
         assertThat(Thresholds.limit("max-vm-ready", "10m", "t").value()).isEqualTo(600e9);
         assertThat(Thresholds.limit("max-group-ready", "1h", "t").metric()).isEqualTo(Metric.GROUP_READY);
-        assertThatThrownBy(() -> Thresholds.limit("max-vm-ready", "90ms", "t"))
-                .hasMessage("t: max-vm-ready = [90ms] is not a duration. Fix: write it like 90s, 10m or 1h.");
+        assertThat(Thresholds.limit("max-vm-ready", "90ms", "t").value()).isEqualTo(90e6);
+        assertThatThrownBy(() -> Thresholds.limit("max-vm-ready", "90 parsecs", "t"))
+                .hasMessage("t: max-vm-ready = [90 parsecs] is not a duration. Fix: write it like 500ms, 90s, 10m or 1h.");
     }
 }
