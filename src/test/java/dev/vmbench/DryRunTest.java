@@ -30,8 +30,8 @@ class DryRunTest {
         assertThat(plan).contains("nothing is created",
                 "group embedded-local small 1Gi x1: 1 VM(s), 3 test(s), data PVCs 1 x 1Gi, fio 4 min 40 s",
                 "group embedded-local small 1Gi x2: 2 VM(s), 3 test(s), data PVCs 2 x 1Gi, fio 4 min 40 s",
-                "    random-rw 4k (1 min 10 s: 2 phase(s) of runtime + ramp)",
-                "    db-oltp native (2 min 20 s: 4 phase(s) of runtime + ramp)",
+                "    random-rw 4k (1 min 10 s: 2 phase(s) of runtime + ramp, 1 file(s) of 16 MiB)",
+                "    db-oltp native (2 min 20 s: 4 phase(s) of runtime + ramp, 10 file(s) of 16 MiB)",
                 "2 group(s), 6 test(s), at most 2 VM(s) at once, data PVC capacity 3Gi in all (groups run one after "
                         + "another, so at most 2Gi at once); fio time 9 min 20 s (every stonewalled phase of every "
                         + "test runs runtime + ramp, one test after another)",
@@ -75,7 +75,8 @@ class DryRunTest {
         assertThat(run.testResults()).hasSize(324);
         String plan = Files.readString(run.runDir().resolve("plan.txt"));
         assertThat(plan).contains("group ocs-storagecluster-ceph-rbd large 1000Gi x10: 10 VM(s), 12 test(s), data "
-                + "PVCs 10 x 1000Gi, fio 1 h 0 min", "    data-pipeline native (10 min 50 s: 5 phase(s) of runtime + ramp)",
+                + "PVCs 10 x 1000Gi, fio 1 h 0 min", "    data-pipeline native (10 min 50 s: 5 phase(s) of runtime + ramp, 18 file(s) "
+                + "of 4096 MiB)",
                 "27 group(s), 324 test(s), at most 10 VM(s) at once", "fio time 27 h 18 min");
         // the jobs the guests would run are the bash suite's, with its defaults filled in
         String oltp = Files.readString(run.runDir().resolve("jobs/db-oltp-native.fio"));
@@ -83,6 +84,21 @@ class DryRunTest {
                 "runtime=120", "ramp_time=10", "size=4294967296").doesNotContain("${");
         assertThat(Files.readString(run.runDir().resolve("jobs/random-rw-4k.fio"))).contains("iodepth=32", "numjobs=4",
                 "bs=4k", "filename=fio-testfile");
+    }
+
+    @Test
+    void theDefaultRealClusterMatrixFitsItsDefaultDisks() throws IOException {
+        // when: the README's first real-cluster command as a dry run, every setting at its default (50Gi, 4 GiB)
+        SuiteRun run = SuiteRun.asGiven(StorageBenchmarkIT.class, dir, Map.of("vmbench.dryRun", "true", "pool",
+                "ocs-storagecluster-ceph-rbd"));
+
+        // then: accepted; data-pipeline's 18 files are sized down to share the 50Gi disk with 10 % to spare
+        assertThat(run.tests()).isEmpty();
+        String plan = Files.readString(run.runDir().resolve("plan.txt"));
+        assertThat(plan).contains("data-pipeline native (", "18 file(s) of 2585 MiB)", "random-rw 4k (",
+                "1 file(s) of 4096 MiB)");
+        assertThat(Files.readString(run.runDir().resolve("jobs/data-pipeline-native.fio")))
+                .contains("size=" + (2585L << 20)).contains("; vmbench-file-size: " + (2585L << 20));
     }
 
     private static String read(Path file) {

@@ -32,13 +32,19 @@ public record SuiteRun(Map<String, TestExecutionResult> tests, Path resultsDir, 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static SuiteRun of(Class<?> benchmark, Path dir, Map<String, String> settings) {
+        Map<String, String> parameters = new HashMap<>(settings);
+        parameters.put("vmbench.fileSize", parameters.getOrDefault("vmbench.fileSize", "16MiB"));
+        parameters.put("vmbench.runtime", parameters.getOrDefault("vmbench.runtime", "1s"));
+        return asGiven(benchmark, dir, parameters);
+    }
+
+    /** The same, with the settings exactly as given (no small test file or short runtime added): a user's command. */
+    public static SuiteRun asGiven(Class<?> benchmark, Path dir, Map<String, String> settings) {
         Path results = dir.resolve("results");
         Path allure = dir.resolve("allure-results");
         Map<String, String> parameters = new HashMap<>(settings);
         parameters.putIfAbsent("vmbench.resultsDir", results.toString());
         results = Path.of(parameters.get("vmbench.resultsDir"));
-        parameters.put("vmbench.fileSize", parameters.getOrDefault("vmbench.fileSize", "16MiB"));
-        parameters.put("vmbench.runtime", parameters.getOrDefault("vmbench.runtime", "1s"));
         Map<String, TestExecutionResult> tests = new java.util.LinkedHashMap<>();
         AllureLifecycle outer = Allure.getLifecycle();
         // Allure's listener is created with the launcher and takes the lifecycle current at that moment

@@ -51,7 +51,8 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 config.baselineLatencyRise(), config.baselinePools())).orElse(Baseline.NONE);
         Templates templates = Templates.in(config.templateDir());
         FioJobs jobs = new FioJobs(profiles, templates, config.runtime(), config.ramp(), config.fileSizeBytes(),
-                config.fioTimeoutMargin(), config.iodepth(), config.numjobs(), config.rateIops(), config.logInterval());
+                config.fioTimeoutMargin(), config.iodepth(), config.numjobs(), config.rateIops(), config.logInterval())
+                .fittedTo(config.pvcSizes().stream().mapToLong(BenchConfig::quantityBytes).min().orElse(0));
         List<VmGroupSpec> groups = Matrix.groups(config.pools(), config.vmSizes(), config.pvcSizes(),
                 config.concurrency());
         List<FioPermutation> permutations = Matrix.permutations(config.profiles(), config.blockSizes(),
@@ -266,7 +267,8 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
             plan.append(String.format(java.util.Locale.ROOT, "  group %s: %d VM(s), %d test(s), data PVCs %d x %s, fio %s%n",
                     group, group.concurrency(), selected.size(), group.concurrency(), group.pvcSize(), minutes(fio)));
             selected.forEach(p -> plan.append("    ").append(p).append(" (").append(minutes(fioTime(jobs, config, p)))
-                    .append(": ").append(jobs.phases(p)).append(" phase(s) of runtime + ramp")
+                    .append(": ").append(jobs.phases(p)).append(" phase(s) of runtime + ramp, ")
+                    .append(jobs.files(p).size()).append(" file(s) of ").append(jobs.fileSize(p) >> 20).append(" MiB")
                     .append(config.samples() > 1 ? ", " + config.samples() + " samples" : "").append(")\n"));
             total = total.plus(fio);
             tests += selected.size();
@@ -349,21 +351,29 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
     }
 
     /**
-     * A job that lays out several files (fio's own file per clone, as the bash suite's db-oltp has) needs that many
-     * times the file size on every data disk, with the same 10 % to spare as a single file.
+     * A job that lays out several files (fio's own file per clone, as the bash suite's db-oltp has) shares the data
+     * disk: {@link FioJobs#fittedTo} sizes its files down so they fit the smallest PVC with 10 % to spare, and this says
+     * so. A disk too small for even 1 MiB per file is refused.
      */
     static void requireFilesFit(BenchConfig config, FioJobs jobs, List<FioPermutation> permutations) {
+        java.util.Set<String> told = new java.util.HashSet<>();
         for (FioPermutation permutation : permutations) {
             int files = jobs.files(permutation).size();
-            long needed = files * config.fileSizeBytes();
-            for (String pvc : config.pvcSizes()) {
-                if (files > 1 && BenchConfig.quantityBytes(pvc) < needed + needed / 10) {
-                    throw new dev.vmbench.config.ConfigException("Profile [" + permutation.profile() + "] lays out "
-                            + files + " files of vmbench.fileSize [" + config.fileSizeBytes() + " bytes] on each VM's "
-                            + "data disk (" + (needed >> 20) + " MiB, plus 10 % to spare), which does not fit the PVC "
-                            + "size [" + pvc + "]. Fix: a smaller -Dvmbench.fileSize, a larger -Dvmbench.pvcSizes, or "
-                            + "leave the profile out of -Dvmbench.profiles.");
-                }
+            long size = jobs.fileSize(permutation);
+            long needed = files * size;
+            long smallest = config.pvcSizes().stream().mapToLong(BenchConfig::quantityBytes).min().orElse(0);
+            if (size < (1L << 20) || smallest < needed + needed / 10) {
+                throw new dev.vmbench.config.ConfigException("Profile [" + permutation.profile() + "] lays out " + files
+                        + " files of " + (size >> 20) + " MiB on each VM's data disk (" + (needed >> 20) + " MiB, plus "
+                        + "10 % to spare), which does not fit the smallest PVC size of " + config.pvcSizes() + ", or "
+                        + "leaves less than 1 MiB a file. Fix: a larger -Dvmbench.pvcSizes, or leave the profile out of "
+                        + "-Dvmbench.profiles.");
+            }
+            if (size < config.fileSizeBytes() && told.add(permutation.profile())) {
+                LOG.info("Profile {} lays out {} files on each data disk: each is {} MiB instead of vmbench.fileSize "
+                        + "{} MiB, so together they fit the smallest PVC ({}) with 10 % to spare", permutation.profile(),
+                        files, size >> 20, config.fileSizeBytes() >> 20, config.pvcSizes().stream().min(
+                                java.util.Comparator.comparingLong(BenchConfig::quantityBytes)).orElse(""));
             }
         }
     }

@@ -26,6 +26,8 @@ public final class FioJobs {
     private final int numjobs;
     private final long rateIops;
     private final Duration logInterval;
+    /** The smallest data disk the jobs run on, when known: a job of several files shares it (0: not fitted). */
+    private final long diskBytes;
 
     public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
             Duration margin) {
@@ -45,6 +47,12 @@ public final class FioJobs {
     /** @param logInterval fio's interval logs (IOPS, bandwidth, completion latency) averaged over this; ZERO: none */
     public FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
             Duration margin, int iodepth, int numjobs, long rateIops, Duration logInterval) {
+        this(profiles, templates, runtime, ramp, fileSizeBytes, margin, iodepth, numjobs, rateIops, logInterval, 0);
+    }
+
+    private FioJobs(ProfileLibrary profiles, Templates templates, Duration runtime, Duration ramp, long fileSizeBytes,
+            Duration margin, int iodepth, int numjobs, long rateIops, Duration logInterval, long diskBytes) {
+        this.diskBytes = diskBytes;
         this.logInterval = logInterval;
         this.iodepth = iodepth;
         this.numjobs = numjobs;
@@ -55,6 +63,27 @@ public final class FioJobs {
         this.runtime = runtime;
         this.ramp = ramp;
         this.fileSizeBytes = fileSizeBytes;
+    }
+
+    /**
+     * The same jobs, each file of a job that lays out several sized so they all fit {@code smallestPvcBytes} with 10 %
+     * to spare (whole MiB, never above {@code vmbench.fileSize}): the bash suite's data-pipeline lays out 18 files,
+     * which at the default 4 GiB would not fit the default 50Gi disk. The smallest PVC decides, so every group of a run
+     * runs the same job.
+     */
+    public FioJobs fittedTo(long smallestPvcBytes) {
+        return new FioJobs(profiles, templates, runtime, ramp, fileSizeBytes, margin, iodepth, numjobs, rateIops,
+                logInterval, smallestPvcBytes);
+    }
+
+    /** The size of each file the permutation's job lays out: {@code vmbench.fileSize}, or less to fit the disk. */
+    public long fileSize(FioPermutation permutation) {
+        int files = files(permutation).size();
+        if (files <= 1 || diskBytes <= 0) {
+            return fileSizeBytes;
+        }
+        long fit = diskBytes * 10 / 11 / files >> 20 << 20;
+        return Math.min(fileSizeBytes, fit);
     }
 
     /**
@@ -69,9 +98,10 @@ public final class FioJobs {
                     + "the run (no iodepth=${IODEPTH}), so it cannot run at queue depth " + permutation.iodepth()
                     + ". Fix: sweep a job-file profile that writes iodepth=${IODEPTH}, such as random-rw.");
         }
-        String job = job(permutation);
+        long size = fileSize(permutation);
+        String job = job(permutation, size);
         return job + (job.endsWith("\n") ? "" : "\n") + "; vmbench-files: " + String.join(" ", JobFile.files(job))
-                + "\n; vmbench-file-size: " + fileSizeBytes + "\n"
+                + "\n; vmbench-file-size: " + size + "\n"
                 + (logInterval.isZero() ? "" : "; vmbench-log-msec: " + logInterval.toMillis() + "\n");
     }
 
@@ -86,12 +116,12 @@ public final class FioJobs {
         return logInterval;
     }
 
-    /** The files one VM's job lays out, each of {@code vmbench.fileSize}. */
+    /** The files one VM's job lays out, each of {@link #fileSize}. */
     public java.util.List<String> files(FioPermutation permutation) {
-        return JobFile.files(job(permutation));
+        return JobFile.files(job(permutation, fileSizeBytes));
     }
 
-    private String job(FioPermutation permutation) {
+    private String job(FioPermutation permutation, long fileSize) {
         FioProfile profile = profiles.get(permutation.profile());
         if (profile.jobFile()) {
             return "; vmbench job: profile " + profile.name() + ", block size " + permutation.blockSize()
@@ -100,7 +130,7 @@ public final class FioJobs {
                             "RAMP_TIME", Long.toString(ramp.toSeconds()),
                             "IODEPTH", Integer.toString(permutation.iodepth() > 0 ? permutation.iodepth() : iodepth),
                             "NUMJOBS", Integer.toString(numjobs),
-                            "FILE_SIZE", Long.toString(fileSizeBytes),
+                            "FILE_SIZE", Long.toString(fileSize),
                             "BLOCK_SIZE", permutation.blockSize().toString(),
                             "RATE_IOPS_LINE", rateIops > 0 ? "rate_iops=" + rateIops : ""));
         }
@@ -115,7 +145,7 @@ public final class FioJobs {
         return templates.render("fio-job.fio.mustache", Map.of(
                 "profile", profile.name(),
                 "blockSize", permutation.blockSize().toString(),
-                "size", Long.toString(fileSizeBytes),
+                "size", Long.toString(fileSize),
                 "runtimeSeconds", Long.toString(runtime.toSeconds()),
                 "rampSeconds", Long.toString(ramp.toSeconds()),
                 "profileSections", sections));
@@ -162,6 +192,7 @@ public final class FioJobs {
 
     /** How long laying out the permutation's files may take: their size at a slow disk's pace, plus the margin. */
     public Duration prefillBudget(FioPermutation permutation) {
-        return Duration.ofSeconds(files(permutation).size() * fileSizeBytes / LAYOUT_BYTES_PER_SECOND).plus(margin);
+        return Duration.ofSeconds(files(permutation).size() * fileSize(permutation) / LAYOUT_BYTES_PER_SECOND)
+                .plus(margin);
     }
 }

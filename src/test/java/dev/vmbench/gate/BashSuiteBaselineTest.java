@@ -127,6 +127,22 @@ class BashSuiteBaselineTest {
     }
 
     @Test
+    void aBaselineWithoutItsPoolAliasesIsRefusedNamingTheAliasesItHolds() {
+        Baseline baseline = Baseline.load(results, 0.10, 0.20, Map.of());
+        String test = GROUP + " / " + PERMUTATION;
+
+        assertThatThrownBy(() -> baseline.notCompared(List.of(test))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Baseline [" + results + " (bash suite)] shares no test with this run, so nothing would be "
+                        + "compared and no regression could be found: it holds pool(s) [rep3] and 1 test(s) [rep3 small "
+                        + "150Gi x2 / random-rw 4k], this run has pool(s) [ocs-storagecluster-ceph-rbd] and tests [" + test
+                        + "]. Fix: map the bash suite's pool aliases to StorageClasses with -Dvmbench.baselinePools="
+                        + "rep3=<StorageClass>, or run the matrix the baseline measured (the same pools, VM sizes, PVC "
+                        + "sizes, concurrency, profiles and block sizes), or leave out -Dvmbench.baseline.");
+        assertThat(Baseline.load(results, 0.10, 0.20, Map.of("rep3", "ocs-storagecluster-ceph-rbd"))
+                .notCompared(List.of(test, GROUP + " / random-rw 64k"))).containsExactly(GROUP + " / random-rw 64k");
+    }
+
+    @Test
     void aCsvOfAnotherShapeIsRefusedWithWhatItShouldBe() throws IOException {
         Path file = Files.writeString(dir.resolve("other.csv"), "pool,iops\nrep3,100\n");
 
