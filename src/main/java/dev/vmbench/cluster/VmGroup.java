@@ -224,25 +224,35 @@ public final class VmGroup implements AutoCloseable {
         requireSameInstances(active, permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
-        // every VM's measuring window on this machine's clock: from fio's start plus its warm-up to the end fio
-        // stamped on its output, each guest's clock offset taken out
+        // every VM's measuring window on this machine's clock, each guest's clock offset taken out: from the start of
+        // fio's first interval-log sample (fio logs nothing while it sets up or warms up) to the end it stamped on its
+        // output; without logs, from fio's launch plus its warm-up (which counts fio's own set-up as measuring)
         List<double[]> windows = new ArrayList<>();
+        // fio's time as the guests ran it: launch to the end fio stamped on its output
+        List<double[]> launched = new ArrayList<>();
         for (int i = 0; i < active.size(); i++) {
-            String text = raw.get(active.get(i).name());
-            double offset = offsetOf.get(active.get(i).name()).toNanos() / 1e9;
-            FioOutput output = FioOutput.parse(active.get(i).name(), text);
+            String name = active.get(i).name();
+            double offset = offsetOf.get(name).toNanos() / 1e9;
+            FioOutput output = FioOutput.parse(name, raw.get(name));
             metrics.addAll(output.metrics());
             double start = statuses.get(i).started() - offset;
             double end = output.endEpochMillis().isPresent() ? output.endEpochMillis().getAsLong() / 1000.0 - offset
                     : statuses.get(i).finished() - offset;
-            windows.add(new double[] {start + jobs.ramp().toNanos() / 1e9, end});
+            launched.add(new double[] {start, end});
+            double[] logged = logs.containsKey(name) ? dev.vmbench.fio.TimeSeries.measuringWindow(
+                    dev.vmbench.fio.TimeSeries.gunzip(name, logs.get(name)), jobs.logInterval(), offsetOf.get(name))
+                    : null;
+            // fio flushes no partial log interval at exit, so its last sample may be an interval short of the end: the
+            // end is the one fio stamped on its output
+            windows.add(logged != null ? new double[] {logged[0], end}
+                    : new double[] {start + jobs.ramp().toNanos() / 1e9, end});
         }
         double firstStart = windows.stream().mapToDouble(w -> w[0]).min().orElse(Double.NaN);
         double lastStart = windows.stream().mapToDouble(w -> w[0]).max().orElse(Double.NaN);
-        double lastEnd = windows.stream().mapToDouble(w -> w[1]).max().orElse(Double.NaN);
-        double ramp = jobs.ramp().toNanos() / 1e9;
+        double firstLaunch = launched.stream().mapToDouble(w -> w[0]).min().orElse(Double.NaN);
+        double lastEnd = launched.stream().mapToDouble(w -> w[1]).max().orElse(Double.NaN);
         RunTimings timings = new RunTimings(Duration.ofNanos(t1 - t0).minus(longest(prefilled)), longest(prefilled),
-                seconds(lastStart - firstStart), seconds(lastEnd - firstStart + ramp), Duration.ofNanos(t4 - t3),
+                seconds(lastStart - firstStart), seconds(lastEnd - firstLaunch), Duration.ofNanos(t4 - t3),
                 Duration.ofNanos(t4 - t0), reconnects() - reconnectsBefore, RunTimings.overlapPct(windows));
         return new FioRun(measured, permutation, raw, metrics, timings, provisioning, dev.vmbench.fio.Samples.ONE,
                 series(active, logs, offsetOf), jobs.directions(permutation));

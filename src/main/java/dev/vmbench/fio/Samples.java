@@ -22,7 +22,8 @@ public record Samples(int count, Map<String, double[]> range) {
 
     /**
      * The sample a test judges, with the spread of all of them: the median by the group's total IOPS (of an even
-     * count, the lower middle one — the worse of the two, so a lucky sample never carries a test).
+     * count, the lower middle one — the worse of the two, so a lucky sample never carries a test). Its timings carry
+     * the widest start spread and the lowest overlap of all samples.
      */
     public static FioRun median(List<FioRun> samples) {
         if (samples.size() == 1) {
@@ -41,7 +42,14 @@ public record Samples(int count, Map<String, double[]> range) {
                 r[3] = Math.max(r[3], g.worstClatP99Ns());
             }
         }
-        return new FioRun(median.group(), median.permutation(), median.rawJson(), median.metrics(), median.timings(),
+        // every sample is a measurement: the judged run carries the widest start spread and the least overlap of
+        // them all, so min-overlap holds for each one, not only for the median
+        RunTimings t = median.timings();
+        RunTimings together = new RunTimings(t.swap(), t.prefill(), samples.stream().map(r -> r.timings().startSpread())
+                .max(Comparator.naturalOrder()).orElseThrow(), t.fio(), t.collect(), t.total(), t.reconnects(),
+                samples.stream().mapToDouble(r -> r.timings().overlapPct()).reduce(Double.POSITIVE_INFINITY,
+                        (a, b) -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b)));
+        return new FioRun(median.group(), median.permutation(), median.rawJson(), median.metrics(), together,
                 median.provisioning(), new Samples(samples.size(), range), median.series(), median.asked());
     }
 

@@ -43,22 +43,31 @@ public final class FioRunAssert extends AbstractAssert<FioRunAssert, FioRun> {
         if (actual.metrics().isEmpty()) {
             failWithMessage("%s: fio reported no I/O on any VM, so no threshold can pass", actual);
         }
-        // a VM that did nothing in a direction (or hit I/O errors) would drop out of every limit and every sum
-        List<String> shortfalls = actual.shortfalls();
-        if (!shortfalls.isEmpty()) {
-            failWithMessage("%s did not measure what its job asks for on every VM, so no limit can be judged for "
-                    + "them:%n  - %s%nEvery VM must complete I/O in every job section and direction its job asks for, "
-                    + "without an I/O error. Fix: see each VM's fio JSON (attached) and 'vmbench-guest diagnose'; a "
-                    + "storage that errs or stalls one direction fails this test", actual,
-                    String.join(System.lineSeparator() + "  - ", shortfalls));
-        }
-        requireConcurrent(actual, limits);
+        requireMeasured(actual, limits);
         List<String> breaches = breaches(actual, limits).stream().map(Breach::message).toList();
         if (!breaches.isEmpty()) {
             failWithMessage("%s missed %d threshold(s):%n  - %s", actual, breaches.size(),
                     String.join(System.lineSeparator() + "  - ", breaches));
         }
         return this;
+    }
+
+    /**
+     * What every study checks before it uses a run's numbers: each VM did all its job asks for without an I/O error
+     * (a VM that did nothing in a direction would otherwise drop out of every limit and every sum; an
+     * {@link AssertionError}, since the storage did not do it), and the VMs measured together
+     * ({@link #requireConcurrent}).
+     */
+    public static void requireMeasured(FioRun run, Limits limits) {
+        List<String> shortfalls = run.shortfalls();
+        if (!shortfalls.isEmpty()) {
+            throw new AssertionError(String.format("%s did not measure what its job asks for on every VM, so no limit "
+                    + "can be judged for them:%n  - %s%nEvery VM must complete I/O in every job section and direction "
+                    + "its job asks for, without an I/O error. Fix: see each VM's fio JSON (attached) and 'vmbench-guest "
+                    + "diagnose'; a storage that errs or stalls one direction fails this test", run,
+                    String.join(System.lineSeparator() + "  - ", shortfalls)));
+        }
+        requireConcurrent(run, limits);
     }
 
     /** Unless a thresholds file says otherwise, 95 % of a group's measured window must have every VM measuring. */

@@ -130,8 +130,8 @@ public final class DensitySearch {
             }
             run = vms.run(permutation, count);
             // VMs that did not measure together say nothing about how many the storage holds at once
-            FioRunAssert.requireConcurrent(run, settings.thresholds().of(measured, permutation));
-        } catch (RuntimeException e) {
+            FioRunAssert.requireMeasured(run, settings.thresholds().of(measured, permutation));
+        } catch (RuntimeException | AssertionError e) {
             synchronized (this) {
                 broken = true;
             }

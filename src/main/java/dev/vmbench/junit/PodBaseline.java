@@ -59,7 +59,10 @@ public final class PodBaseline implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+        // the VM side must be a measurement in its own right before anything is divided by it, and so must the pod's
+        dev.vmbench.gate.FioRunAssert.requireMeasured(vm, settings.thresholds().of(group, vm.permutation()));
         FioRun inPod = AllureReport.step("the same job in baseline pod " + pod.name(), () -> pod.run(vm.permutation()));
+        dev.vmbench.gate.FioRunAssert.requireMeasured(inPod, settings.thresholds().of(group, vm.permutation()));
         List<PodRatio> ratios = PodRatio.of(vm, inPod);
         settings.results().writePodBaseline(vm, ratios);
         AllureReport.appendDescriptionHtml(table(ratios));

@@ -77,7 +77,9 @@ public final class QueueDepthSweep {
             FioRun run;
             try {
                 run = AllureReport.step("queue depth " + depths.get(i), () -> vms.run(permutation));
-            } catch (RuntimeException e) {
+                // a depth whose VMs did not measure together, or did not do all the job asks, is no step of the curve
+                dev.vmbench.gate.FioRunAssert.requireMeasured(run, settings.thresholds().of(group, permutation));
+            } catch (RuntimeException | AssertionError e) {
                 settings.results().writeOutcome(group, permutation, "broken", e.getMessage());
                 throw e;
             }

@@ -475,8 +475,6 @@ public final class ResultStore {
      * permutation (a resumed run) replaces the earlier one. {@code why} says what went wrong (null when passed).
      */
     public synchronized void writeOutcome(VmGroupSpec group, FioPermutation permutation, String outcome, String why) {
-        append(dir.resolve("checkpoint"), null, group.slug() + "/" + permutation.slug() + " " + outcome + " pool="
-                + group.pool());
         ObjectNode entry = entry(group, permutation);
         entry.put("outcome", outcome);
         if (outcome.equals("broken")) {
@@ -489,7 +487,14 @@ public final class ResultStore {
         } else {
             entry.put("why", why.length() > 2000 ? why.substring(0, 2000) + "…" : why);
         }
+        // summary.json (replaced whole, atomically) first, then the checkpoint line: a kill between the two leaves a
+        // verdict the checkpoint lacks, which resume() writes back from the summary; never one the summary lacks
         writeSummary();
+        checkpoint(entry.path("key").asText(), outcome, group.pool());
+    }
+
+    private void checkpoint(String key, String outcome, String pool) {
+        append(dir.resolve("checkpoint"), null, key + " " + outcome + " pool=" + pool);
     }
 
     private static String json(Object value) {
@@ -566,7 +571,28 @@ public final class ResultStore {
             throw new IllegalArgumentException("Run [" + runId + "] cannot be resumed: its summary.json is unreadable ("
                     + e.getMessage() + "). Fix: start a new run.", e);
         }
+        store.repairCheckpoint();
         return store;
+    }
+
+    /**
+     * Appends to {@code checkpoint} every verdict {@code summary.json} holds that the checkpoint's last line for that
+     * test does not (the session was killed between writing the one and the other), so both say the same again.
+     */
+    private void repairCheckpoint() {
+        Map<String, String> last = new java.util.HashMap<>();
+        for (String line : lines("checkpoint")) {
+            String[] parts = line.split(" ");
+            if (parts.length >= 2) {
+                last.put(parts[0], parts[1]);
+            }
+        }
+        permutations.forEach((key, entry) -> {
+            String outcome = entry.path("outcome").asText("");
+            if (!outcome.isEmpty() && !outcome.equals(last.get(key))) {
+                checkpoint(key, outcome, entry.path("pool").asText());
+            }
+        });
     }
 
     /** {@code 12345 IOPS, worst p99 2.10 ms}: a measured permutation's headline, for progress lines. */

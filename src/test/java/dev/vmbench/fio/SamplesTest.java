@@ -34,6 +34,27 @@ class SamplesTest {
     }
 
     @Test
+    void theJudgedSampleCarriesTheLeastOverlapAndWidestSpreadOfAllSamples() {
+        // given: the median sample measured together, another did not
+        Duration d = Duration.ofMillis(1);
+        FioRun together = withTimings(sample(1000, 1e6), new RunTimings(d, d, Duration.ofMillis(5), d, d, d, 0, 99));
+        FioRun apart = withTimings(sample(1200, 1e6), new RunTimings(d, d, Duration.ofMillis(400), d, d, d, 0, 60));
+        FioRun slow = withTimings(sample(900, 1e6), new RunTimings(d, d, Duration.ofMillis(3), d, d, d, 0, 98));
+
+        // when
+        FioRun judged = Samples.median(List.of(slow, apart, together));
+
+        // then: the median's numbers, every sample's concurrency
+        assertThat(judged.metrics().get(0).iops()).isEqualTo(1000);
+        assertThat(judged.timings().overlapPct()).isEqualTo(60);
+        assertThat(judged.timings().startSpread()).isEqualTo(Duration.ofMillis(400));
+    }
+
+    private static FioRun withTimings(FioRun run, RunTimings timings) {
+        return new FioRun(run.group(), run.permutation(), run.rawJson(), run.metrics(), timings);
+    }
+
+    @Test
     void ofTwoTheWorseIsJudgedAndOneSampleIsItself() {
         assertThat(Samples.median(List.of(sample(1200, 1e6), sample(800, 2e6))).metrics().get(0).iops()).isEqualTo(800);
         FioRun one = sample(1000, 1e6);
