@@ -1,6 +1,7 @@
 package dev.vmbench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -45,8 +46,12 @@ class PodBaselineTest {
             String[] cells = row.split(",");
             assertThat(cells[2] + " " + cells[3] + " " + cells[7] + " " + cells[8])
                     .matches("small 1Gi (rand-read read|rand-write write)");
+            // each ratio is the VM's figure over the pod's, as written beside it (two decimals)
             for (int ratio : new int[] {11, 14, 17}) {
-                assertThat(Double.parseDouble(cells[ratio])).as(row).isPositive();
+                double vm = Double.parseDouble(cells[ratio - 2]);
+                double pod = Double.parseDouble(cells[ratio - 1]);
+                assertThat(vm).as(row).isPositive();
+                assertThat(Double.parseDouble(cells[ratio])).as(row).isCloseTo(vm / pod, within(0.006 + vm / pod * 1e-3));
             }
         });
         // the pod's raw fio output is kept beside the VM's
@@ -75,5 +80,19 @@ class PodBaselineTest {
                 + "coreutils, that runs as a non-root user\\.");
         assertThat(run.testResults()).singleElement().satisfies(r -> assertThat(r.path("status").asText())
                 .isEqualTo("broken"));
+    }
+
+    @Test
+    void aGroupOfSeveralVmsIsRefusedForAComparisonWithOnePod() {
+        // when
+        SuiteRun run = SuiteRun.of(PodBaselineIT.class, dir, Map.of("vmbench.profiles", "random-rw",
+                "vmbench.blockSizes", "4k", "vmbench.concurrency", "2"));
+
+        // then
+        assertThat(run.test("random-rw 4k").getThrowable()).get().extracting(Throwable::getMessage).isEqualTo("The pod "
+                + "baseline compares a VM with one plain pod that has the storage to itself, so it runs on groups of one "
+                + "VM; group embedded-local small 1Gi x2 has vmbench.concurrency [2], whose VMs share the storage with "
+                + "each other, and its ratio would measure that sharing, not virtualization. Fix: run PodBaselineIT "
+                + "with -Dvmbench.concurrency=1.");
     }
 }

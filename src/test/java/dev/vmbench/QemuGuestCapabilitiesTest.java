@@ -28,8 +28,9 @@ class QemuGuestCapabilitiesTest {
 
     @Test
     void aRealGuestIsSnapshottedRestoredClonedExpandedAndLiveMigrated() throws IOException {
-        // when
-        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.guests", "qemu"));
+        // when: the migration also stops the guest for a known 1 s over QMP (stop, then cont) before it migrates
+        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.guests", "qemu",
+                "vmbench.embedded.faults", "migration-pause"));
 
         // then: every check passed
         for (String test : List.of("snapshot", "restore", "clone", "expansion", "migration")) {
@@ -49,7 +50,11 @@ class QemuGuestCapabilitiesTest {
         assertThat(migration.path("guest-kept-running").asText()).isEqualTo("yes");
         assertThat(migration.path("ssh-reconnects").asInt()).isPositive();
         assertThat(migration.path("target-node").asText()).isNotEqualTo(migration.path("source-node").asText());
-        // fio's 100 ms logs measured QEMU's switch-over: within QEMU's downtime limit, give or take an interval
-        assertThat(migration.path("io-stall-ms").asLong()).isBetween(0L, 1000L);
+        // the outside saw no write complete for the second QEMU was stopped, within 20 %; the guest's own clock
+        // stopped with it, so fio's logs inside the guest cannot see that second
+        assertThat(migration.path("io-stall-ms").asLong()).isBetween(800L, 1200L);
+        // the switch-over ended the tunnel to the source QEMU: the time the probe could not watch is reported apart
+        assertThat(migration.path("io-unseen-ms").asLong()).isPositive();
+        assertThat(migration.path("guest-io-stall-ms").asLong()).isLessThan(800L);
     }
 }

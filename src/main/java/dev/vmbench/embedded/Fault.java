@@ -81,6 +81,12 @@ public enum Fault {
     RESTORE_FAILS,
     /** A DataVolume clone of a PVC fails: CDI reports phase Failed with the clone source's error. */
     CLONE_FAILS,
+    /**
+     * A live migration pauses the guest for a known 1 s (a switch-over that waits on a slow target): a sandbox's
+     * processes are frozen that long instead of QEMU's 300 ms downtime limit; a QEMU guest is stopped over QMP for 1 s
+     * before its migration and continued. What the harness measures from outside must be that pause.
+     */
+    MIGRATION_PAUSE,
     /** A live migration fails: the target virt-launcher pod cannot attach the volumes (phase Failed). */
     MIGRATION_FAILS,
     /** An online expansion is refused by the CSI driver: ControllerResizeError, ControllerResizeInfeasible. */

@@ -266,6 +266,21 @@ final class QemuGuest implements EmbeddedGuest {
     }
 
     /**
+     * Stops the guest (QMP {@code stop}) for {@code pause} and continues it: every vCPU and device halts, its clocks
+     * with it. Returns how long it was stopped, from {@code stop}'s answer to {@code cont}'s, in ms.
+     */
+    long pauseFor(Duration pause) {
+        qmp().execute("stop", Map.of());
+        long stopped = System.nanoTime();
+        try {
+            java.util.concurrent.locks.LockSupport.parkNanos(pause.toNanos());
+        } finally {
+            qmp().execute("cont", Map.of());
+        }
+        return (System.nanoTime() - stopped) / 1_000_000;
+    }
+
+    /**
      * Copies disk image {@code image} to {@code dest} while the guest is stopped: QEMU drains and flushes its
      * disks on stop, so the copy is the point-in-time image a CSI snapshot or clone is.
      */

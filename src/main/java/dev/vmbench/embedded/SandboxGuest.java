@@ -47,7 +47,11 @@ final class SandboxGuest implements EmbeddedGuest {
     private final SshServer server;
     private final String host;
 
-    private SandboxGuest(String vm, Path root, SshServer server, String host) {
+    /** The processes of the exec requests running now: a paused guest stops them too. */
+    private final java.util.Set<Process> commands;
+
+    private SandboxGuest(String vm, Path root, SshServer server, String host, java.util.Set<Process> commands) {
+        this.commands = commands;
         this.vm = vm;
         this.root = root;
         this.server = server;
@@ -86,6 +90,7 @@ final class SandboxGuest implements EmbeddedGuest {
             Map<String, String> clock = faults.contains(Fault.CLOCK_SKEW) && vm.endsWith("-0") ? skewedClock(vm)
                     : Map.of();
 
+            java.util.Set<Process> commands = java.util.concurrent.ConcurrentHashMap.newKeySet();
             java.util.concurrent.atomic.AtomicBoolean startLost =
                     new java.util.concurrent.atomic.AtomicBoolean(!faults.contains(Fault.START_LOST));
             java.util.concurrent.atomic.AtomicBoolean dropped =
@@ -109,7 +114,7 @@ final class SandboxGuest implements EmbeddedGuest {
                 if (command.contains("start --at") && measured.compareAndSet(false, true)) {
                     onMeasure.run();
                 }
-                return new BashCommand(root, command, clock);
+                return new BashCommand(root, command, clock, commands);
             });
             try {
                 server.start();
@@ -120,7 +125,7 @@ final class SandboxGuest implements EmbeddedGuest {
                 server.start();
             }
             SandboxCloudInit.finalStage(vm, root, cloudConfig, faults, () -> installFio(vm, root, faults));
-            return new SandboxGuest(vm, root, server, host);
+            return new SandboxGuest(vm, root, server, host, commands);
         } catch (IOException e) {
             throw new UncheckedIOException("Sandbox guest " + vm + " could not start in " + root, e);
         } catch (java.security.GeneralSecurityException e) {
@@ -148,11 +153,16 @@ final class SandboxGuest implements EmbeddedGuest {
     }
 
     /**
-     * Freezes every process of the guest's job for {@code pause}, then lets them go on: a live migration's switch-over,
-     * during which the guest runs on neither host.
+     * Freezes every process of the guest — its job and what its SSH sessions run — for {@code pause}, then lets them
+     * go on: a live migration's switch-over, during which the guest runs on neither host.
      */
     void pause(java.time.Duration pause) {
-        List<ProcessHandle> processes = runnerProcesses();
+        List<ProcessHandle> processes = new ArrayList<>(runnerProcesses());
+        // what the guest runs for its SSH sessions stops too: a paused VM completes nothing anyone asked of it
+        commands.forEach(p -> {
+            processes.add(p.toHandle());
+            p.descendants().forEach(processes::add);
+        });
         signal("STOP", processes);
         try {
             java.util.concurrent.locks.LockSupport.parkNanos(pause.toNanos());
@@ -369,7 +379,10 @@ final class SandboxGuest implements EmbeddedGuest {
         private ExitCallback exit;
         private Process process;
 
-        BashCommand(Path root, String command, Map<String, String> clock) {
+        private final java.util.Set<Process> running;
+
+        BashCommand(Path root, String command, Map<String, String> clock, java.util.Set<Process> running) {
+            this.running = running;
             this.root = root;
             this.command = command;
             this.clock = clock;
@@ -404,12 +417,14 @@ final class SandboxGuest implements EmbeddedGuest {
             vars.putAll(clock);
             vars.put("PATH", root.resolve("usr/local/bin") + ":" + vars.getOrDefault("PATH", "/usr/bin:/bin"));
             process = builder.start();
+            running.add(process);
             Thread stdin = pump(in, process.getOutputStream(), true);
             Thread stdout = pump(process.getInputStream(), out, false);
             Thread stderr = pump(process.getErrorStream(), err, false);
             Thread waiter = new Thread(() -> {
                 try {
                     int code = process.waitFor();
+                    running.remove(process);
                     stdout.join();
                     stderr.join();
                     stdin.interrupt();

@@ -51,6 +51,8 @@ final class SimulatedOperations implements AutoCloseable {
     private static final long STEP_MS = 100;
     /** QEMU's default downtime limit for a live migration's switch-over (migrate-set-parameters downtime-limit). */
     static final Duration SWITCH_OVER = Duration.ofMillis(QemuGuest.SWITCH_OVER_LIMIT_MS);
+    /** How long fault migration-pause holds the guest paused. */
+    static final Duration FORCED_PAUSE = Duration.ofSeconds(1);
     /** How long a QEMU migration may take before it is cancelled (KubeVirt's completionTimeoutPerGiB is 150 s). */
     private static final Duration QEMU_MIGRATION_LIMIT = Duration.ofMinutes(5);
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
@@ -510,7 +512,8 @@ final class SimulatedOperations implements AutoCloseable {
         }
         // the pre-copy takes a while, the switch-over freezes the guest, then it runs on the target
         steps.schedule(() -> step("migration " + name + " switch-over", () -> {
-            kubevirt.sandbox(ns, vmi).ifPresent(sandbox -> sandbox.pause(SWITCH_OVER));
+            kubevirt.sandbox(ns, vmi).ifPresent(sandbox -> sandbox.pause(faults.contains(Fault.MIGRATION_PAUSE)
+                    ? FORCED_PAUSE : SWITCH_OVER));
             state.put("completed", true);
             state.put("endTimestamp", Instant.now().toString());
             vmiMigrationState(ns, vmi, state, target);
@@ -544,6 +547,11 @@ final class SimulatedOperations implements AutoCloseable {
         vmiMigrationState(ns, vmi, state, null);
         QemuGuest.Migration done;
         try {
+            if (faults.contains(Fault.MIGRATION_PAUSE)) {
+                long paused = source.pauseFor(FORCED_PAUSE);
+                LOG.info("Embedded VMI {}/{} held paused {} ms by QMP stop/cont (fault migration-pause)", ns, vmi,
+                        paused);
+            }
             done = source.migrateTo(incoming, QEMU_MIGRATION_LIMIT);
         } catch (RuntimeException e) {
             incoming.close();

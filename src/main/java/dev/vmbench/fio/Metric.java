@@ -47,7 +47,10 @@ public enum Metric {
     CLONE("clone"),
     /** Capability: a live migration from create to Succeeded while fio runs, in nanoseconds. */
     MIGRATION("migration"),
-    /** Capability: the longest run of fio log intervals without I/O during a live migration, in nanoseconds. */
+    /**
+     * Capability: the longest time, timed outside the guest on the harness's clock, between two completed writes of
+     * the guest's I/O probe during a live migration, in nanoseconds (the guest's own clock stops while it is paused).
+     */
     IO_STALL("io-stall"),
     /** Capability: an online expansion of the data PVC until the guest sees the new size, in nanoseconds. */
     EXPANSION("expansion");

@@ -212,6 +212,11 @@ public final class GuestAgent {
         }
     }
 
+    /** Starts timing the guest's small synchronous writes from outside it, for {@code length} ({@link IoProbe}). */
+    public IoProbe probeIo(Duration length) {
+        return IoProbe.start(shell, length);
+    }
+
     public String sysinfo() {
         return call("sysinfo", "", QUICK).stdout();
     }

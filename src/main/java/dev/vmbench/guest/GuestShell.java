@@ -160,16 +160,87 @@ public final class GuestShell implements Shell {
      */
     @Override
     public CommandResult exec(String command, String stdin, Duration timeout, boolean idempotent) {
+        ClientSession used = session;
         try {
             return execOnce(command, stdin, timeout);
         } catch (SessionLostException e) {
-            LOG.info("SSH session to {} dropped ({}); reconnecting", vm, e.getMessage());
-            reconnects.incrementAndGet();
-            session = openWithin(Duration.ofMinutes(2));
+            reopen(used, e);
             if (!idempotent) {
                 throw e;
             }
             return execOnce(command, stdin, timeout);
+        }
+    }
+
+    @Override
+    public int stream(String command, Duration timeout, java.util.function.Consumer<String> line) {
+        ClientSession s = session;
+        try {
+            if (s == null || !s.isOpen()) {
+                throw new SessionLostException("session closed");
+            }
+            try (ChannelExec exec = s.createExecChannel(command)) {
+                exec.setOut(new LineStream(line));
+                exec.setErr(new LineStream(ignored -> { }));
+                exec.open().verify(CONNECT_ATTEMPT);
+                exec.getInvertedIn().close();
+                Set<ClientChannelEvent> events = exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
+                if (events.contains(ClientChannelEvent.TIMEOUT)) {
+                    throw new GuestTimeoutException("Command [" + command + "] on VM " + vm + " did not finish within "
+                            + timeout.toSeconds() + "s");
+                }
+                Integer status = exec.getExitStatus();
+                if (status == null) {
+                    throw new SessionLostException("no exit status for [" + command + "]");
+                }
+                return status;
+            } catch (IOException e) {
+                if (!s.isOpen()) {
+                    throw new SessionLostException(e.getMessage());
+                }
+                throw new GuestException("Command [" + command + "] on VM " + vm + " failed: " + e.getMessage(), e);
+            }
+        } catch (SessionLostException e) {
+            reopen(s, e);
+            return -1;
+        }
+    }
+
+    /** Opens the session again after {@code lost} dropped, unless another caller already has. */
+    private synchronized void reopen(ClientSession lost, SessionLostException why) {
+        if (session != lost && session != null && session.isOpen()) {
+            return;
+        }
+        LOG.info("SSH session to {} dropped ({}); reconnecting", vm, why.getMessage());
+        reconnects.incrementAndGet();
+        session = openWithin(Duration.ofMinutes(2));
+    }
+
+    /** Hands each line written to it on as it completes; a line is kept to 1 KiB, so a guest cannot fill the heap. */
+    private static final class LineStream extends java.io.OutputStream {
+        private static final int MAX_LINE = 1024;
+        private final java.util.function.Consumer<String> line;
+        private final ByteArrayOutputStream current = new ByteArrayOutputStream();
+
+        LineStream(java.util.function.Consumer<String> line) {
+            this.line = line;
+        }
+
+        @Override
+        public void write(int b) {
+            if (b == '\n') {
+                line.accept(current.toString(StandardCharsets.UTF_8));
+                current.reset();
+            } else if (current.size() < MAX_LINE) {
+                current.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
         }
     }
 

@@ -65,6 +65,14 @@ public final class PodExec implements Shell {
         }
     }
 
+    /** A pod's exec output arrives whole at the end: the lines are handed on then, so their times say nothing. */
+    @Override
+    public int stream(String command, Duration timeout, java.util.function.Consumer<String> line) {
+        CommandResult result = exec(command, "", timeout, false);
+        result.stdout().lines().map(l -> l.length() > 1024 ? l.substring(0, 1024) : l).forEach(line);
+        return result.exitStatus();
+    }
+
     @Override
     public int reconnects() {
         return 0;

@@ -19,6 +19,16 @@ public interface Shell extends AutoCloseable {
      */
     CommandResult exec(String command, String stdin, Duration timeout, boolean idempotent);
 
+    /**
+     * Runs {@code command} and hands each line of its stdout to {@code line} the moment it arrives (lines past 1 KiB
+     * are cut there), until it exits or {@code timeout} passes. A dropped connection ends it early: it is re-opened for
+     * the next command and the call returns {@code -1}.
+     *
+     * @return the command's exit status, or -1 when the connection dropped
+     * @throws GuestException if it cannot be run
+     */
+    int stream(String command, Duration timeout, java.util.function.Consumer<String> line);
+
     /** How many times the connection was re-established. */
     int reconnects();
 

@@ -266,7 +266,9 @@ class GuestScriptTest {
         assertThat(unknown.exitStatus()).isEqualTo(2);
         assertThat(unknown.stderr()).isEqualTo("vmbench-guest: unknown verb [format-disk]; use one of install-job, "
                 + "start, wait, status, result, logs, stop, sysinfo, diagnose, ready, prepare-disk, integrity-write, "
-                + "integrity-check, disk-size\n");
+                + "integrity-check, disk-size, io-probe\n");
+        assertThat(guest("", "io-probe", "forever").stderr()).isEqualTo("vmbench-guest: io-probe needs a duration in "
+                + "whole seconds from 1 to 3600, not [forever]\n");
         assertThat(guest("", "integrity-write", "../etc/passwd", "8").stderr()).isEqualTo("vmbench-guest: "
                 + "integrity-write needs a file name of letters, digits, dots, dashes, not [../etc/passwd]\n");
         assertThat(guest("", "integrity-write", "f.bin", "8M").stderr())
