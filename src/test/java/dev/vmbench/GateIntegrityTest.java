@@ -1,12 +1,14 @@
 package dev.vmbench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +111,23 @@ class GateIntegrityTest {
                 .containsPattern("did not measure what its job asks for on every VM, so no limit can be judged for "
                         + "them:\\R  - 3 I/O error\\(s\\) \\(total_err, first_error 5\\) in job rand-read on VM "
                         + "vmb-\\S+-0\\R");
+    }
+
+    @Test
+    void aVmThatBeganMeasuringLateIsSeenByWhatFioMeasuredNotByWhenItWasLaunched() throws IOException {
+        // when: both VMs' fio launched at one instant, the first measuring 500 ms after the other (one phase, 2 s)
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, plan("vmbench.profiles", "lite-mixed-70-30",
+                "vmbench.runtime", "2s", "vmbench.embedded.faults", "late-start"));
+
+        // then: the spread is the known 500 ms within 20 %, the overlap the 1.5 s both measured of the 2.5 s either
+        // did (60 %), and the test breaks: no concurrent measurement
+        List<String> timings = Files.readAllLines(run.runDir().resolve("timings.csv"));
+        List<String> header = List.of(timings.get(0).split(","));
+        String[] row = timings.get(1).split(",");
+        assertThat(Long.parseLong(row[header.indexOf("start_spread_ms")])).isBetween(400L, 600L);
+        assertThat(Double.parseDouble(row[header.indexOf("overlap_pct")])).isCloseTo(60.0, within(8.0));
+        assertThat(run.test("lite-mixed-70-30 4k").getThrowable()).get().isInstanceOf(IllegalStateException.class)
+                .asString().contains("the VMs did not measure together");
     }
 
     @Test

@@ -52,6 +52,26 @@ class QueueDepthSweepTest {
     }
 
     @Test
+    void aMixedJobsBandwidthIsWhatThePhaseMovedReadsAndWritesTogether() throws IOException {
+        // when: a 70/30 mix, reads and writes in one phase
+        SuiteRun run = SuiteRun.of(QueueDepthIT.class, dir, Map.of("vmbench.concurrency", "1", "vmbench.qd.depths",
+                "4", "vmbench.qd.p99Target", "1s", "vmbench.qd.profile", "mixed-70-30"));
+
+        // then: qd.csv's bandwidth is the sum of every row fio reported for that step, both directions
+        assertThat(run.tests().values()).singleElement().matches(r -> r.getStatus() == TestExecutionResult.Status
+                .SUCCESSFUL, "successful");
+        List<String> results = Files.readAllLines(run.runDir().resolve("results.csv"));
+        int bw = List.of(results.get(0).split(",")).indexOf("bw_bytes");
+        int direction = List.of(results.get(0).split(",")).indexOf("direction");
+        List<String> rows = results.subList(1, results.size());
+        assertThat(rows).extracting(r -> r.split(",")[direction]).contains("read", "write");
+        double moved = rows.stream().mapToDouble(r -> Double.parseDouble(r.split(",")[bw])).sum();
+        List<String> qd = Files.readAllLines(run.runDir().resolve("qd.csv"));
+        double written = Double.parseDouble(qd.get(1).split(",")[9]);
+        assertThat(written).isCloseTo(moved, org.assertj.core.data.Offset.offset(0.01 * rows.size()));
+    }
+
+    @Test
     void noDepthWithinTheTargetFailsTheSweepWithWhatItFound() throws IOException {
         SuiteRun run = SuiteRun.of(QueueDepthIT.class, dir, Map.of("vmbench.concurrency", "1", "vmbench.qd.depths",
                 "2", "vmbench.qd.p99Target", "1us"));

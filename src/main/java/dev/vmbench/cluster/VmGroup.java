@@ -224,9 +224,9 @@ public final class VmGroup implements AutoCloseable {
         requireSameInstances(active, permutation);
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
-        // every VM's measuring window on this machine's clock, each guest's clock offset taken out: from the start of
-        // fio's first interval-log sample (fio logs nothing while it sets up or warms up) to the end it stamped on its
-        // output; without logs, from fio's launch plus its warm-up (which counts fio's own set-up as measuring)
+        // every VM's measuring window on this machine's clock, each guest's clock offset taken out: from when fio's first
+        // job began (its exec_prerun stamp, after fio's set-up and any startdelay) plus the warm-up, to the end fio
+        // stamped on its output; a guest that gives no stamp, from fio's launch (fio's own set-up counted as measuring)
         List<double[]> windows = new ArrayList<>();
         // fio's time as the guests ran it: launch to the end fio stamped on its output
         List<double[]> launched = new ArrayList<>();
@@ -239,13 +239,9 @@ public final class VmGroup implements AutoCloseable {
             double end = output.endEpochMillis().isPresent() ? output.endEpochMillis().getAsLong() / 1000.0 - offset
                     : statuses.get(i).finished() - offset;
             launched.add(new double[] {start, end});
-            double[] logged = logs.containsKey(name) ? dev.vmbench.fio.TimeSeries.measuringWindow(
-                    dev.vmbench.fio.TimeSeries.gunzip(name, logs.get(name)), jobs.logInterval(), offsetOf.get(name))
-                    : null;
-            // fio flushes no partial log interval at exit, so its last sample may be an interval short of the end: the
-            // end is the one fio stamped on its output
-            windows.add(logged != null ? new double[] {logged[0], end}
-                    : new double[] {start + jobs.ramp().toNanos() / 1e9, end});
+            double measuring = statuses.get(i).measuring();
+            windows.add(new double[] {(Double.isNaN(measuring) ? start : measuring - offset)
+                    + jobs.ramp().toNanos() / 1e9, end});
         }
         double firstStart = windows.stream().mapToDouble(w -> w[0]).min().orElse(Double.NaN);
         double lastStart = windows.stream().mapToDouble(w -> w[0]).max().orElse(Double.NaN);

@@ -300,6 +300,11 @@ final class SandboxGuest implements EmbeddedGuest {
                     + "sed -E 's/^(rw|readwrite)=(rand)?(rw|readwrite|write)$/\\1=\\2read/' \"$job\" > \"$job.nowrites\"\n"
                     + "exec \"$real\" \"${@:1:$#-1}\" \"$job.nowrites\"");
         }
+        if (first && faults.contains(Fault.LATE_START)) {
+            // launched with the others, measuring half a second after them: what a slow set-up in one guest does
+            fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\ncase \" $* \" in *\" --create_only=1 \"*|*\" --version "
+                    + "\"*) exec \"$real\" \"$@\";; esac\nexec \"$real\" --startdelay=500ms \"$@\"");
+        }
         if (first && faults.contains(Fault.FIO_IO_ERRORS)) {
             // the storage fails some I/O and fio goes on past it (continue_on_error): it counts them in its JSON
             fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\n\"$real\" \"$@\" || exit $?\n"

@@ -136,38 +136,6 @@ public record TimeSeries(Duration interval, Map<String, List<Point>> vms) {
         return points(entries, Math.max(1, interval.toMillis()), clockOffset.toNanos() / 1e9);
     }
 
-    /**
-     * When fio measured on one VM, on this machine's clock: from the start of its first IOPS sample's interval to its
-     * last sample (fio logs nothing during {@code ramp_time}, so its own set-up, warm-up and tear-down are left out);
-     * {@code null} when the logs hold no IOPS sample. Stonewalled phases follow each other, so this spans them all.
-     *
-     * @param clockOffset how far the guest's clock is ahead of this machine's
-     */
-    public static double[] measuringWindow(String logs, Duration interval, Duration clockOffset) {
-        long first = Long.MAX_VALUE;
-        long last = Long.MIN_VALUE;
-        boolean iops = false;
-        for (String line : logs.split("\n")) {
-            Matcher header = FILE.matcher(line);
-            if (header.matches()) {
-                iops = header.group(1).equals("iops");
-            } else if (iops && !line.isBlank()) {
-                try {
-                    long time = Long.parseLong(line.split(",", 2)[0].trim());
-                    first = Math.min(first, time);
-                    last = Math.max(last, time);
-                } catch (NumberFormatException malformedLinesAreParsesBusiness) {
-                    // parse() names the line
-                }
-            }
-        }
-        if (first == Long.MAX_VALUE) {
-            return null;
-        }
-        double offset = clockOffset.toNanos() / 1e9;
-        return new double[] {(first - interval.toMillis()) / 1000.0 - offset, last / 1000.0 - offset};
-    }
-
     /** One line of one log: job number, log kind (iops, bw, clat), direction (0 read, 1 write, 2 trim). */
     private record Entry(int job, String kind, int direction, long timeMs, double value) {
     }

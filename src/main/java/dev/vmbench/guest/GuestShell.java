@@ -39,10 +39,15 @@ public final class GuestShell implements Shell {
      * Prepares the run's SSH client for guests: only ssh-ed25519 host keys are offered in the key exchange, and
      * every server key is checked against the key pinned for that very connection while the exchange runs — a
      * connection without a pinned key, or shown another one, is refused. There is no moment in which the client's
-     * default (accept anything) verifier could answer.
+     * default (accept anything) verifier could answer. The user's {@code ~/.ssh/config} and {@code ~/.ssh/id_*} are
+     * never read: a guest is offered the run's key alone.
      */
     public static SshClient pinnedClient() {
         SshClient client = SshClient.setUpDefaultClient();
+        // nothing of the user's SSH set-up: no ~/.ssh/config (host aliases, proxies, other identities) and no
+        // ~/.ssh/id_* keys offered to a guest; only the run's own key, given per session
+        client.setHostConfigEntryResolver(org.apache.sshd.client.config.hosts.HostConfigEntryResolver.EMPTY);
+        client.setKeyIdentityProvider(org.apache.sshd.common.keyprovider.KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setSignatureFactories(java.util.List.of(org.apache.sshd.common.signature.BuiltinSignatures.ed25519));
         client.setServerKeyVerifier((session, remote, presented) -> {
             PublicKey pinned = session.getConnectionContext() == null ? null

@@ -4,10 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The guest script's status line: {@code state=done exit=0 started=1700000000.12 finished=1700000031.50}.
- * Times are the guest's epoch seconds; {@code NaN} where not known.
+ * The guest script's status line: {@code state=done exit=0 started=1700000000.12 finished=1700000031.50
+ * measuring=1700000000.31}. Times are the guest's epoch seconds; {@code NaN} where not known. {@code measuring} is when
+ * fio's first job began (fio's {@code exec_prerun}: after its set-up and any {@code startdelay}, before its warm-up).
  */
-public record GuestStatus(String state, String exit, double started, double finished) {
+public record GuestStatus(String state, String exit, double started, double finished, double measuring) {
 
     static GuestStatus parse(String line) {
         Map<String, String> fields = new HashMap<>();
@@ -23,7 +24,7 @@ public record GuestStatus(String state, String exit, double started, double fini
                     + "diagnostics.");
         }
         return new GuestStatus(fields.get("state"), fields.getOrDefault("exit", "-"),
-                epoch(fields.get("started")), epoch(fields.get("finished")));
+                epoch(fields.get("started")), epoch(fields.get("finished")), epoch(fields.get("measuring")));
     }
 
     private static double epoch(String text) {

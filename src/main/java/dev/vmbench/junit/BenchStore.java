@@ -23,7 +23,37 @@ final class BenchStore {
 
     static Settings settings(ExtensionContext context) {
         ExtensionContext root = context.getRoot();
-        return root.getStore(NAMESPACE).computeIfAbsent(Settings.class, k -> Settings.load(root), Settings.class);
+        return root.getStore(NAMESPACE).computeIfAbsent(SettingsAttempt.class, k -> SettingsAttempt.load(root),
+                SettingsAttempt.class).settings();
+    }
+
+    /**
+     * The run's settings, read once: a run that cannot start (bad settings, nothing selected) fails every class with
+     * the same error instead of reading them again (and recording another run) for each.
+     */
+    private record SettingsAttempt(Settings loaded, RuntimeException failure) implements AutoCloseable {
+
+        static SettingsAttempt load(ExtensionContext root) {
+            try {
+                return new SettingsAttempt(Settings.load(root), null);
+            } catch (RuntimeException e) {
+                return new SettingsAttempt(null, e);
+            }
+        }
+
+        Settings settings() {
+            if (failure != null) {
+                throw failure;
+            }
+            return loaded;
+        }
+
+        @Override
+        public void close() {
+            if (loaded != null) {
+                loaded.close();
+            }
+        }
     }
 
     /** The run's connection, opened on first use; a failure to connect is kept, so it is tried once per run. */

@@ -70,12 +70,48 @@ public final class JobFile {
             if (LOG_OPTIONS.contains(key)) {
                 throw new IllegalArgumentException(logOption(file + ":" + (i + 1), key));
             }
+            String refused = outside(key, option.length == 2 ? option[1].trim() : "");
+            if (refused != null) {
+                throw new IllegalArgumentException(file + ":" + (i + 1) + ": [" + line + "] " + refused);
+            }
             if (FORBIDDEN.contains(key)) {
                 throw new IllegalArgumentException(file + ":" + (i + 1) + ": option [" + key + "] moves fio's files or "
                         + "output away from where vmbench reads them (fio runs in the data disk's mount point and "
                         + "writes JSON where vmbench collects it). Fix: remove it.");
             }
         }
+    }
+
+    /** Options whose value fio takes as a path: the file(s) it does I/O on, a folder of them, a name pattern. */
+    private static final List<String> PATH_OPTIONS = List.of("filename", "opendir", "filename_format");
+    /** Options that make fio run a command or read and write files of its own choosing. */
+    private static final List<String> UNSAFE_OPTIONS = List.of("exec_prerun", "exec_postrun", "read_iolog",
+            "write_iolog", "write_hist_log", "ioscheduler");
+
+    /**
+     * Why an option may not stand in a job vmbench runs, or null: fio runs in the data disk's mount point and may read
+     * and write only there — relative names without {@code ..} (fio splits {@code filename} at {@code :}), no absolute
+     * path, no device; and it runs no command. A block-mode data disk is addressed by vmbench, never by the job file.
+     */
+    static String outside(String key, String value) {
+        if (UNSAFE_OPTIONS.contains(key)) {
+            return "makes fio run a command or read and write files of its choosing in the guest, outside what vmbench "
+                    + "measures. Fix: remove it.";
+        }
+        if (!PATH_OPTIONS.contains(key)) {
+            return null;
+        }
+        for (String name : value.split(":")) {
+            String n = name.trim();
+            if (n.isEmpty() || n.startsWith("/") || n.startsWith("~") || n.contains("\\") || java.util.Arrays.asList(
+                    n.split("/")).contains("..")) {
+                return "names [" + n + "], outside the data directory: fio runs in the data disk's mount point and may "
+                        + "read and write only there (relative names, no .., no absolute path or device; a block-mode "
+                        + "data disk is addressed by vmbench, not by the job file). Fix: a plain name such as "
+                        + key + "=fio-testfile.";
+            }
+        }
+        return null;
     }
 
     /** The message for a job or profile that sets one of {@link #LOG_OPTIONS}. */

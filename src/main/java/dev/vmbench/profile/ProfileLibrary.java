@@ -64,6 +64,12 @@ public final class ProfileLibrary {
             if (JobFile.LOG_OPTIONS.contains(option)) {
                 throw new IllegalArgumentException(JobFile.logOption(file.getFileName() + ":" + (i + 1), option));
             }
+            String refused = JobFile.outside(option, lines.get(i).contains("=") ? lines.get(i).split("=", 2)[1].trim()
+                    : "");
+            if (refused != null && !GLOBAL_ONLY.contains(option)) {
+                throw new IllegalArgumentException(file.getFileName() + ":" + (i + 1) + ": [" + lines.get(i).trim()
+                        + "] " + refused);
+            }
             if (GLOBAL_ONLY.contains(option)) {
                 throw new IllegalArgumentException(file.getFileName() + ":" + (i + 1) + ": option [" + option
                         + "] is set by the shared [global] of templates/fio-job.fio.mustache. Fix: remove it from the "

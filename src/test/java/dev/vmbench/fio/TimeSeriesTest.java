@@ -172,36 +172,4 @@ class TimeSeriesTest {
         double logged = points.stream().mapToDouble(TimeSeries.Point::iops).average().orElseThrow();
         assertThat(logged).isCloseTo(fioIops, within(fioIops * 0.5));
     }
-
-    @Test
-    void aVmWhoseFioBeganMeasuringLaterShowsItsKnownDelayAsSpreadAndLostOverlap(@TempDir Path dir) throws Exception {
-        // given: two jobs of one fio process, launched at the same instant, the second starting to measure 1 s later
-        // (startdelay): each stands for a VM whose launch time says it ran with the other; fio's logs say not
-        Process fio = new ProcessBuilder("fio", "--write_iops_log=vm", "--log_avg_msec=50", "--log_unix_epoch=1",
-                "--output-format=json", "--output=out.json", "--name=vm-0", "--filename=a.dat", "--size=16m",
-                "--rw=randread", "--bs=4k", "--time_based=1", "--runtime=3", "--name=vm-1", "--filename=b.dat",
-                "--size=16m", "--rw=randread", "--bs=4k", "--time_based=1", "--runtime=3", "--startdelay=1s")
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("fio.txt").toFile())
-                .start();
-        assertThat(fio.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(fio.exitValue()).as(Files.readString(dir.resolve("fio.txt"))).isZero();
-
-        // when
-        double[] w0 = TimeSeries.measuringWindow(listing(dir, 1), Duration.ofMillis(50), Duration.ZERO);
-        double[] w1 = TimeSeries.measuringWindow(listing(dir, 2), Duration.ofMillis(50), Duration.ZERO);
-
-        // then: each window is fio's 3 s of measuring and the later one starts 1 s later, each within 20 % (fio's
-        // samples place a window to about a log interval or two); the overlap is the 2 s both measured over the 4 s
-        // either did
-        assertThat(w0[1] - w0[0]).isCloseTo(3.0, within(0.3));
-        assertThat(w1[1] - w1[0]).isCloseTo(3.0, within(0.3));
-        assertThat(w1[0] - w0[0]).isCloseTo(1.0, within(0.2));
-        assertThat(RunTimings.overlapPct(List.of(w0, w1))).isCloseTo(50.0, within(7.5));
-        assertThat(TimeSeries.measuringWindow("== vm_iops.1.log\n", SECOND, Duration.ZERO)).as("no sample").isNull();
-    }
-
-    /** Job {@code n}'s IOPS log as {@code vmbench-guest logs} lists it. */
-    private static String listing(Path dir, int n) throws IOException {
-        return "== vm_iops." + n + ".log\n" + Files.readString(dir.resolve("vm_iops." + n + ".log"));
-    }
 }

