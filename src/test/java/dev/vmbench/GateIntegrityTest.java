@@ -52,6 +52,15 @@ class GateIntegrityTest {
     }
 
     @Test
+    void anUnknownEmbeddedFaultIsAWrongSettingNotAnUnreachableCluster() {
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, plan("vmbench.embedded.faults", "fio-fails,disk-on-fire"));
+
+        assertThat(failure(run)).startsWith("Setting vmbench.embedded.faults (env VMBENCH_EMBEDDED_FAULTS) = "
+                + "[fio-fails,disk-on-fire]: Embedded fault [disk-on-fire] is unknown. Fix: use one of unschedulable, ")
+                .endsWith(" in -Dvmbench.embedded.faults.").doesNotContain("reach");
+    }
+
+    @Test
     void aFilterThatSelectsNothingFailsTheRunAsNotRun() throws IOException {
         // when
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, plan("vmbench.filter", "nomatch:*"));

@@ -154,6 +154,9 @@ public final class VmGroup implements AutoCloseable {
      * on time. Clocks drift by parts per million, a few milliseconds over hours; measuring once per group keeps the
      * round trips out of every permutation's overhead.
      */
+    /** The longest time fio took in a guest from launch to its first job, as last seen; 500 ms before any run. */
+    private volatile long fioSetupMillis = 500;
+
     private synchronized Map<String, Duration> clockOffsets() {
         // guests added since (a growing group) are measured when they first run
         List<GuestVm> unmeasured = guests.stream().filter(g -> clockOffsets == null
@@ -190,12 +193,18 @@ public final class VmGroup implements AutoCloseable {
         List<GuestStatus> statuses = events.phase("start fio on every VM at one instant and wait for it" + step, () -> {
             // Concurrent VMs must start together; one VM starts at once. The lead must cover delivering "start"
             // to every VM: judged by the install round, less the time the guests spent laying out files.
+            // fio is launched at once and sets itself up before the instant, which its jobs then wait for: the lead
+            // also covers the longest set-up the guests showed last time (half a second before they have shown one)
             long deliveryMillis = Math.max(0, (t1 - t0) / 1_000_000 - longest(prefilled).toMillis());
             Instant at = Instant.now().plusMillis(active.size() == 1 ? 0
-                    : Math.min(5_000, 50 + deliveryMillis * 5 / 4));
+                    : Math.min(5_000, 50 + deliveryMillis * 5 / 4 + fioSetupMillis * 3 / 2));
             return runEverywhere(active, g -> g.agent().start(at, offsetOf.get(g.name())), jobs.budget(permutation));
         });
         long t3 = System.nanoTime();
+        // how long fio took to set itself up in the slowest guest, for the next start's lead
+        statuses.stream().filter(st -> !Double.isNaN(st.armed()) && !Double.isNaN(st.started()))
+                .mapToLong(st -> Math.round((st.armed() - st.started()) * 1000)).max()
+                .ifPresent(setup -> fioSetupMillis = Math.max(50, Math.min(3_000, setup)));
         Map<String, byte[]> logs = new LinkedHashMap<>();
         Map<String, String> raw = events.phase("collect fio's JSON" + step, () -> {
             List<Collected> fetched = Parallel.each(pool, java.util.stream.IntStream.range(0, active.size()).boxed()

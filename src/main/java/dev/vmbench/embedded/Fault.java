@@ -44,8 +44,8 @@ public enum Fault {
      */
     FIO_IO_ERRORS,
     /**
-     * The first guest's fio starts with the others and begins measuring 500 ms after them (its jobs' startdelay): the
-     * launch instants say the VMs ran together, what fio measured says not.
+     * The first guest's fio is launched with the others and begins measuring 500 ms after the start instant they all
+     * wait for: the launch instants say the VMs ran together, what fio measured says not.
      */
     LATE_START,
     /** fio never finishes (until stopped). */

@@ -301,9 +301,12 @@ final class SandboxGuest implements EmbeddedGuest {
                     + "exec \"$real\" \"${@:1:$#-1}\" \"$job.nowrites\"");
         }
         if (first && faults.contains(Fault.LATE_START)) {
-            // launched with the others, measuring half a second after them: what a slow set-up in one guest does
-            fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\ncase \" $* \" in *\" --create_only=1 \"*|*\" --version "
-                    + "\"*) exec \"$real\" \"$@\";; esac\nexec \"$real\" --startdelay=500ms \"$@\"");
+            // launched with the others, measuring half a second after the start instant they all wait for: its
+            // jobs are held 500 ms longer before their I/O (what a guest slow to get going does)
+            fioShim(root, "real=$(PATH=${PATH#*:} command -v fio)\nargs=()\nfor a in \"$@\"; do case \"$a\" in\n"
+                    + "  --exec_prerun=*) p=${a#--exec_prerun=}; sed 's/^sleep \"\\$d\"$/sleep \"$d\"; sleep 0.5/' \"$p\" "
+                    + "> \"$p.late\"; chmod +x \"$p.late\"; args+=(\"--exec_prerun=$p.late\");;\n"
+                    + "  *) args+=(\"$a\");;\nesac; done\nexec \"$real\" \"${args[@]}\"");
         }
         if (first && faults.contains(Fault.FIO_IO_ERRORS)) {
             // the storage fails some I/O and fio goes on past it (continue_on_error): it counts them in its JSON

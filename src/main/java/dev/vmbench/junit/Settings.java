@@ -35,10 +35,33 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
     static Settings load(ExtensionContext root) {
+        ResultStore[] opened = new ResultStore[1];
+        try {
+            return load(root, opened);
+        } catch (RuntimeException e) {
+            // a run that cannot start lets its folder go at once: a resume with the right settings may follow
+            if (opened[0] != null) {
+                opened[0].close();
+            }
+            throw e;
+        }
+    }
+
+    private static Settings load(ExtensionContext root, ResultStore[] opened) {
         java.util.Set<String> given = new java.util.HashSet<>(System.getProperties().stringPropertyNames());
         given.addAll(System.getenv().keySet());
         dev.vmbench.config.BenchProperties.requireKnown(given, Thresholds.KEYS);
         BenchConfig config = BenchConfig.from(root::getConfigurationParameter, System::getenv, Thresholds.KEYS);
+        // an unknown fault is a wrong setting, not a cluster that cannot be reached: say so before anything starts
+        for (String fault : config.embeddedFaults()) {
+            try {
+                dev.vmbench.embedded.Fault.parse(fault);
+            } catch (IllegalArgumentException unknown) {
+                throw new dev.vmbench.config.ConfigException("Setting vmbench.embedded.faults (env "
+                        + "VMBENCH_EMBEDDED_FAULTS) = [" + String.join(",", config.embeddedFaults()) + "]: "
+                        + unknown.getMessage());
+            }
+        }
         if (config.embedded()) {
             LOG.info("{}: no pool is set, so this run measures the local disk of this machine, not a cluster's "
                     + "storage (set -Dpool=<StorageClass> to measure one)", EMBEDDED);
@@ -67,6 +90,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         Map<String, String> planned = plannedSettings(config, profiles, templates);
         if (config.resume().isPresent()) {
             results = ResultStore.resume(config.resultsDir(), runId);
+            opened[0] = results;
             requireSamePlan(runId, results.plannedSettings(), planned);
             java.util.Set<String> finished = results.finished();
             // a group with nothing left to run is not provisioned at all
@@ -76,6 +100,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                     groups.size());
         } else {
             results = ResultStore.create(config.resultsDir(), runId);
+            opened[0] = results;
             results.writePlan(plan(runId, config, groups, permutations, planned));
         }
         List<VmGroupSpec> selectedGroups = groups;
@@ -207,6 +232,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         AllureReport.runSummary(runId, results.writeSummaryPage(), results.status(), pages);
         LOG.info("vmbench run {} finished, {}: summary in {}", runId, results.status(),
                 results.dir().resolve("summary.html"));
+        results.close();
     }
 
     /**

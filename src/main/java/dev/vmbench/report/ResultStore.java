@@ -54,9 +54,18 @@ public final class ResultStore {
     /** The run's tests its baseline has no numbers for. */
     private List<String> notCompared = List.of();
 
+    /** This JVM's hold on the folder, from create or resume until {@link #close()}. */
+    private final RunLock lock;
+
     private ResultStore(String runId, Path dir) {
         this.runId = runId;
         this.dir = dir;
+        this.lock = RunLock.take(dir);
+    }
+
+    /** Releases the run folder for another JVM (a later resume). */
+    public synchronized void close() {
+        lock.close();
     }
 
     public static ResultStore create(Path resultsDir, String runId) {

@@ -87,7 +87,8 @@ class ResultStoreTest {
             Files.write(checkpoint, lines.subList(0, lines.size() - 1));
         }
 
-        // when
+        // when: the killed JVM's lock went with it
+        first.close();
         ResultStore resumed = ResultStore.resume(dir, "run-1");
 
         // then: every verdict the summary holds is one the checkpoint holds, and only those are finished
@@ -105,5 +106,49 @@ class ResultStoreTest {
         assertThat(resumed.finished()).isEqualTo(kill == Kill.AFTER_RESULTS ? java.util.Set.of(a)
                 : java.util.Set.of(a, b));
         assertThat(summary(resumed).path("status").asText()).as("a resumed run is not over").isEqualTo("incomplete");
+    }
+
+    @Test
+    void aSecondJvmOnTheSameRunIsRefusedNamingTheHolderAndADeadHoldersLockIsTakenOver() throws Exception {
+        // given: a run folder whose lock another JVM holds
+        ResultStore mine = ResultStore.create(dir, "run-1");
+        mine.writePlan(Map.of("run", "run-1"));
+        mine.close();
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), RunLockHolder.class.getName(), dir.resolve("run-1").toString())
+                .redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader said = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    other.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(said.readLine()).isEqualTo("holding");
+
+            // when / then: a resume is refused, naming that JVM
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultStore.resume(dir, "run-1"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Run folder " + dir.resolve("run-1").toAbsolutePath() + " is in use by "
+                            + "another vmbench run (host ")
+                    .hasMessageContaining(", pid " + other.pid() + ", started ")
+                    .hasMessageEndingWith("two runs on one folder would delete each other's VMs and interleave their "
+                            + "results. Fix: wait for that run to end (or stop it), or start a new run instead of "
+                            + "resuming this one.");
+        } finally {
+            // a holder killed outright releases nothing itself: the operating system drops its lock
+            other.destroyForcibly();
+            assertThat(other.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(Files.readString(dir.resolve("run-1/run.lock"))).contains("pid " + other.pid());
+        ResultStore resumed = ResultStore.resume(dir, "run-1");
+        assertThat(Files.readString(dir.resolve("run-1/run.lock"))).contains("pid " + ProcessHandle.current().pid());
+        resumed.close();
+    }
+
+    /** Another JVM that takes a run folder's lock and holds it until it is killed. */
+    public static final class RunLockHolder {
+        public static void main(String[] args) throws Exception {
+            RunLock.take(Path.of(args[0]));
+            System.out.println("holding");
+            System.out.flush();
+            new java.util.concurrent.CountDownLatch(1).await();
+        }
     }
 }
