@@ -172,9 +172,17 @@ final class SandboxGuest implements EmbeddedGuest {
     }
 
     private List<ProcessHandle> runnerProcesses() {
+        return runnerProcesses(root);
+    }
+
+    /** The sandbox's runner and its descendants, if the pid in its pid file is still that runner. */
+    static List<ProcessHandle> runnerProcesses(Path root) {
         try {
             long pid = Long.parseLong(Files.readString(root.resolve("var/lib/vmbench/runner.pid")).trim());
-            return ProcessHandle.of(pid).map(runner -> Stream.concat(Stream.of(runner), runner.descendants()).toList())
+            // the pid file outlives the runner: signal that pid only while it is still this sandbox's runner (its
+            // command line runs this sandbox's guest script), never a process the kernel gave the number to since
+            return ProcessHandle.of(pid).filter(p -> p.info().commandLine().map(c -> c.contains(root.toString()))
+                    .orElse(false)).map(runner -> Stream.concat(Stream.of(runner), runner.descendants()).toList())
                     .orElse(List.of());
         } catch (IOException | NumberFormatException none) {
             return List.of();

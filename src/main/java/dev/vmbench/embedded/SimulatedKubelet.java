@@ -191,14 +191,30 @@ final class SimulatedKubelet implements AutoCloseable {
         running.values().forEach(this::kill);
     }
 
-    /** What a container still runs (a fio started in the background) goes with it, as with a real pod. */
+    /**
+     * What a container still runs (a fio started in the background, which outlives the exec that started it) goes with
+     * it, as with a real pod: the processes whose environment is this container's ({@code VMBENCH_ROOT} set to its
+     * folder, as only the kubelet sets it) — never another process of the user whose command line names that folder.
+     */
     private void kill(Container container) {
+        processesOf(container.root()).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** The processes a container in {@code folder} runs: those with its environment. */
+    static java.util.List<ProcessHandle> processesOf(java.nio.file.Path folder) {
+        String mine = "VMBENCH_ROOT=" + folder;
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> environment(p).contains(mine)).toList();
+    }
+
+    /** A process's environment entries (empty when it is not the user's, or gone). */
+    private static java.util.List<String> environment(ProcessHandle process) {
         try {
-            new ProcessBuilder("pkill", "-KILL", "-f", container.root().toString()).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            LOG.debug("pkill for {} failed: {}", container.root(), e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(process.pid()),
+                    "environ"));
+            return java.util.List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException | SecurityException unreadable) {
+            return java.util.List.of();
         }
     }
 }
