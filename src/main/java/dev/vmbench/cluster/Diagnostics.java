@@ -92,11 +92,21 @@ final class Diagnostics {
         }
     }
 
+    /** The most of one serial console vmbench reads. */
+    static final int CONSOLE_LIMIT = 1 << 20;
+
     private static String console(KubernetesClient client, String namespace, String pod, int lines) {
         try {
-            String log = client.pods().inNamespace(namespace).withName(pod).inContainer("guest-console-log")
-                    .tailingLines(lines).getLog();
-            return log == null || log.isEmpty() ? "(the serial console printed nothing)" : log;
+            // the last lines, and no more than 1 MiB of them: a guest decides what its console prints
+            String log;
+            try (java.io.InputStream in = client.pods().inNamespace(namespace).withName(pod)
+                    .inContainer("guest-console-log").limitBytes(CONSOLE_LIMIT).tailingLines(lines)
+                    .getLogInputStream()) {
+                log = in == null ? "" : new String(in.readNBytes(CONSOLE_LIMIT), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            return log.isEmpty() ? "(the serial console printed nothing)" : log;
+        } catch (java.io.IOException e) {
+            return "serial console unavailable: " + e.getMessage();
         } catch (KubernetesClientException e) {
             return "serial console unavailable: HTTP " + e.getCode() + " " + e.getMessage();
         }

@@ -234,8 +234,9 @@ public final class VmGroup implements AutoCloseable {
         long t4 = System.nanoTime();
         List<FioMetrics> metrics = new ArrayList<>();
         // every VM's measuring window on this machine's clock, each guest's clock offset taken out: from when fio's first
-        // job began (its exec_prerun stamp, after fio's set-up and any startdelay) plus the warm-up, to the end fio
-        // stamped on its output; a guest that gives no stamp, from fio's launch (fio's own set-up counted as measuring)
+        // job began (its exec_prerun stamp, after fio's set-up and any startdelay) plus the warm-up, to when its last
+        // job's I/O ended (its exec_postrun stamp, before fio writes its output); a guest that gives no stamps, from
+        // fio's launch to the end fio stamped on its output (fio's own set-up and tear-down counted as measuring)
         List<double[]> windows = new ArrayList<>();
         // fio's time as the guests ran it: launch to the end fio stamped on its output
         List<double[]> launched = new ArrayList<>();
@@ -249,8 +250,9 @@ public final class VmGroup implements AutoCloseable {
                     : statuses.get(i).finished() - offset;
             launched.add(new double[] {start, end});
             double measuring = statuses.get(i).measuring();
+            double ended = statuses.get(i).ended();
             windows.add(new double[] {(Double.isNaN(measuring) ? start : measuring - offset)
-                    + jobs.ramp().toNanos() / 1e9, end});
+                    + jobs.ramp().toNanos() / 1e9, Double.isNaN(ended) ? end : ended - offset});
         }
         double firstStart = windows.stream().mapToDouble(w -> w[0]).min().orElse(Double.NaN);
         double lastStart = windows.stream().mapToDouble(w -> w[0]).max().orElse(Double.NaN);

@@ -88,7 +88,13 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                 console = String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()))
                         + (lines.isEmpty() ? "" : "\n");
             }
-            return new MockResponse().setResponseCode(200).setBody(console);
+            Matcher limit = Pattern.compile("[?&]limitBytes=(\\d+)").matcher(request.getPath());
+            byte[] body = console.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (limit.find() && body.length > Long.parseLong(limit.group(1))) {
+                // the kubelet's limitBytes: the first N bytes of what it would send (of the tail, with tailLines)
+                body = java.util.Arrays.copyOf(body, Integer.parseInt(limit.group(1)));
+            }
+            return new MockResponse().setResponseCode(200).setBody(body);
         }
         if (noKubeVirt && request.getPath().startsWith("/apis/kubevirt.io/")) {
             return status(404, "NotFound", "the server could not find the requested resource");

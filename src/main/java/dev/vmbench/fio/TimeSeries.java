@@ -32,6 +32,9 @@ public record TimeSeries(Duration interval, Map<String, List<Point>> vms) {
 
     public static final TimeSeries NONE = new TimeSeries(Duration.ZERO, Map.of());
 
+    /** The most of one VM's interval logs vmbench unpacks (an hour at 100 ms is about 40 MiB). */
+    public static final int LOGS_LIMIT = 256 << 20;
+
     /** Fewer intervals than this in every phase, and no steadiness figure is given (NaN). */
     public static final int MIN_INTERVALS = 3;
 
@@ -92,7 +95,15 @@ public record TimeSeries(Duration interval, Map<String, List<Point>> vms) {
     /** What {@code vmbench-guest logs} sent, decompressed. */
     public static String gunzip(String vm, byte[] gzip) {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // a few MiB of gzip can unpack to GiB (a gzip bomb): read no more than the limit
+            byte[] logs = in.readNBytes(LOGS_LIMIT + 1);
+            if (logs.length > LOGS_LIMIT) {
+                throw new FioOutputException("fio's interval logs from VM " + vm + " unpack to more than "
+                        + (LOGS_LIMIT >> 20) + " MiB, the most vmbench reads of them; the rest was not read. Fix: see "
+                        + "'vmbench-guest logs' in that guest (a broken or foreign guest image), or a longer "
+                        + "-Dvmbench.logInterval for a very long run");
+            }
+            return new String(logs, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new FioOutputException("fio's interval logs from VM " + vm + " are not gzip data (" + e.getMessage()
                     + "). Fix: see 'vmbench-guest logs' in that guest; its gzip and base64 must work.");

@@ -260,9 +260,10 @@ public final class GuestShell implements Shell {
         if (s == null || !s.isOpen()) {
             throw new SessionLostException("session closed");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (ChannelExec exec = s.createExecChannel(command)) {
+            // a guest that answers without end is cut off at the limit: its channel is closed, the rest not received
+            BoundedOutput out = new BoundedOutput(BoundedOutput.STDOUT_LIMIT, () -> exec.close(false));
+            BoundedOutput err = new BoundedOutput(BoundedOutput.STDERR_LIMIT, () -> exec.close(false));
             exec.setOut(out);
             exec.setErr(err);
             exec.open().verify(CONNECT_ATTEMPT);
@@ -276,11 +277,15 @@ public final class GuestShell implements Shell {
                 throw new GuestTimeoutException("Command [" + command + "] on VM " + vm + " did not finish within "
                         + timeout.toSeconds() + "s");
             }
+            if (out.over() || err.over()) {
+                throw new GuestException(BoundedOutput.tooLarge(vm, command, out.over() ? "stdout" : "stderr",
+                        out.over() ? BoundedOutput.STDOUT_LIMIT : BoundedOutput.STDERR_LIMIT));
+            }
             Integer status = exec.getExitStatus();
             if (status == null) {
                 throw new SessionLostException("no exit status for [" + command + "]");
             }
-            return new CommandResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new CommandResult(status, out.text(), err.text());
         } catch (IOException e) {
             if (!s.isOpen()) {
                 throw new SessionLostException(e.getMessage());

@@ -7,9 +7,11 @@ import java.util.Map;
  * The guest script's status line: {@code state=done exit=0 started=1700000000.12 finished=1700000031.50
  * measuring=1700000000.31 armed=1700000000.20}. Times are the guest's epoch seconds; {@code NaN} where not known.
  * {@code measuring} is when fio's first job began (its {@code exec_prerun} holds it until the start instant, after fio's
- * set-up and any {@code startdelay}, before its warm-up); {@code armed}, when fio had set itself up and got there.
+ * set-up and any {@code startdelay}, before its warm-up); {@code armed}, when fio had set itself up and got there;
+ * {@code ended}, when its last job's I/O ended (its {@code exec_postrun}), before fio wrote its output.
  */
-public record GuestStatus(String state, String exit, double started, double finished, double measuring, double armed) {
+public record GuestStatus(String state, String exit, double started, double finished, double measuring, double armed,
+        double ended) {
 
     static GuestStatus parse(String line) {
         Map<String, String> fields = new HashMap<>();
@@ -26,7 +28,7 @@ public record GuestStatus(String state, String exit, double started, double fini
         }
         return new GuestStatus(fields.get("state"), fields.getOrDefault("exit", "-"),
                 epoch(fields.get("started")), epoch(fields.get("finished")), epoch(fields.get("measuring")),
-                epoch(fields.get("armed")));
+                epoch(fields.get("armed")), epoch(fields.get("ended")));
     }
 
     private static double epoch(String text) {

@@ -41,16 +41,24 @@ public final class PodExec implements Shell {
         String line = "PATH=\"${VMBENCH_BIN:-/opt/vmbench}:$PATH\"; " + (stdin.isEmpty() ? command
                 : "printf '%s' '" + Base64.getEncoder().encodeToString(stdin.getBytes(StandardCharsets.UTF_8))
                         + "' | base64 -d | " + command);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<Void> overflow = new java.util.concurrent.CompletableFuture<>();
+        BoundedOutput out = new BoundedOutput(BoundedOutput.STDOUT_LIMIT, () -> overflow.complete(null));
+        BoundedOutput err = new BoundedOutput(BoundedOutput.STDERR_LIMIT, () -> overflow.complete(null));
         try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
                 .writingOutput(out).writingError(err).exec("bash", "-c", line)) {
+            // an answer past its limit ends the exec at once
+            java.util.concurrent.CompletableFuture.anyOf(watch.exitCode(), overflow).get(timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            if (out.over() || err.over()) {
+                throw new GuestException(BoundedOutput.tooLarge(pod, command, out.over() ? "stdout" : "stderr",
+                        out.over() ? BoundedOutput.STDOUT_LIMIT : BoundedOutput.STDERR_LIMIT));
+            }
             Integer status = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (status == null || status < 0) {
                 throw new GuestException("Command [" + command + "] in pod " + pod + " ended without an exit status "
                         + "(the exec stream closed early). Fix: see the pod's events and its container's state.");
             }
-            return new CommandResult(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new CommandResult(status, out.text(), err.text());
         } catch (TimeoutException e) {
             throw new GuestTimeoutException("Command [" + command + "] in pod " + pod + " did not finish within "
                     + timeout.toSeconds() + "s");

@@ -279,9 +279,9 @@ class GuestScriptTest {
                 .isEqualTo("vmbench-guest: integrity-write needs a size in whole MiB, not [8M]\n");
         assertThat(guest("", "logs").stderr()).isEqualTo("vmbench-guest: no logs: the job is idle; see 'vmbench-guest "
                 + "diagnose'\n");
-        assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=- measuring=- armed=-\n");
+        assertThat(guest("", "status").stdout()).isEqualTo("state=idle exit=- started=- finished=- measuring=- armed=- ended=-\n");
         assertThat(guest("", "wait").stdout()).as("nothing ran: wait returns at once")
-                .isEqualTo("state=idle exit=- started=- finished=- measuring=- armed=-\n");
+                .isEqualTo("state=idle exit=- started=- finished=- measuring=- armed=- ended=-\n");
     }
 
     @Test
