@@ -140,6 +140,21 @@ class GateIntegrityTest {
     }
 
     @Test
+    void aGuestThatAnswersBeyondTheBoundBreaksTheTestNamingTheLimit() throws IOException {
+        // when: the first VM's 'result' goes on for 70 MiB
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, plan("vmbench.embedded.faults", "guest-floods"));
+
+        // then: broken (the harness could not read the guest), naming the VM, the command, the stream and the limit;
+        // the run goes on to its end and its summary
+        assertThat(run.test("random-rw 4k").getThrowable()).get().isNotInstanceOf(AssertionError.class).asString()
+                .containsPattern("VM vmb-\\S+-0 answered \\[vmbench-guest result\\] with more than 64 MiB on stdout, "
+                        + "the most vmbench reads of one answer from a guest; the rest was not read. Fix: see "
+                        + "'vmbench-guest diagnose' on that VM");
+        assertThat(SuiteRun.json(Files.readString(run.runDir().resolve("summary.json"))).path("status").asText())
+                .isEqualTo("broken");
+    }
+
+    @Test
     void aBaselineThatSharesNoTestWithTheRunIsRefusedNamingWhatItHolds() throws IOException {
         // given: an earlier run of another profile
         SuiteRun earlier = SuiteRun.of(StorageBenchmarkIT.class, dir.resolve("earlier"), plan("vmbench.profiles",

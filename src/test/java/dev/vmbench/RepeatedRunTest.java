@@ -45,7 +45,9 @@ class RepeatedRunTest {
         assertThat(first).contains("1 tests successful").contains("0 tests failed");
         Files.createDirectories(dir.resolve("allure/history"));
         Files.writeString(dir.resolve("allure/history/history-trend.json"), "[]");
-        // files of earlier runs are older than the next JVM: make that unmistakable on a fast machine
+        // a shared results folder: another tool's result and a person's notes, older than the next run
+        Files.writeString(dir.resolve("allure/0000-other-tool-result.json"), "{\"name\": \"not vmbench's\"}");
+        Files.writeString(dir.resolve("allure/notes.txt"), "mine");
         try (Stream<Path> files = Files.list(dir.resolve("allure"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
@@ -74,7 +76,10 @@ class RepeatedRunTest {
             }
         }
         assertThat(results).extracting(r -> r.path("name").asText()).containsExactlyInAnyOrder(
-                "embedded-local small 1Gi x1 · random-rw 4k", "Run summary " + run.getFileName());
+                "embedded-local small 1Gi x1 · random-rw 4k", "Run summary " + run.getFileName(), "not vmbench's");
+        // what vmbench did not write there stays: only what earlier runs listed in their manifests went
+        assertThat(dir.resolve("allure/notes.txt")).hasContent("mine");
+        assertThat(Files.readString(dir.resolve("allure/environment.properties"))).contains("run=" + run.getFileName());
         assertThat(dir.resolve("allure/categories.json")).exists();
         assertThat(dir.resolve("allure/history/history-trend.json")).exists();
     }

@@ -111,7 +111,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
-        KubernetesClient admin = server.createClient();
+        Config base;
+        try (KubernetesClient unauthenticated = server.createClient()) {
+            base = unauthenticated.getConfiguration();
+        }
+        KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(base).withOauthToken(api.adminToken()).build()).build();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort, qemuImage);
         SimulatedOperations operations = new SimulatedOperations(admin, control[0], faults);
         SimulatedKubelet kubelet = new SimulatedKubelet(admin, workDir.toAbsolutePath().resolve("pods"), faults);
@@ -142,7 +147,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** How the run reaches this cluster: its identity holds exactly the documented Role, ClusterRole and rules. */
     public Config clientConfig() {
         return new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration())
-                .withOauthToken(SimulatedRbac.RUN_TOKEN).build();
+                .withOauthToken(api.runToken()).build();
     }
 
     /**
@@ -168,7 +173,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                       user: vmbench
                       namespace: default
                 current-context: vmbench-embedded
-                """.formatted(admin.getMasterUrl(), SimulatedRbac.RUN_TOKEN);
+                """.formatted(admin.getMasterUrl(), api.runToken());
         try {
             java.nio.file.Files.writeString(file, kubeconfig);
             return file;

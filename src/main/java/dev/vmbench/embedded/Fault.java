@@ -48,6 +48,8 @@ public enum Fault {
      * wait for: the launch instants say the VMs ran together, what fio measured says not.
      */
     LATE_START,
+    /** The first guest answers 'vmbench-guest result' with 70 MiB (its fio output padded): a broken or hostile image. */
+    GUEST_FLOODS,
     /** fio never finishes (until stopped). */
     FIO_HANGS,
     /** cloud-init's final stage (fio, the data disk's mount) ends 4 s after sshd answers instead of 0.3 s. */
@@ -100,7 +102,7 @@ public enum Fault {
     /** Acted out by the sandbox's own sshd, fio or cloud-init stand-ins: a QEMU guest runs the real ones. */
     boolean sandboxOnly() {
         return switch (this) {
-            case FIO_FAILS, FIO_HANGS, FIO_NO_WRITES, FIO_IO_ERRORS, LATE_START, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED,
+            case FIO_FAILS, FIO_HANGS, FIO_NO_WRITES, FIO_IO_ERRORS, LATE_START, GUEST_FLOODS, CLOUD_INIT_SLOW, WRONG_HOST_KEY, SSH_LATE, SSH_DROPS, START_LOST, VMI_RECREATED,
                     CLOCK_SKEW ->
                     true;
             default -> false;

@@ -57,6 +57,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             BiFunction<String, String, String> consoles, List<Fault> faults, SimulatedRbac rbac) {
         super(types);
         this.rbac = rbac;
+        this.runToken = SimulatedRbac.newToken();
+        this.adminToken = SimulatedRbac.newToken();
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
         this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
         this.guestPort = guestPort;
@@ -65,12 +67,45 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         this.consoles = consoles;
     }
 
+    /** The run's bearer token (RBAC-checked) and the simulator's own (unrestricted): random, this cluster's only. */
+    private final String runToken;
+    private final String adminToken;
+
+    /** Whether a websocket's {@code Origin} is this server itself (as its {@code Host} header names it). */
+    private static boolean sameOrigin(String origin, String host) {
+        if (host == null) {
+            return false;
+        }
+        return java.util.List.of("http://" + host, "https://" + host)
+                .contains(origin);
+    }
+
+    String runToken() {
+        return runToken;
+    }
+
+    String adminToken() {
+        return adminToken;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        // as an API server with authentication: a request without a token it knows is answered 401, never served
+        boolean run = ("Bearer " + runToken).equals(request.getHeader("Authorization"));
+        if (!run && !("Bearer " + adminToken).equals(request.getHeader("Authorization"))) {
+            return status(401, "Unauthorized", "Unauthorized");
+        }
+        // a browser's page may open websockets to any local port: an upgrade from another origin than this server's
+        // own (a client names the server itself, or nothing) is a page's, never a client's of this run
+        String origin = request.getHeader("Origin");
+        if ("websocket".equalsIgnoreCase(request.getHeader("Upgrade")) && origin != null && !sameOrigin(origin,
+                request.getHeader("Host"))) {
+            return status(403, "Forbidden", "websocket upgrades from another origin (" + origin + ") are refused");
+        }
         if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
             return accessReview(request);
         }
-        if (runIdentity(request)) {
+        if (run) {
             Optional<SimulatedRbac.Attributes> asked = SimulatedRbac.of(request.getMethod(), request.getPath());
             if (asked.isPresent() && !rbac.allows(asked.get())) {
                 return status(403, "Forbidden", SimulatedRbac.forbidden(asked.get()));
@@ -202,11 +237,6 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         }
     }
 
-    /** Requests of the run's identity are authorized by {@link SimulatedRbac}; the simulator's own are not. */
-    private static boolean runIdentity(RecordedRequest request) {
-        return ("Bearer " + SimulatedRbac.RUN_TOKEN).equals(request.getHeader("Authorization"));
-    }
-
     /** A SelfSubjectAccessReview, answered from the same rules the requests are checked against. */
     private MockResponse accessReview(RecordedRequest request) {
         try {
@@ -214,7 +244,8 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                     (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(request.getUtf8Body());
             com.fasterxml.jackson.databind.JsonNode a = review.path("spec").path("resourceAttributes");
             String namespace = a.path("namespace").asText("");
-            boolean allowed = !runIdentity(request) || rbac.allows(new SimulatedRbac.Attributes(a.path("verb").asText(),
+            boolean run = ("Bearer " + runToken).equals(request.getHeader("Authorization"));
+            boolean allowed = !run || rbac.allows(new SimulatedRbac.Attributes(a.path("verb").asText(),
                     a.path("group").asText(""), a.path("resource").asText(), a.path("subresource").asText(""),
                     namespace.isEmpty() ? null : namespace, a.path("name").asText("")));
             review.putObject("status").put("allowed", allowed);

@@ -15,8 +15,13 @@ import java.util.Optional;
  */
 final class SimulatedRbac {
 
-    /** The bearer token of the run's identity in the embedded cluster's kubeconfig and client config. */
-    static final String RUN_TOKEN = "vmbench-run";
+    /** A fresh random bearer token: each embedded cluster gives its run and its simulator one of their own. */
+    static String newToken() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
     static final String RUN_USER = "system:serviceaccount:vmbench:runner";
 
     /** One grant: a rule, and where it holds (a namespace, any namespace, or the cluster scope). */

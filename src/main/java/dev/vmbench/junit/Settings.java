@@ -126,11 +126,10 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
         }
         // the report shows this run: what earlier runs (earlier JVMs) left in Allure's folder goes, history/ stays
         Path allureResults = AllureReport.resultsDirectory();
-        int stale = AllureReport.removeEarlierResults(allureResults, java.time.Instant.ofEpochMilli(
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()));
+        int stale = AllureReport.removeEarlierResults(allureResults);
         if (stale > 0) {
-            LOG.info("Removed {} Allure result file(s) of earlier runs from {} (history/ kept for trends)", stale,
-                    allureResults);
+            LOG.info("Removed {} Allure result file(s) earlier vmbench runs wrote in {} (history/ and other files "
+                    + "kept)", stale, allureResults);
         }
         if (config.dryRun()) {
             dryRun(runId, config, templates, jobs, groups, permutations, results);
@@ -230,6 +229,7 @@ record Settings(String runId, String session, BenchConfig config, ProfileLibrary
                 "comparison with " + baseline, results.writeComparison(baseline.toString(),
                         baseline.compare(results.runs())));
         AllureReport.runSummary(runId, results.writeSummaryPage(), results.status(), pages);
+        AllureReport.recordWritten(AllureReport.resultsDirectory());
         LOG.info("vmbench run {} finished, {}: summary in {}", runId, results.status(),
                 results.dir().resolve("summary.html"));
         results.close();

@@ -215,28 +215,104 @@ public final class AllureReport {
                 .getProperty("allure.results.directory", "allure-results"));
     }
 
+    /** Where a run lists what it wrote into Allure's results folder: {@code vmbench-run-<pid>-<start ms>.files}. */
+    private static final java.util.regex.Pattern MANIFEST = java.util.regex.Pattern.compile(
+            "vmbench-run-(\\d+)-(\\d+)\\.files");
+
     /**
-     * Removes from Allure's results folder every file written before {@code started} (this JVM's start), so the
-     * report shows the latest run and not a mix with earlier ones; {@code history/} stays, for trends. Returns
-     * how many files went.
+     * Removes from Allure's results folder what earlier vmbench runs wrote there, as their manifests list it
+     * ({@link #recordWritten}), so the report shows the latest run and not a mix; nothing else goes — another run's
+     * results still being written (its JVM alive), other tools' files, {@code history/}. Returns how many files went.
      */
-    public static int removeEarlierResults(Path dir, java.time.Instant started) {
+    public static int removeEarlierResults(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
         int removed = 0;
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                if (Files.isRegularFile(file) && Files.getLastModifiedTime(file).toInstant().isBefore(started)) {
-                    Files.delete(file);
-                    removed++;
+            for (Path manifest : files.filter(f -> MANIFEST.matcher(f.getFileName().toString()).matches()).toList()) {
+                java.util.regex.Matcher m = MANIFEST.matcher(manifest.getFileName().toString());
+                m.matches();
+                // a run still going in another JVM keeps its files; an earlier run of this JVM does not
+                long pid = Long.parseLong(m.group(1));
+                if (pid != ProcessHandle.current().pid() && alive(pid, Long.parseLong(m.group(2)))) {
+                    continue;
                 }
+                for (String name : Files.readAllLines(manifest)) {
+                    // a plain name in this folder, and only that
+                    if (!name.isBlank() && !name.contains("/") && !name.contains("\\") && !name.startsWith(".")
+                            && Files.deleteIfExists(dir.resolve(name))) {
+                        removed++;
+                    }
+                }
+                Files.delete(manifest);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot clear earlier results from " + dir.toAbsolutePath()
                     + ". Fix: make the folder writable, or delete it.", e);
         }
         return removed;
+    }
+
+    private static boolean alive(long pid, long startMillis) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant())
+                .filter(started -> Math.abs(started.toEpochMilli() - startMillis) < 1_000).isPresent();
+    }
+
+    /**
+     * Lists in a manifest what this JVM wrote into Allure's results folder: its test results (their {@code thread}
+     * label names this process), the attachments they reference, and the containers of them — so the next run removes
+     * exactly these ({@link #removeEarlierResults}).
+     */
+    public static void recordWritten(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        ProcessHandle self = ProcessHandle.current();
+        String me = self.pid() + "@";
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Set<String> mine = new java.util.TreeSet<>();
+        java.util.Set<String> uuids = new java.util.HashSet<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            for (Path file : all) {
+                if (!file.getFileName().toString().endsWith("-result.json")) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode result = json.readTree(file.toFile());
+                boolean ours = false;
+                for (com.fasterxml.jackson.databind.JsonNode label : result.path("labels")) {
+                    ours |= label.path("name").asText().equals("thread") && label.path("value").asText().startsWith(me);
+                }
+                if (ours) {
+                    mine.add(file.getFileName().toString());
+                    uuids.add(result.path("uuid").asText());
+                    result.findValuesAsText("source").forEach(mine::add);
+                }
+            }
+            for (Path file : all) {
+                if (file.getFileName().toString().endsWith("-container.json")) {
+                    com.fasterxml.jackson.databind.JsonNode container = json.readTree(file.toFile());
+                    for (com.fasterxml.jackson.databind.JsonNode child : container.path("children")) {
+                        if (uuids.contains(child.asText())) {
+                            mine.add(file.getFileName().toString());
+                            container.findValuesAsText("source").forEach(mine::add);
+                        }
+                    }
+                }
+            }
+            // the run's own report files: the next run writes its own
+            for (String own : List.of("categories.json", "environment.properties")) {
+                if (Files.isRegularFile(dir.resolve(own))) {
+                    mine.add(own);
+                }
+            }
+            Files.write(dir.resolve("vmbench-run-" + self.pid() + "-" + self.info().startInstant()
+                    .map(java.time.Instant::toEpochMilli).orElse(0L) + ".files"), mine);
+        } catch (IOException e) {
+            LOG.warn("Cannot list what this run wrote into {}: the next run will leave it there ({})", dir,
+                    e.getMessage());
+        }
     }
 
     /** An HTML attachment (charts, summaries). */
@@ -273,7 +349,9 @@ public final class AllureReport {
                 .setUuid(uuid).setName("Run summary " + runId).setFullName("vmbench.RunSummary." + runId)
                 .setHistoryId("vmbench-run-summary")
                 .setStatus(allureStatus)
-                .setLabels(java.util.List.of(new io.qameta.allure.model.Label().setName("suite").setValue("vmbench run")));
+                .setLabels(java.util.List.of(new io.qameta.allure.model.Label().setName("suite").setValue("vmbench run"),
+                        io.qameta.allure.util.ResultsUtils.createHostLabel(),
+                        io.qameta.allure.util.ResultsUtils.createThreadLabel()));
         lifecycle.scheduleTestCase(result);
         lifecycle.startTestCase(uuid);
         lifecycle.addAttachment("run summary", "text/html", ".html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
