@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.Map;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Locale;
@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A run's sign of life in the cluster: a {@code coordination.k8s.io} Lease named after the run, renewed while the
- * harness lives. A sweep ({@code vmbench.sweep}) spares the resources of any run whose lease is still fresh, so
- * two runs sharing a namespace never delete each other's VMs. Closing it stops the renewal and deletes the lease.
+ * harness lives. A sweep ({@code vmbench.sweep}) spares the resources of any run whose lease it sees renewed, so two
+ * runs sharing a namespace never delete each other's VMs. Closing it stops the renewal and deletes the lease.
  */
 final class RunLease implements AutoCloseable {
 
@@ -36,33 +36,69 @@ final class RunLease implements AutoCloseable {
         return t;
     });
 
-    private RunLease(KubernetesClient client, String namespace, String name) {
+    /** This machine's clock, as the lease's renewTime shows it to others (who never compare it with theirs). */
+    private final java.time.Clock clock;
+
+    private RunLease(KubernetesClient client, String namespace, String name, java.time.Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.name = name;
+        this.clock = clock;
     }
 
     /** Takes the run's lease in {@code namespace} (which must exist) and keeps it renewed until closed. */
     static RunLease take(KubernetesClient client, String namespace, String runId) {
-        RunLease lease = new RunLease(client, namespace, name(runId));
+        return take(client, namespace, runId, RENEW_EVERY, java.time.Clock.systemUTC());
+    }
+
+    /** The same, renewed every {@code renewEvery} and stamped by {@code clock}: for tests of other machines. */
+    static RunLease take(KubernetesClient client, String namespace, String runId, Duration renewEvery,
+            java.time.Clock clock) {
+        RunLease lease = new RunLease(client, namespace, name(runId), clock);
         client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withName(lease.name)
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels(Labels.RUN, runId).endMetadata()
                 .withNewSpec().withHolderIdentity(holder()).withLeaseDurationSeconds((int) DURATION.toSeconds())
-                .withRenewTime(now()).withAcquireTime(now()).endSpec().build()).createOr(existing -> existing.update());
-        lease.renewal.scheduleAtFixedRate(lease::renew, RENEW_EVERY.toSeconds(), RENEW_EVERY.toSeconds(),
-                TimeUnit.SECONDS);
+                .withRenewTime(lease.now()).withAcquireTime(lease.now()).endSpec().build())
+                .createOr(existing -> existing.update());
+        lease.renewal.scheduleAtFixedRate(lease::renew, renewEvery.toMillis(), renewEvery.toMillis(),
+                TimeUnit.MILLISECONDS);
         return lease;
     }
 
-    /** True while run {@code runId}'s harness renews its lease (its renewal is younger than the lease duration). */
-    static boolean alive(KubernetesClient client, String namespace, String runId, Instant at) {
-        Lease lease = client.leases().inNamespace(namespace).withName(name(runId)).get();
-        if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null) {
-            return false;
+    /**
+     * The runs of {@code runIds} whose harness is alive: their lease changed (its {@code resourceVersion} moved) or
+     * appeared while this watched for {@code watch} — at least one renewal period. No two machines' clocks are
+     * compared: a harness whose clock is off, or whose renewal stalled for a while, is judged by whether it renews,
+     * and a run whose lease is not there yet is given the whole period to take it.
+     */
+    static java.util.Set<String> alive(KubernetesClient client, String namespace, java.util.Collection<String> runIds,
+            Duration watch) {
+        Map<String, String> before = new java.util.HashMap<>();
+        runIds.forEach(run -> before.put(run, version(client, namespace, run)));
+        java.util.Set<String> alive = new java.util.TreeSet<>();
+        try {
+            org.awaitility.Awaitility.await("renewals of other runs' leases").pollInSameThread().atMost(watch)
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        for (String run : runIds) {
+                            String now = version(client, namespace, run);
+                            if (now != null && !now.equals(before.get(run))) {
+                                alive.add(run);
+                            }
+                        }
+                        return alive.size() == runIds.size();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException watchedLongEnough) {
+            // the runs whose lease did not move in a renewal period are gone
         }
-        int seconds = lease.getSpec().getLeaseDurationSeconds() == null ? (int) DURATION.toSeconds()
-                : lease.getSpec().getLeaseDurationSeconds();
-        return lease.getSpec().getRenewTime().toInstant().plusSeconds(seconds).isAfter(at);
+        return alive;
+    }
+
+    /** How long a sweep watches leases before it calls a run gone: a renewal period and then some. */
+    static final Duration WATCH = RENEW_EVERY.plusSeconds(10);
+
+    private static String version(KubernetesClient client, String namespace, String runId) {
+        Lease lease = client.leases().inNamespace(namespace).withName(name(runId)).get();
+        return lease == null ? null : lease.getMetadata().getResourceVersion();
     }
 
     /** The lease's name: {@code vmbench-run-<run id>}, DNS-safe. */
@@ -80,8 +116,8 @@ final class RunLease implements AutoCloseable {
         }
     }
 
-    private static ZonedDateTime now() {
-        return ZonedDateTime.now(ZoneOffset.UTC);
+    private ZonedDateTime now() {
+        return ZonedDateTime.now(clock).withZoneSameInstant(ZoneOffset.UTC);
     }
 
     private static String holder() {

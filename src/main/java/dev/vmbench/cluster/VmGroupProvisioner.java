@@ -474,6 +474,15 @@ public final class VmGroupProvisioner implements AutoCloseable {
      * Deletes what earlier vmbench runs left in the namespace (anything labelled managed-by=vmbench with another
      * run id) and returns what it found, as {@code kind name (run)}.
      */
+    /** How long a sweep watches other runs' leases for a renewal ({@link RunLease#WATCH}; shorter in tests). */
+    private Duration leaseWatch = RunLease.WATCH;
+
+    /** The same provisioner with another lease watch, for tests that cannot wait a renewal period. */
+    VmGroupProvisioner watchingLeasesFor(Duration watch) {
+        leaseWatch = watch;
+        return this;
+    }
+
     public List<String> sweepEarlierRuns() {
         String ns = config.namespace();
         // what each earlier run left, as "kind name (run id)"
@@ -487,10 +496,11 @@ public final class VmGroupProvisioner implements AutoCloseable {
             }
         }
         List<String> swept = new ArrayList<>();
-        java.util.Set<String> alive = new java.util.TreeSet<>();
+        // whether another run is alive is seen from its lease moving, never from comparing its clock with this one
+        java.util.Set<String> alive = byRun.isEmpty() ? java.util.Set.of()
+                : RunLease.alive(client, ns, byRun.keySet(), leaseWatch);
         byRun.forEach((run, resources) -> {
-            if (RunLease.alive(client, ns, run, java.time.Instant.now())) {
-                alive.add(run);
+            if (alive.contains(run)) {
                 return;
             }
             Cleanup.deleteLabelled(client, ns, Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.RUN, run),

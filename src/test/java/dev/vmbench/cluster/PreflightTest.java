@@ -72,7 +72,8 @@ class PreflightTest {
                 KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
             leftovers(client, "20261101-000000-dead", "20261123-120000-this");
             VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
-                    EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
+                    EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null)
+                    .watchingLeasesFor(java.time.Duration.ofSeconds(2));
 
             org.assertj.core.api.Assertions.assertThat(provisioner.sweepEarlierRuns())
                     .containsExactly("Secret left-dead (run 20261101-000000-dead)");
@@ -82,14 +83,21 @@ class PreflightTest {
     }
 
     @Test
-    void aSweepSparesARunWhoseHarnessStillRenewsItsLease() {
+    void aSweepSparesARunWhoseHarnessStillRenewsItsLeaseWhateverTheClocksSay() {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
                 KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
             // given: leftovers of a run that is gone, and resources of a run that is alive in another JVM
+            // given: leftovers of a run that is gone (its lease stamped by a clock an hour ahead, but no longer
+            // renewed), and resources of a run alive in another JVM whose clock is an hour behind this one's
             leftovers(client, "20261101-000000-dead", "20261123-110000-live");
-            try (RunLease live = RunLease.take(client, "vmbench", "20261123-110000-live")) {
+            java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofHours(1));
+            java.time.Clock behind = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofHours(-1));
+            RunLease.take(client, "vmbench", "20261101-000000-dead", java.time.Duration.ofHours(1), ahead);
+            try (RunLease live = RunLease.take(client, "vmbench", "20261123-110000-live", java.time.Duration
+                    .ofMillis(300), behind)) {
                 VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, config(Map.of("pool",
-                        EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null);
+                        EmbeddedCluster.STORAGE_CLASS)), null, null, null, "20261123-120000-this", null)
+                        .watchingLeasesFor(java.time.Duration.ofSeconds(2));
 
                 // when
                 List<String> swept = provisioner.sweepEarlierRuns();
