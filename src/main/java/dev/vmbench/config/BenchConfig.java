@@ -497,6 +497,8 @@ public record BenchConfig(
         }
     }
 
+    private static final String TOO_LARGE = "has a number too large to be a setting's value";
+
     /** Looks keys up once and turns a parser's complaint into a {@link ConfigException}. */
     private static final class Reader {
         private final Function<String, Optional<String>> parameters;
@@ -526,6 +528,8 @@ public record BenchConfig(
             String text = text(key);
             try {
                 return parser.apply(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, text, TOO_LARGE);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(key, text, e.getMessage());
             }
@@ -545,8 +549,10 @@ public record BenchConfig(
                     }
                     values.add(value);
                 } catch (IllegalArgumentException e) {
+                    // a number of more digits than fits is no Java error message for a person to read
+                    String rule = e instanceof NumberFormatException ? TOO_LARGE : e.getMessage();
                     throw new ConfigException(key, text,
-                            (text.contains(",") ? "has item [" + item.trim() + "] that " : "") + e.getMessage());
+                            (text.contains(",") ? "has item [" + item.trim() + "] that " : "") + rule);
                 }
             }
             if (values.isEmpty() && key != POOL && key != EMBEDDED_FAULTS && key != FILTER && key != EXCLUDE

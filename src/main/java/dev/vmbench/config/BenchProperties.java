@@ -189,6 +189,9 @@ public final class BenchProperties {
             // vmbench's own default gate
             "gate", java.util.Map.of());
 
+    /** The Debian mirror the QEMU guest image is built from, an environment variable of the image's recipe. */
+    public static final String DEBIAN_MIRROR_ENV = "VMBENCH_DEBIAN_MIRROR";
+
     /** The prefix of per-key threshold overrides, {@code vmbench.threshold.<key>}. */
     public static final String THRESHOLD_PREFIX = "vmbench.threshold.";
 
@@ -233,6 +236,8 @@ public final class BenchProperties {
             }
         }
         known.add("vmbench.pool");
+        // read by the QEMU guest image's recipe (src/main/guest-image/build-image.sh), not by the harness
+        known.add(DEBIAN_MIRROR_ENV);
         thresholdKeys.forEach(k -> known.add(THRESHOLD_PREFIX + k));
         java.util.Map<String, String> byEnv = new java.util.HashMap<>();
         known.forEach(k -> byEnv.put(envName(k), k));

@@ -56,6 +56,20 @@ class BenchConfigTest {
     }
 
     @Test
+    void aNumberTooLargeIsNamedNotAJavaError() {
+        assertThatThrownBy(() -> parse("vmbench.qd.p99Target", "99999999999999999999999ms")).isInstanceOf(
+                ConfigException.class).hasMessageStartingWith("Setting vmbench.qd.p99Target (env VMBENCH_QD_P99TARGET) "
+                        + "= [99999999999999999999999ms] has a number too large to be a setting's value. Fix: ")
+                .hasMessageNotContaining("For input string");
+    }
+
+    @Test
+    void theGuestImagesMirrorVariableIsOneVmbenchKnows() {
+        org.assertj.core.api.Assertions.assertThatCode(() -> BenchProperties.requireKnown(List.of(
+                "VMBENCH_DEBIAN_MIRROR"), THRESHOLD_KEYS)).doesNotThrowAnyException();
+    }
+
+    @Test
     void aPoolSelectsTheRealClusterAndItsDefaults() {
         BenchConfig config = parse("pool", "ocs-storagecluster-ceph-rbd, fast-nvme");
 
