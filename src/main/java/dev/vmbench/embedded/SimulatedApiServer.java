@@ -33,6 +33,14 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final Pattern POD_PORT_FORWARD = Pattern.compile(
             "/api/v1/namespaces/([^/]+)/pods/([^/?]+)/portforward\\?ports=(\\d+)");
 
+    /** What the harness's exec sends: bash -c with the guest script's bin on PATH, stdin perhaps as base64. */
+    private static final Pattern GUEST_VERB = Pattern.compile("bash\u0000-c\u0000PATH=\"\\$\\{VMBENCH_BIN:-/opt/vmbench\\}"
+            + ":\\$PATH\"; (printf '%s' '[A-Za-z0-9+/=]*' \\| base64 -d \\| )?vmbench-guest [a-z-]+( [A-Za-z0-9._:=+-]+)*");
+    /** Whether an exec's command is one the harness sends: a verb of the guest script, and nothing else. */
+    static boolean runsGuestVerb(List<String> command) {
+        return GUEST_VERB.matcher(String.join("\u0000", command)).matches();
+    }
+
     private static final Pattern POD_EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
 
     private static final Pattern POD_LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log");
@@ -187,6 +195,12 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         }
         if (command.isEmpty()) {
             return status(400, "BadRequest", "you must specify at least 1 command");
+        }
+        // the embedded kubelet runs real processes on this machine: a pod of the run runs the guest script's verbs
+        // as the harness sends them, and nothing else
+        if (!runsGuestVerb(command)) {
+            return status(403, "Forbidden", "the embedded cluster's pods run only vmbench-guest's verbs, not "
+                    + command);
         }
         ProcessBuilder process = new ProcessBuilder(command).directory(container.get().root().toFile());
         process.environment().putAll(container.get().env());

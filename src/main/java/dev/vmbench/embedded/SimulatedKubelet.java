@@ -130,7 +130,7 @@ final class SimulatedKubelet implements AutoCloseable {
         for (VolumeMount mount : pod.getSpec().getContainers().get(0).getVolumeMounts()) {
             Volume volume = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
                     .findFirst().orElseThrow(() -> new IllegalStateException("volume " + mount.getName() + " missing"));
-            Path target = Files.createDirectories(root.resolve(mount.getMountPath().substring(1)));
+            Path target = Files.createDirectories(inside(root, mount.getMountPath(), "mount path"));
             if (volume.getSecret() != null) {
                 Secret secret = client.secrets().inNamespace(pod.getMetadata().getNamespace())
                         .withName(volume.getSecret().getSecretName()).get();
@@ -140,6 +140,11 @@ final class SimulatedKubelet implements AutoCloseable {
                 boolean executable = volume.getSecret().getDefaultMode() != null
                         && (volume.getSecret().getDefaultMode() & 0111) != 0;
                 for (Map.Entry<String, String> entry : secret.getData().entrySet()) {
+                    // a Secret's key is a file name (the API server's IsConfigMapKey), never a path
+                    if (!entry.getKey().matches("[-._a-zA-Z0-9]+") || entry.getKey().matches("\\.{1,2}")) {
+                        throw new IllegalStateException("secret \"" + volume.getSecret().getSecretName() + "\" has "
+                                + "key [" + entry.getKey() + "], which is no file name");
+                    }
                     Path file = target.resolve(entry.getKey());
                     Files.write(file, Base64.getDecoder().decode(entry.getValue()));
                     file.toFile().setExecutable(executable);
@@ -153,6 +158,15 @@ final class SimulatedKubelet implements AutoCloseable {
         }
         Files.createDirectories(root.resolve("proc/self"));
         Files.write(root.resolve("proc/self/mounts"), mounts);
+    }
+
+    /** {@code path} (absolute in the container) within the container's folder, or a refusal naming it. */
+    static Path inside(Path root, String path, String what) {
+        Path resolved = root.resolve(path.replaceFirst("^/+", "")).normalize();
+        if (!path.startsWith("/") || !resolved.startsWith(root.normalize())) {
+            throw new IllegalStateException(what + " [" + path + "] is not an absolute path inside the container");
+        }
+        return resolved;
     }
 
     private ContainerStatus waiting(Pod pod, String reason, String message) {

@@ -83,4 +83,24 @@ class EmbeddedApiAuthTest {
         String[] anonymous = {upgrade[0], upgrade[1], upgrade[2], upgrade[3]};
         assertThat(statusOf(path, anonymous)).isEqualTo("HTTP/1.1 401 Unauthorized");
     }
+
+    @Test
+    void aPodRunsOnlyTheGuestScriptsVerbsAndItsFilesStayInItsFolder(@TempDir Path pod) {
+        String path = "PATH=\"${VMBENCH_BIN:-/opt/vmbench}:$PATH\"; ";
+        // what the harness sends
+        assertThat(SimulatedApiServer.runsGuestVerb(List.of("bash", "-c", path + "vmbench-guest start --at 1700000000.25")))
+                .isTrue();
+        assertThat(SimulatedApiServer.runsGuestVerb(List.of("bash", "-c", path + "printf '%s' 'W2ddCg==' | base64 -d | "
+                + "vmbench-guest install-job --prefill"))).isTrue();
+        // and what it never sends
+        assertThat(SimulatedApiServer.runsGuestVerb(List.of("sh", "-c", "id"))).isFalse();
+        assertThat(SimulatedApiServer.runsGuestVerb(List.of("bash", "-c", path + "vmbench-guest status; rm -rf ~")))
+                .isFalse();
+        assertThat(SimulatedApiServer.runsGuestVerb(List.of("bash", "-c", path + "vmbench-guest status $(id)")))
+                .isFalse();
+        // a mount path or Secret key may not lead out of the pod's folder
+        assertThat(SimulatedKubelet.inside(pod, "/opt/vmbench", "mount path")).isEqualTo(pod.resolve("opt/vmbench"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimulatedKubelet.inside(pod, "/../../etc", "mount path"))
+                .hasMessage("mount path [/../../etc] is not an absolute path inside the container");
+    }
 }
