@@ -86,6 +86,29 @@ class InterruptedRunTest {
     }
 
     @Test
+    void sigtermWhileAGroupIsBeingCreatedLeavesNothingLabelledBehind() throws Exception {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir.resolve("sandboxes"), "images", "fedora", 2222,
+                List.of()); KubernetesClient client = new KubernetesClientBuilder()
+                        .withConfig(cluster.clientConfig()).build()) {
+            // given: a group of eight VMs whose resources are being created
+            Process process = suite(cluster, dir.resolve("suite.log"), "-Dvmbench.concurrency=8", "-Dvmbench.runtime=5s");
+            try {
+                await("the group's first resources created").atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> !labelled(client).isEmpty());
+
+                // when: stopped mid-provisioning
+                process.destroy();
+
+                // then: creating stopped before deleting, so no creation landed after the deletion
+                assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the suite exits").isTrue();
+                assertThat(labelled(client)).isEmpty();
+            } finally {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void sigtermSparesTheGroupsTheCleanupModeKept() throws Exception {
         try (EmbeddedCluster cluster = EmbeddedCluster.start(dir.resolve("sandboxes"), "images", "fedora", 2222,
                 List.of()); KubernetesClient client = new KubernetesClientBuilder()

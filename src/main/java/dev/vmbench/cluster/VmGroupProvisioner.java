@@ -159,6 +159,8 @@ public final class VmGroupProvisioner implements AutoCloseable {
      * concurrency later (a density search starts with one).
      */
     public VmGroup provision(VmGroupSpec spec, GroupEvents events, int vms) {
+        // a run being deleted (Ctrl+C) starts no group: nothing to diagnose, nothing to clean up after
+        requireNotStopping("VM group " + spec);
         Map<String, String> selector = Map.of(Labels.RUN, runId, Labels.GROUP, spec.hash());
         ExecutorService pool = Parallel.pool("vmbench-" + spec.hash(), spec.concurrency());
         List<GuestVm> guests = new ArrayList<>();
@@ -519,9 +521,30 @@ public final class VmGroupProvisioner implements AutoCloseable {
      * deleted.
      */
     public List<String> deleteRun(Duration deadline) {
+        // creating stops first, and what was already sent lands (or fails) before the deletion lists by label: no
+        // creation of a provisioning thread can arrive after the sweep and be left behind
+        stopping = true;
+        try {
+            org.awaitility.Awaitility.await("creations already sent").pollInSameThread().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> creating.get() == 0);
+        } catch (org.awaitility.core.ConditionTimeoutException stillSending) {
+            LOG.warn("{} creation(s) still under way after 10 s; deleting what is there", creating.get());
+        }
         return Cleanup.deleteLabelled(client, config.namespace(), Map.of(Labels.RUN, runId), Set.copyOf(keptGroups),
                 deadline);
     }
+
+    private void requireNotStopping(String what) {
+        if (stopping) {
+            throw new ProvisioningException("The run is stopping (the JVM is shutting down): " + what + " is not "
+                    + "created. Fix: none; the run's resources are being deleted.");
+        }
+    }
+
+    /** Set once the run is being deleted (Ctrl+C): from then on nothing is created. */
+    private volatile boolean stopping;
+    /** Creations sent and not answered yet. */
+    private final java.util.concurrent.atomic.AtomicInteger creating = new java.util.concurrent.atomic.AtomicInteger();
 
     private synchronized void holdLease() {
         if (lease == null) {
@@ -568,7 +591,11 @@ public final class VmGroupProvisioner implements AutoCloseable {
     }
 
     private void apply(String kind, String name, boolean dryRun, Runnable create) {
+        creating.incrementAndGet();
         try {
+            if (!dryRun) {
+                requireNotStopping(kind + " " + config.namespace() + "/" + name);
+            }
             create.run();
         } catch (KubernetesClientException e) {
             throw new ProvisioningException((dryRun ? "server-side dry run of create " : "create ") + kind + " "
@@ -576,6 +603,8 @@ public final class VmGroupProvisioner implements AutoCloseable {
                     + (e.getCode() == 422 || e.getCode() == 400 ? "the cluster rejects the manifest (see the server's "
                             + "message; the rendered manifests are in the results folder)"
                             : "check the permissions and quotas of namespace " + config.namespace()) + ".", e);
+        } finally {
+            creating.decrementAndGet();
         }
     }
 

@@ -40,4 +40,30 @@ class CleanupTest {
                     .untilAsserted(() -> assertThat(cluster.openWatches()).isEqualTo(before));
         }
     }
+
+    @Test
+    void onceTheRunIsBeingDeletedNothingMoreIsCreated() {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of());
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            // given: a run whose JVM is stopping (Ctrl+C): its resources are being deleted
+            VmGroupProvisioner provisioner = new VmGroupProvisioner(client, client, dev.vmbench.config.BenchConfig.from(
+                    key -> java.util.Optional.ofNullable(key.equals("pool") ? EmbeddedCluster.STORAGE_CLASS : null),
+                    name -> null, List.of()), null, null, null, "20261207-000000-stop", null);
+            provisioner.deleteRun(Duration.ofSeconds(10));
+
+            // when: a provisioning thread goes on to its next group
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> provisioner.provision(new dev.vmbench.matrix
+                    .VmGroupSpec(EmbeddedCluster.STORAGE_CLASS, dev.vmbench.matrix.VmSize.parse("small"), "1Gi", 2),
+                    null))
+
+                    // then: refused before anything is created, not even the run's lease
+                    .isInstanceOf(ProvisioningException.class).hasMessageContaining("The run is stopping (the JVM is "
+                            + "shutting down): VM group embedded-local small 1Gi x2 is not created. Fix: none; the "
+                            + "run's resources are being deleted.");
+            assertThat(Cleanup.labelled(client, "vmbench", Map.of(Labels.MANAGED_BY, Labels.MANAGER))).isEmpty();
+            try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build()) {
+                assertThat(admin.leases().inNamespace("vmbench").list().getItems()).isEmpty();
+            }
+        }
+    }
 }
