@@ -176,12 +176,27 @@ public final class Preflight {
     public static void checkCapabilities(KubernetesClient client, String namespace) {
         List<String> problems = new ArrayList<>();
         denied(client, namespace, Permissions.CAPABILITIES, "in namespace " + namespace + " for the storage "
-                + "capability checks", "the Role vmbench of docs/vmbench-role.yaml (its capability rules) there",
-                problems);
+                + "capability checks", "the Role vmbench-capabilities of docs/vmbench-role.yaml there", problems);
         denied(client, null, Permissions.CAPABILITIES_CLUSTER, "at cluster scope for the storage capability checks",
-                "the ClusterRole vmbench of docs/vmbench-role.yaml", problems);
+                "the ClusterRole vmbench-capabilities of docs/vmbench-role.yaml", problems);
         if (!problems.isEmpty()) {
             throw new ProvisioningException("Preflight of the storage capability checks found " + problems.size()
+                    + " problem(s):\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /**
+     * The pod baseline's own preflight: every rule of {@link Permissions#POD_BASELINE} in the run's namespace, asked
+     * before its pod is created (the gate's Role runs no pods).
+     *
+     * @throws ProvisioningException listing each missing permission and the Role that grants it
+     */
+    public static void checkPodBaseline(KubernetesClient client, String namespace) {
+        List<String> problems = new ArrayList<>();
+        denied(client, namespace, Permissions.POD_BASELINE, "in namespace " + namespace + " for the pod baseline",
+                "the Role vmbench-pod-baseline of docs/vmbench-role.yaml there", problems);
+        if (!problems.isEmpty()) {
+            throw new ProvisioningException("Preflight of the pod baseline found " + problems.size()
                     + " problem(s):\n  - " + String.join("\n  - ", problems));
         }
     }

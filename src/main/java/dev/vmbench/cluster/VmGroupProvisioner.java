@@ -292,6 +292,8 @@ public final class VmGroupProvisioner implements AutoCloseable {
      */
     public BaselinePod startBaselinePod(VmGroupSpec spec, GroupEvents events) {
         ensureNamespace();
+        // the gate's Role runs no pods: the pod baseline's Role is checked when the pod baseline runs
+        Preflight.checkPodBaseline(client, config.namespace());
         holdLease();
         String base = ResourceNames.of(session, spec, 0).vm() + "-pod";
         Map<String, String> labels = new LinkedHashMap<>(Labels.of(runId, spec));

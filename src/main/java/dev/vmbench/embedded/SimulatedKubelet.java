@@ -52,7 +52,8 @@ final class SimulatedKubelet implements AutoCloseable {
     private SharedIndexInformer<Pod> informer;
 
     /** A running container: its folder and environment. */
-    record Container(Path root, Map<String, String> env) {
+    /** A running container: its folder, its environment, and the UID of the pod it runs for. */
+    record Container(Path root, Map<String, String> env, String podUid) {
     }
 
     SimulatedKubelet(KubernetesClient client, Path containers, List<Fault> faults) {
@@ -79,9 +80,18 @@ final class SimulatedKubelet implements AutoCloseable {
         });
     }
 
-    /** The container a pod runs, if it is running. */
+    /**
+     * The container a pod runs, if it is running — and only for the very pod it was started for: a pod of the same
+     * name created since (another UID) is none of this container's.
+     */
     Optional<Container> container(String namespace, String pod) {
-        return Optional.ofNullable(running.get(namespace + "/" + pod));
+        Container container = running.get(namespace + "/" + pod);
+        if (container == null) {
+            return Optional.empty();
+        }
+        Pod now = client.pods().inNamespace(namespace).withName(pod).get();
+        boolean same = now != null && java.util.Objects.equals(container.podUid(), now.getMetadata().getUid());
+        return same ? Optional.of(container) : Optional.empty();
     }
 
     private void creating(Pod pod) {
@@ -110,7 +120,7 @@ final class SimulatedKubelet implements AutoCloseable {
             // the container's paths live under its folder: vmbench's own path variable is rebased onto it
             env.computeIfPresent("VMBENCH_BIN", (k, v) -> root + v);
             env.put("VMBENCH_ROOT", root.toString());
-            running.put(key, new Container(root, env));
+            running.put(key, new Container(root, env, pod.getMetadata().getUid()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Embedded pod {} could not start: {}", key, e.toString());
             status(pod, "Pending", waiting(pod, "CreateContainerError", e.getMessage()), null);

@@ -234,6 +234,23 @@ class PreflightTest {
     }
 
     @Test
+    void thePodBaselinesOwnRoleIsCheckedWhenItRunsAndNamed() {
+        Permissions.Rule exec = Permissions.POD_BASELINE.stream().filter(r -> r.subresource().equals("exec"))
+                .findFirst().orElseThrow();
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(dir, "images", "fedora", 2222, List.of(),
+                Optional.of(exec));
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.clientConfig()).build()) {
+            // the gate's preflight does not ask for it: a gate runs no pods
+            org.assertj.core.api.Assertions.assertThatCode(() -> Preflight.check(client, config(Map.of("pool",
+                    EmbeddedCluster.STORAGE_CLASS, "vmbench.dataSource", "images/fedora")))).doesNotThrowAnyException();
+            assertThatThrownBy(() -> Preflight.checkPodBaseline(client, "vmbench")).hasMessage("Preflight of the pod "
+                    + "baseline found 1 problem(s):\n  - This identity lacks 2 permission(s) in namespace vmbench for "
+                    + "the pod baseline: create pods/exec, get pods/exec. Fix: apply the Role vmbench-pod-baseline of "
+                    + "docs/vmbench-role.yaml there and bind it to the identity (docs/rbac.md).");
+        }
+    }
+
+    @Test
     void theEmbeddedApiServerRefusesWhatTheRoleDoesNotGrantInKubernetesWords() {
         Permissions.Rule logs = Permissions.REQUIRED.stream().filter(r -> r.subresource().equals("log")).findFirst()
                 .orElseThrow();

@@ -82,6 +82,9 @@ class EmbeddedApiAuthTest {
         assertThat(statusOf(path, fromPage)).isEqualTo("HTTP/1.1 403 Forbidden");
         String[] anonymous = {upgrade[0], upgrade[1], upgrade[2], upgrade[3]};
         assertThat(statusOf(path, anonymous)).isEqualTo("HTTP/1.1 401 Unauthorized");
+        // an exec from outside the run, into any pod
+        assertThat(statusOf("/api/v1/namespaces/vmbench/pods/p/exec?command=id&stdout=true", anonymous))
+                .isEqualTo("HTTP/1.1 401 Unauthorized");
     }
 
     @Test
