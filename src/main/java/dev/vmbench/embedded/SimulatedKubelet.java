@@ -89,7 +89,8 @@ final class SimulatedKubelet implements AutoCloseable {
         if (container == null) {
             return Optional.empty();
         }
-        Pod now = client.pods().inNamespace(namespace).withName(pod).get();
+        // from the kubelet's own informer: an API call from here would wait on the server that is asking
+        Pod now = informer == null ? null : informer.getStore().getByKey(namespace + "/" + pod);
         boolean same = now != null && java.util.Objects.equals(container.podUid(), now.getMetadata().getUid());
         return same ? Optional.of(container) : Optional.empty();
     }
