@@ -186,7 +186,10 @@ final class SandboxCloudInit {
     /** cloud-init's write_files module. */
     static void writeFiles(Path root, JsonNode files) throws IOException {
         for (JsonNode file : files) {
-            Path target = root.resolve(file.path("path").asText().replaceFirst("^/+", ""));
+            // a path of the guest's own file system, where ".." stops at "/" as in any guest: so it stays inside the
+            // sandbox's folder, never beside it
+            String inGuest = Path.of("/").resolve(file.path("path").asText()).normalize().toString();
+            Path target = SimulatedKubelet.inside(root, inGuest, "write_files path");
             Files.createDirectories(target.getParent());
             String content = file.path("content").asText();
             byte[] bytes = "b64".equals(file.path("encoding").asText()) ? Base64.getDecoder().decode(content)

@@ -105,5 +105,11 @@ class EmbeddedApiAuthTest {
         assertThat(SimulatedKubelet.inside(pod, "/opt/vmbench", "mount path")).isEqualTo(pod.resolve("opt/vmbench"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimulatedKubelet.inside(pod, "/../../etc", "mount path"))
                 .hasMessage("mount path [/../../etc] is not an absolute path inside the container");
+        // and a sandbox's cloud-init write_files stops at its root, as ".." does at "/" in any guest
+        org.assertj.core.api.Assertions.assertThatCode(() -> SandboxCloudInit.writeFiles(pod,
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("[{\"path\": \"/../../escaped\", "
+                        + "\"content\": \"x\"}]"))).doesNotThrowAnyException();
+        assertThat(pod.getParent().resolve("escaped")).doesNotExist();
+        assertThat(pod.resolve("escaped")).hasContent("x");
     }
 }
