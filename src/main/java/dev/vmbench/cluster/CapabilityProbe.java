@@ -46,8 +46,6 @@ public final class CapabilityProbe {
     private static final Logger LOG = LoggerFactory.getLogger(CapabilityProbe.class);
     private static final String INTEGRITY_FILE = "vmbench-integrity.bin";
     private static final int INTEGRITY_MIB = 8;
-    private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
-    private static final String CLONE_FALLBACK = "cdi.kubevirt.io/cloneFallbackReason";
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long PROGRESS_EVERY = 30;
     private static final Duration LOG_INTERVAL = Duration.ofMillis(100);
@@ -136,13 +134,18 @@ public final class CapabilityProbe {
         details.put("indications", String.join(",", strings(status.get("indications"))));
         details.put("phase", String.valueOf(status.getOrDefault("phase", "")));
         if (done.timedOut() || !Boolean.TRUE.equals(status.get("readyToUse"))) {
+            // a snapshot in progress locks its VM (KubeVirt's webhook refuses any spec change): let it go
+            KubeVirt.in(client, KubeVirt.VM_SNAPSHOT, namespace).withName(name).delete();
+            String locked = power().awaitNoSnapshot().map(s -> "; the VM is still locked by it (status."
+                    + "snapshotInProgress " + s + ") " + seconds(readyTimeout) + " after it was deleted").orElse("");
             String why = done.timedOut() ? "was not ready to use after " + seconds(deadline) + " (phase "
                     + status.getOrDefault("phase", "unset") + conditions(status) + ")"
                     : "failed: " + error(status);
             return CapabilityCheck.failed(Capability.SNAPSHOT, took, "VirtualMachineSnapshot " + name + " of VM "
                     + vm() + " " + why + ". Fix: see the snapshot's conditions, its content's volumeSnapshotStatus and "
                     + "the VolumeSnapshots of its volumes (oc get vmsnapshot,vmsnapshotcontent,volumesnapshot -n "
-                    + namespace + "); the CSI driver must take snapshots of volumes in use", details, evidence);
+                    + namespace + "); the CSI driver must take snapshots of volumes in use" + locked, details,
+                    evidence);
         }
         snapshot = name;
         return CapabilityCheck.worked(Capability.SNAPSHOT, took, details, evidence);
@@ -152,7 +155,9 @@ public final class CapabilityProbe {
 
     /**
      * Overwrites the file the snapshot holds, stops the VM, restores it from the snapshot, starts it and reads the
-     * file back: the restore worked only if its checksum is the one written before the snapshot.
+     * file back: the restore worked only if its checksum is the one written before the snapshot. A restore that
+     * fails or outlasts its deadline is deleted, which lets KubeVirt start the VM again on its own disks, so the
+     * checks after it still run.
      */
     public CapabilityCheck restore(Duration deadline) {
         if (snapshot == null) {
@@ -167,56 +172,89 @@ public final class CapabilityProbe {
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put(name + ".restore.yaml", manifest);
         Map<String, String> details = new LinkedHashMap<>();
-        try {
-            runStrategy("Halted");
-            if (poll("VMI of " + vm() + " gone", readyTimeout, () -> get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, vm()),
-                    vmi -> vmi == null).timedOut()) {
-                return CapabilityCheck.failed(Capability.RESTORE, Duration.ZERO, "VM " + vm() + " did not stop "
-                        + "within " + seconds(readyTimeout) + " (runStrategy Halted), so it cannot be restored. Fix: see "
-                        + "the VM's events", details, evidence);
-            }
-            Instant created = Instant.now();
-            create(KubeVirt.VM_RESTORE, manifest);
-            Polled<GenericKubernetesResource> done = poll("VirtualMachineRestore " + name + " complete", deadline,
-                    () -> get(KubeVirt.VM_RESTORE, name), r -> r != null && (Boolean.TRUE.equals(status(r)
-                            .get("complete")) || failure(status(r)).isPresent()));
-            Duration took = Duration.between(created, Instant.now());
-            GenericKubernetesResource last = get(KubeVirt.VM_RESTORE, name);
-            evidence.put(name + ".status.yaml", yaml(last));
-            if (done.timedOut() || !Boolean.TRUE.equals(status(last).get("complete"))) {
-                String why = done.timedOut() ? "was not complete after " + seconds(deadline) + conditions(status(last))
-                        + unboundClaims(status(last)) : "failed: " + failure(status(last)).orElse("");
-                return CapabilityCheck.failed(Capability.RESTORE, took, "VirtualMachineRestore " + name + " of VM "
-                        + vm() + " from snapshot " + snapshot + " " + why + ". Fix: see the restore's conditions and "
-                        + "the PVCs it creates from the VolumeSnapshots (oc get vmrestore,pvc -n " + namespace
-                        + "); the CSI driver must create volumes from snapshots", details, evidence);
-            }
-            Instant starting = Instant.now();
-            runStrategy("Always");
-            awaitGuest();
-            details.put("vm-ready-after-restore", seconds(Duration.between(starting, Instant.now())));
-            String read = guest.agent().integrityChecksum(INTEGRITY_FILE);
-            details.put("restored-claim", dataClaim().getMetadata().getName());
-            if (!read.equals(integrity)) {
-                return CapabilityCheck.failed(Capability.RESTORE, took, "VM " + vm() + " restored from snapshot "
-                        + snapshot + " lost data: " + INTEGRITY_FILE + " (" + INTEGRITY_MIB + " MiB, written and "
-                        + "synced before the snapshot) reads back as [" + read + "], not [" + integrity + "]"
-                        + (read.equals(changed) ? " — the content written after the snapshot, so the data disk was "
-                                + "not restored" : "") + ". Fix: the StorageClass's snapshots must hold what was synced "
-                        + "before them (crash-consistent at least)", details, evidence);
-            }
-            return CapabilityCheck.worked(Capability.RESTORE, took, details, evidence);
-        } finally {
-            // whatever happened, the checks after this one need the VM running
-            if (get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, vm()) == null) {
-                runStrategy("Always");
-            }
+        VmPower power = power();
+        Optional<String> notStopped = power.stop();
+        if (notStopped.isPresent()) {
+            power.start("a stop that did not finish");
+            return CapabilityCheck.failed(Capability.RESTORE, Duration.ZERO, notStopped.get() + ", so it cannot be "
+                    + "restored. Fix: see the VM's events", details, evidence);
         }
+        Instant created = Instant.now();
+        create(KubeVirt.VM_RESTORE, manifest);
+        Polled<GenericKubernetesResource> done = poll("VirtualMachineRestore " + name + " complete", deadline,
+                () -> get(KubeVirt.VM_RESTORE, name), r -> r != null && (Boolean.TRUE.equals(status(r)
+                        .get("complete")) || failure(status(r)).isPresent()));
+        Duration took = Duration.between(created, Instant.now());
+        GenericKubernetesResource last = get(KubeVirt.VM_RESTORE, name);
+        evidence.put(name + ".status.yaml", yaml(last));
+        if (done.timedOut() || !Boolean.TRUE.equals(status(last).get("complete"))) {
+            String why = done.timedOut() ? "was not complete after " + seconds(deadline) + conditions(status(last))
+                    + unboundClaims(status(last)) : "failed: " + failure(status(last)).orElse("");
+            String released = release(name, power);
+            return CapabilityCheck.failed(Capability.RESTORE, took, "VirtualMachineRestore " + name + " of VM "
+                    + vm() + " from snapshot " + snapshot + " " + why + ". Fix: see the restore's conditions and "
+                    + "the PVCs it creates from the VolumeSnapshots (oc get vmrestore,pvc -n " + namespace
+                    + "); the CSI driver must create volumes from snapshots" + released, details, evidence);
+        }
+        Instant starting = Instant.now();
+        Optional<String> refused = power.requestStart();
+        if (refused.isPresent()) {
+            return CapabilityCheck.failed(Capability.RESTORE, took, "VM " + vm() + " could not be started after "
+                    + "VirtualMachineRestore " + name + " completed: " + refused.get() + ". Fix: see the VM's status "
+                    + "(restoreInProgress) and the restore's events", details, evidence);
+        }
+        // on a WaitForFirstConsumer class the restore completes before its PVCs exist: a PVC the driver cannot
+        // create from the snapshot shows only now, as the VM's pod waits for it
+        if (poll("VMI of " + vm() + " running after the restore", readyTimeout, () -> power.running(), r -> r)
+                .timedOut()) {
+            return CapabilityCheck.failed(Capability.RESTORE, took, "VM " + vm() + " restored by " + name
+                    + " did not run within " + seconds(readyTimeout) + " (vmbench.readyTimeout)"
+                    + unboundClaims(status(get(KubeVirt.VM_RESTORE, name))) + ". Fix: the CSI driver must create "
+                    + "volumes from snapshots (oc get pvc,events -n " + namespace + ")", details, evidence);
+        }
+        power.awaitGuest("its restore");
+        details.put("vm-ready-after-restore", seconds(Duration.between(starting, Instant.now())));
+        String read = guest.agent().integrityChecksum(INTEGRITY_FILE);
+        details.put("restored-claim", dataClaim().getMetadata().getName());
+        if (!read.equals(integrity)) {
+            return CapabilityCheck.failed(Capability.RESTORE, took, "VM " + vm() + " restored from snapshot "
+                    + snapshot + " lost data: " + INTEGRITY_FILE + " (" + INTEGRITY_MIB + " MiB, written and "
+                    + "synced before the snapshot) reads back as [" + read + "], not [" + integrity + "]"
+                    + (read.equals(changed) ? " — the content written after the snapshot, so the data disk was "
+                            + "not restored" : "") + ". Fix: the StorageClass's snapshots must hold what was synced "
+                    + "before them (crash-consistent at least)", details, evidence);
+        }
+        return CapabilityCheck.worked(Capability.RESTORE, took, details, evidence);
+    }
+
+    /**
+     * Deletes a restore that did not complete, waits until KubeVirt lets the VM go ({@code restoreInProgress}
+     * cleared) and starts it again on its own disks: what the checks after this one need.
+     *
+     * @return a sentence for the failure message when the VM could not be given back
+     */
+    private String release(String restore, VmPower power) {
+        KubeVirt.in(client, KubeVirt.VM_RESTORE, namespace).withName(restore).delete();
+        Optional<String> holding = power.awaitNoRestore();
+        if (holding.isPresent()) {
+            return "; the VM stays stopped: restore " + holding.get() + " still holds it (status.restoreInProgress) "
+                    + seconds(readyTimeout) + " after it was deleted";
+        }
+        power.start("its failed restore");
+        return "";
+    }
+
+    private VmPower power() {
+        return new VmPower(client, namespace, vm(), guest.agent(), readyTimeout);
     }
 
     // --- clone ----------------------------------------------------------------------------------------------
 
-    /** A DataVolume clone of the VM's data PVC in the same StorageClass; the strategy CDI chose is recorded. */
+    /**
+     * A DataVolume clone of the VM's data PVC in the same StorageClass, taken while the VM is stopped: CDI starts
+     * no clone of a claim a pod mounts (CloneSourceInUse). The strategy CDI chose, and why it fell back to a copy,
+     * are read from the clone's PVC.
+     */
     public CapabilityCheck cloneDataDisk(Duration deadline) {
         PersistentVolumeClaim source = dataClaim();
         String name = "clone-" + vm();
@@ -227,36 +265,49 @@ public final class CapabilityProbe {
         String manifest = templates.render("clone-datavolume.yaml.mustache", scope);
         Map<String, String> evidence = new LinkedHashMap<>();
         evidence.put(name + ".datavolume.yaml", manifest);
-        Instant created = Instant.now();
-        create(KubeVirt.DATA_VOLUME, manifest);
+        Map<String, String> details = new LinkedHashMap<>();
+        VmPower power = power();
+        Optional<String> notStopped = power.stop();
         try {
+            if (notStopped.isPresent()) {
+                return CapabilityCheck.failed(Capability.CLONE, Duration.ZERO, notStopped.get() + ", and CDI "
+                        + "clones no PVC a pod mounts. Fix: see the VM's events", details, evidence);
+            }
+            Instant created = Instant.now();
+            create(KubeVirt.DATA_VOLUME, manifest);
             Polled<GenericKubernetesResource> done = poll("DataVolume " + name + " cloned", deadline,
                     () -> get(KubeVirt.DATA_VOLUME, name), dv -> dv != null && List.of("Succeeded", "Failed")
                             .contains(String.valueOf(status(dv).get("phase"))));
             Duration took = Duration.between(created, Instant.now());
             GenericKubernetesResource last = get(KubeVirt.DATA_VOLUME, name);
             evidence.put(name + ".status.yaml", yaml(last));
-            Map<String, String> annotations = Optional.ofNullable(last.getMetadata().getAnnotations()).orElse(Map.of());
-            Map<String, String> details = new LinkedHashMap<>();
-            details.put("strategy", annotations.getOrDefault(CLONE_TYPE, "unknown"));
-            if (annotations.containsKey(CLONE_FALLBACK)) {
-                details.put("fallback", annotations.get(CLONE_FALLBACK));
-            }
+            PersistentVolumeClaim target = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+            details.putAll(CloneStrategy.of(target, last).details());
             Map<String, Object> status = status(last);
             if (done.timedOut() || !"Succeeded".equals(status.get("phase"))) {
                 String why = done.timedOut() ? "was still " + status.getOrDefault("phase", "unset") + " (progress "
                         + status.getOrDefault("progress", "N/A") + ") after " + seconds(deadline)
-                        : "failed" + conditions(status);
+                        + warnings("DataVolume", name) : "failed" + conditions(status);
                 return CapabilityCheck.failed(Capability.CLONE, took, "DataVolume " + name + " cloning PVC "
                         + source.getMetadata().getName() + " " + why + ". Fix: see the DataVolume's conditions and "
-                        + "events (oc describe dv " + name + " -n " + namespace + "); a host-assisted copy waits while "
-                        + "the source is in use", details, evidence);
+                        + "events (oc describe dv " + name + " -n " + namespace + "); CDI starts no clone while a pod "
+                        + "mounts the source (CloneSourceInUse)", details, evidence);
             }
             return CapabilityCheck.worked(Capability.CLONE, took, details, evidence);
         } finally {
             // the copy is not needed: free its space now (the group's cleanup would delete it too)
             KubeVirt.in(client, KubeVirt.DATA_VOLUME, namespace).withName(name).delete();
+            power.start("the clone of its data disk");
         }
+    }
+
+    /** The object's Warning events, newest last, as {@code ; events Reason: message, …} (CloneSourceInUse first). */
+    private String warnings(String kind, String name) {
+        List<String> seen = client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> kind.equals(e.getInvolvedObject().getKind()) && name.equals(e.getInvolvedObject()
+                        .getName()) && "Warning".equals(e.getType()))
+                .map(e -> e.getReason() + ": " + e.getMessage()).distinct().toList();
+        return seen.isEmpty() ? "" : "; events " + String.join(", ", seen);
     }
 
     // --- expansion ------------------------------------------------------------------------------------------
@@ -499,26 +550,6 @@ public final class CapabilityProbe {
     }
 
     // --- helpers --------------------------------------------------------------------------------------------
-
-    private void awaitGuest() {
-        if (poll("VMI of " + vm() + " running again", readyTimeout, () -> get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, vm()),
-                vmi -> vmi != null && "Running".equals(status(vmi).get("phase"))).timedOut()) {
-            throw new ProvisioningException("VM " + vm() + " did not run again within " + seconds(readyTimeout)
-                    + " after its restore (vmbench.readyTimeout). Fix: see the VM's events and its virt-launcher pod");
-        }
-        GuestAgent.CloudInit ready = guest.agent().awaitCloudInit(readyTimeout);
-        if (!ready.finished()) {
-            throw new ProvisioningException("VM " + vm() + " came back after its restore but its guest did not finish "
-                    + "booting within " + seconds(readyTimeout) + ": " + ready.report());
-        }
-    }
-
-    private void runStrategy(String strategy) {
-        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withName(vm()).edit(vm -> {
-            spec(vm).put("runStrategy", strategy);
-            return vm;
-        });
-    }
 
     /** The VM's data disk PVC as the VM's spec names it now (a restore gives it a new one). */
     private PersistentVolumeClaim dataClaim() {

@@ -41,6 +41,10 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         return GUEST_VERB.matcher(String.join("\u0000", command)).matches();
     }
 
+    /** A VirtualMachine itself (not its status), which KubeVirt's VM webhook admits. */
+    private static final Pattern VM = Pattern.compile("(/apis/kubevirt\\.io/v1/namespaces/[^/]+/virtualmachines/[^/?]+)"
+            + "(?:\\?.*)?");
+
     private static final Pattern POD_EXEC = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/exec\\?(.*)");
 
     private static final Pattern POD_LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log");
@@ -146,6 +150,16 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             return status(422, "Invalid", "admission webhook 'virtualmachine-validator.kubevirt.io' denied the "
                     + "request: spec.template.spec.domain.devices.blockMultiQueue is not allowed by the cluster policy");
         }
+        Matcher vmUpdate = VM.matcher(request.getPath());
+        if (vmUpdate.matches() && List.of("PUT", "PATCH").contains(request.getMethod())) {
+            // read without consuming: the CRUD dispatcher reads the body again
+            String body = new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            Optional<String> denied = storedVm(vmUpdate.group(1)).flatMap(stored -> VmAdmission.denial(stored,
+                    request.getMethod(), request.getHeader("Content-Type"), body));
+            if (denied.isPresent()) {
+                return status(422, "Invalid", denied.get());
+            }
+        }
         if ("POST".equals(request.getMethod()) && request.getPath().contains("dryRun=All")) {
             // admitted, not stored: what a real API server does with a server-side dry run
             return new MockResponse().setResponseCode(201).setBody(request.getUtf8Body());
@@ -167,6 +181,19 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             return relay(pod.group(3), podSsh.apply(pod.group(1), pod.group(2)), "pod " + pod.group(2), true);
         }
         return super.dispatch(request);
+    }
+
+    /** The VM as stored now, read in-process (a request to this server from inside its dispatch would wait on it). */
+    private Optional<com.fasterxml.jackson.databind.JsonNode> storedVm(String path) {
+        MockResponse stored = handleGet(path);
+        if (stored.code() != 200) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readTree(stored.getBody().readUtf8()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     void kubelet(SimulatedKubelet kubelet) {

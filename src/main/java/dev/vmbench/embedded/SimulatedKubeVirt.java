@@ -633,10 +633,31 @@ final class SimulatedKubeVirt implements AutoCloseable {
                         .withKind("VirtualMachineInstance").withName(vmi).withUid(instance.getMetadata().getUid())
                         .withController(true).build())
                 .endMetadata()
-                .withNewSpec().addNewContainer().withName("compute").withImage("virt-launcher").endContainer().endSpec()
+                .withNewSpec().addNewContainer().withName("compute").withImage("virt-launcher").endContainer()
+                .withVolumes(claimVolumes(instance)).endSpec()
                 .withNewStatus().withPhase("Running").endStatus().build()).create();
         launcherPods.put(ns + "/" + pod, vmi);
         return pod;
+    }
+
+    /**
+     * The launcher pod mounts each PVC of the VMI (a DataVolume's by its name), as virt-controller renders it
+     * (pkg/virt-controller/services/rendervolumes.go): what CDI looks at to tell whether a clone's source is in use.
+     */
+    private static List<io.fabric8.kubernetes.api.model.Volume> claimVolumes(GenericKubernetesResource vmi) {
+        List<io.fabric8.kubernetes.api.model.Volume> out = new ArrayList<>();
+        for (Map<String, Object> volume : list(map(vmi.getAdditionalProperties().get("spec")).get("volumes"))) {
+            Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+            if (claim == null) {
+                claim = map(volume.get("dataVolume")).get("name");
+            }
+            if (claim != null) {
+                out.add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(String.valueOf(volume.get("name")))
+                        .withNewPersistentVolumeClaim().withClaimName(claim.toString()).endPersistentVolumeClaim()
+                        .build());
+            }
+        }
+        return out;
     }
 
     private void collectGarbage(String ns, String name, String uid) {
@@ -743,7 +764,9 @@ final class SimulatedKubeVirt implements AutoCloseable {
         if (condition != null) {
             status.put("conditions", List.of(condition));
         }
-        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE, ns, name, status);
+        // the snapshot and restore controllers own these fields of the VM's status; the VM controller keeps them
+        StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE, ns, name, status, "restoreInProgress",
+                "snapshotInProgress");
     }
 
 

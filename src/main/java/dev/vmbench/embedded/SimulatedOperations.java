@@ -55,6 +55,7 @@ final class SimulatedOperations implements AutoCloseable {
     static final Duration FORCED_PAUSE = Duration.ofSeconds(1);
     /** How long a QEMU migration may take before it is cancelled (KubeVirt's completionTimeoutPerGiB is 150 s). */
     private static final Duration QEMU_MIGRATION_LIMIT = Duration.ofMinutes(5);
+    private static final String CLONE_FALLBACK = "cdi.kubevirt.io/cloneFallbackReason";
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
     private final KubernetesClient client;
     private final SimulatedKubeVirt kubevirt;
@@ -95,14 +96,24 @@ final class SimulatedOperations implements AutoCloseable {
         }
         // deletionPolicy Delete: the content and its VolumeSnapshots go with the snapshot
         new ArrayList<>(knownSnapshots.keySet()).stream().filter(uid -> !snapshots.containsKey(uid))
-                .forEach(uid -> deleteContent(knownSnapshots.remove(uid)));
+                .forEach(uid -> {
+                    GenericKubernetesResource gone = knownSnapshots.remove(uid);
+                    unlockSource(gone);
+                    deleteContent(gone);
+                });
         knownSnapshots.putAll(snapshots);
         // a restore waiting for its target is looked at again each round, as the controller requeues it
-        all(KubeVirt.VM_RESTORE).stream().filter(r -> !handled.contains(r.getMetadata().getUid()))
+        List<GenericKubernetesResource> restores = all(KubeVirt.VM_RESTORE);
+        restores.stream().filter(r -> !handled.contains(r.getMetadata().getUid()))
                 .filter(this::restore).forEach(r -> handled.add(r.getMetadata().getUid()));
+        // handleVMRestoreDeletion: a restore deleted before it completed lets its VM go
+        java.util.Set<String> present = new java.util.HashSet<>(restores.stream().map(r -> r.getMetadata().getUid())
+                .toList());
+        new ArrayList<>(restoring.keySet()).stream().filter(uid -> !present.contains(uid)).forEach(this::doneRestore);
         all(KubeVirt.MIGRATION).stream().filter(m -> handled.add(m.getMetadata().getUid())).forEach(this::migrate);
         all(KubeVirt.DATA_VOLUME).stream().filter(dv -> map(map(spec(dv).get("source")).get("pvc")).get("name") != null)
-                .filter(dv -> handled.add(dv.getMetadata().getUid())).forEach(this::cloneClaim);
+                .filter(dv -> !handled.contains(dv.getMetadata().getUid())).filter(this::cloneClaim)
+                .forEach(dv -> handled.add(dv.getMetadata().getUid()));
         Map<String, java.math.BigDecimal> seen = new LinkedHashMap<>();
         for (PersistentVolumeClaim pvc : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
             Quantity now = pvc.getSpec().getResources() == null || pvc.getSpec().getResources().getRequests() == null
@@ -220,6 +231,8 @@ final class SimulatedOperations implements AutoCloseable {
         progressing.put("conditions", List.of(condition("Progressing", "True", "Source locked and operation in "
                 + "progress", ""), condition("Ready", "False", "Not ready", "")));
         StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, progressing);
+        // the source is locked while the snapshot runs: the VM webhook refuses spec changes (vms-admitter.go)
+        StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "snapshotInProgress", name);
         if (faults.contains(Fault.SNAPSHOT_NEVER_READY)) {
             long deadline = parseSeconds(spec(snapshot).get("failureDeadline"), 300);
             steps.schedule(() -> step("snapshot deadline", () -> {
@@ -230,6 +243,7 @@ final class SimulatedOperations implements AutoCloseable {
                         condition("Ready", "False", "snapshot deadline exceeded", ""),
                         condition("Failure", "True", "snapshot deadline exceeded", "")));
                 StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, failed);
+                StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "snapshotInProgress", null);
             }), deadline, TimeUnit.SECONDS);
             return;
         }
@@ -256,7 +270,19 @@ final class SimulatedOperations implements AutoCloseable {
             done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
                     condition("Ready", "True", "Ready", "")));
             StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, done);
+            StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "snapshotInProgress", null);
         }), 3 * STEP_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A snapshot deleted while in progress unlocks its VM (snapshot.go's source unlock). */
+    private void unlockSource(GenericKubernetesResource snapshot) {
+        String ns = snapshot.getMetadata().getNamespace();
+        String vmName = String.valueOf(map(spec(snapshot).get("source")).get("name"));
+        GenericKubernetesResource vm = get(KubeVirt.VIRTUAL_MACHINE, ns, vmName);
+        if (vm != null && snapshot.getMetadata().getName().equals(map(vm.getAdditionalProperties().get("status"))
+                .get("snapshotInProgress"))) {
+            StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "snapshotInProgress", null);
+        }
     }
 
     /** deletionPolicy Delete: the snapshot's content goes, and with it (their owner) its VolumeSnapshots. */
@@ -311,6 +337,9 @@ final class SimulatedOperations implements AutoCloseable {
             return targetNotReady(restore, vm);
         }
         String uid = restore.getMetadata().getUid();
+        // UpdateRestoreInProgress: until the restore completes or is deleted the VM webhook refuses to start the VM
+        StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "restoreInProgress", name);
+        restoring.put(uid, List.of(ns, vmName, name));
         List<Map<String, Object>> restores = new ArrayList<>();
         Map<String, String> renamed = new LinkedHashMap<>();
         boolean pending = false;
@@ -388,9 +417,23 @@ final class SimulatedOperations implements AutoCloseable {
         done.put("restores", restores);
         done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
                 condition("Ready", "True", "Operation complete", "")));
-        steps.schedule(() -> step("restore " + name + " complete", () -> StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, done)),
-                2 * STEP_MS, TimeUnit.MILLISECONDS);
+        steps.schedule(() -> step("restore " + name + " complete", () -> {
+            doneRestore(uid);
+            StatusWriter.status(client, KubeVirt.VM_RESTORE, ns, name, done);
+        }), 2 * STEP_MS, TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /** Restores that set their VM's restoreInProgress, by UID: namespace, VM, restore. */
+    private final Map<String, List<String>> restoring = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** UpdateDoneRestore: the VM's restoreInProgress is cleared, on completion or when the restore is deleted. */
+    private void doneRestore(String uid) {
+        List<String> of = restoring.remove(uid);
+        if (of != null) {
+            StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, of.get(0), of.get(1), "restoreInProgress",
+                    null);
+        }
     }
 
     /** upstream's DefaultGracePeriod for a restore target to become ready. */
@@ -609,21 +652,50 @@ final class SimulatedOperations implements AutoCloseable {
      * serves the StorageClass's driver, else a host-assisted copy; the strategy is annotated on the DataVolume and
      * its PVC. A copy reports a percentage, a snapshot or CSI clone "N/A".
      */
-    private void cloneClaim(GenericKubernetesResource dv) {
+    private boolean cloneClaim(GenericKubernetesResource dv) {
         String ns = dv.getMetadata().getNamespace();
         String name = dv.getMetadata().getName();
         String source = String.valueOf(map(map(spec(dv).get("source")).get("pvc")).get("name"));
         String storageClass = String.valueOf(map(spec(dv).get("storage")).getOrDefault("storageClassName",
                 EmbeddedCluster.STORAGE_CLASS));
-        String strategy = cloneStrategy(storageClass);
-        KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(name).edit(d -> {
-            Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(d.getMetadata()
-                    .getAnnotations()).orElse(Map.of()));
-            annotations.put(CLONE_TYPE, strategy);
-            d.getMetadata().setAnnotations(annotations);
-            return d;
-        });
-        StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneScheduled", "progress", "N/A"));
+        PersistentVolumeClaim sourceClaim = client.persistentVolumeClaims().inNamespace(ns).withName(source).get();
+        String sourceMode = sourceClaim == null ? "Filesystem" : Optional.ofNullable(sourceClaim.getSpec()
+                .getVolumeMode()).orElse("Filesystem");
+        String targetMode = String.valueOf(map(spec(dv).get("storage")).getOrDefault("volumeMode", sourceMode));
+        // a smart clone needs the same volume mode on both sides; else CDI falls back to a host-assisted copy, and
+        // says why on the target PVC and in an event (CDI doc/efficient-cloning.md)
+        String fallback = targetMode.equals(sourceMode) ? null : "The volume modes of source and target are "
+                + "incompatible";
+        String strategy = fallback == null ? cloneStrategy(storageClass) : "copy";
+        if (scheduledClones.add(dv.getMetadata().getUid())) {
+            KubeVirt.in(client, KubeVirt.DATA_VOLUME, ns).withName(name).edit(d -> {
+                Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(d.getMetadata()
+                        .getAnnotations()).orElse(Map.of()));
+                annotations.put(CLONE_TYPE, strategy);
+                d.getMetadata().setAnnotations(annotations);
+                return d;
+            });
+            StatusWriter.status(client, KubeVirt.DATA_VOLUME, ns, name, Map.of("phase", "CloneScheduled", "progress",
+                    "N/A"));
+        }
+        // IsSourceClaimReady (CDI pkg/controller/clone/common.go): no clone of any kind starts while a pod mounts
+        // the source; each such pod is named in a CloneSourceInUse warning, and the clone is requeued
+        List<String> users = client.pods().inNamespace(ns).list().getItems().stream()
+                .filter(pod -> !List.of("Succeeded", "Failed").contains(Optional.ofNullable(pod.getStatus())
+                        .map(st -> st.getPhase()).orElse("")))
+                .filter(pod -> Optional.ofNullable(pod.getSpec().getVolumes()).orElse(List.of()).stream()
+                        .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                                && source.equals(v.getPersistentVolumeClaim().getClaimName())))
+                .map(pod -> pod.getMetadata().getName()).toList();
+        if (!users.isEmpty()) {
+            for (String pod : users) {
+                if (sourceInUse.add(dv.getMetadata().getUid() + "/" + pod)) {
+                    StatusWriter.event(client, ns, "DataVolume", name, "CloneSourceInUse", "pod " + ns + "/" + pod
+                            + " using PersistentVolumeClaim " + source);
+                }
+            }
+            return false;
+        }
         steps.schedule(() -> step("clone " + name, () -> {
             if (faults.contains(Fault.CLONE_FAILS)) {
                 String why = "Clone from source PVC " + ns + "/" + source + " failed: rpc error: code = Internal desc "
@@ -641,9 +713,15 @@ final class SimulatedOperations implements AutoCloseable {
             Map<String, String> labels = Optional.ofNullable(get(KubeVirt.DATA_VOLUME, ns, name))
                     .map(d -> d.getMetadata().getLabels()).orElse(Map.of());
             PersistentVolumeClaimBuilder claim = new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
-                    .withNamespace(ns).withLabels(labels).addToAnnotations(CLONE_TYPE, strategy).endMetadata();
+                    .withNamespace(ns).withLabels(labels).addToAnnotations(CLONE_TYPE, strategy)
+                    .addToAnnotations("cdi.kubevirt.io/clonePhase", "Succeeded").endMetadata();
+            if (fallback != null) {
+                claim.editMetadata().addToAnnotations(CLONE_FALLBACK, fallback).endMetadata();
+                StatusWriter.event(client, ns, "PersistentVolumeClaim", name, "IncompatibleVolumeModes", fallback);
+            }
             if (from != null) {
-                claim.withNewSpecLike(from.getSpec()).withStorageClassName(storageClass).withVolumeName(null).endSpec();
+                claim.withNewSpecLike(from.getSpec()).withStorageClassName(storageClass).withVolumeName(null)
+                        .withVolumeMode(targetMode).endSpec();
             }
             client.persistentVolumeClaims().inNamespace(ns).resource(claim.withNewStatus().withPhase("Bound")
                     .endStatus().build()).create();
@@ -652,7 +730,12 @@ final class SimulatedOperations implements AutoCloseable {
                             "", ""), condition("Bound", "True", "Bound", "PVC " + name + " Bound"))))),
                     STEP_MS, TimeUnit.MILLISECONDS);
         }), 2 * STEP_MS, TimeUnit.MILLISECONDS);
+        return true;
     }
+
+    /** Clones already annotated and scheduled, by UID; (clone UID/pod) pairs already warned of. */
+    private final java.util.Set<String> scheduledClones = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> sourceInUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private String cloneStrategy(String storageClass) {
         GenericKubernetesResource profile = client.genericKubernetesResources(KubeVirt.STORAGE_PROFILE)

@@ -15,14 +15,41 @@ final class StatusWriter {
     private StatusWriter() {
     }
 
-    /** Replaces the status of the resource as it is now; nothing when it is gone. */
+    /**
+     * Replaces the status of the resource as it is now, but for the fields named in {@code kept} (another
+     * controller's); nothing when it is gone.
+     */
     static void status(KubernetesClient client, ResourceDefinitionContext type, String ns, String name,
-            Map<String, Object> status) {
+            Map<String, Object> status, String... kept) {
         GenericKubernetesResource latest = KubeVirt.in(client, type, ns).withName(name).get();
         if (latest == null) {
             return;
         }
-        latest.setAdditionalProperty("status", new LinkedHashMap<>(status));
+        Map<String, Object> next = new LinkedHashMap<>(status);
+        Map<String, Object> was = dev.vmbench.cluster.Untyped.status(latest);
+        for (String field : kept) {
+            if (was.get(field) != null) {
+                next.put(field, was.get(field));
+            }
+        }
+        latest.setAdditionalProperty("status", next);
+        KubeVirt.in(client, type, ns).resource(latest).updateStatus();
+    }
+
+    /** Sets ({@code value} non-null) or removes one field of the resource's status, keeping the rest. */
+    static void statusField(KubernetesClient client, ResourceDefinitionContext type, String ns, String name,
+            String field, Object value) {
+        GenericKubernetesResource latest = KubeVirt.in(client, type, ns).withName(name).get();
+        if (latest == null) {
+            return;
+        }
+        Map<String, Object> next = new LinkedHashMap<>(dev.vmbench.cluster.Untyped.status(latest));
+        if (value == null) {
+            next.remove(field);
+        } else {
+            next.put(field, value);
+        }
+        latest.setAdditionalProperty("status", next);
         KubeVirt.in(client, type, ns).resource(latest).updateStatus();
     }
 
