@@ -39,10 +39,12 @@ class StorageCapabilitiesTest {
         assertThat(rows).anyMatch(r -> r.contains(",clone,passed,") && r.contains("strategy=snapshot"))
                 .anyMatch(r -> r.contains(",snapshot,passed,") && r.contains("indications=Online,NoGuestAgent"))
                 .anyMatch(r -> r.contains(",restore,passed,") && r.contains("restored-claim=restore-"));
-        // the switch-over froze the guest for 300 ms: seen from outside within 20 %; fio's 100 ms logs inside the
-        // guest show it too, within one interval either side
+        // the switch-over froze the guest for 300 ms and left virt-api's tunnel to the source pod silent: the outside
+        // could not watch the guest for at least that long, until the session was re-opened through a new tunnel;
+        // fio's 100 ms logs inside the guest show the freeze, within one interval either side
         String migration = rows.stream().filter(r -> r.contains(",migration,")).findFirst().orElseThrow();
-        assertThat(Integer.parseInt(migration.replaceAll(".*[;,\" ]io-stall-ms=(\\d+).*", "$1"))).isBetween(240, 360);
+        assertThat(Integer.parseInt(migration.replaceAll(".*io-unseen-ms=(\\d+).*", "$1"))).isGreaterThanOrEqualTo(300);
+        assertThat(Integer.parseInt(migration.replaceAll(".*ssh-reconnects=(\\d+).*", "$1"))).isEqualTo(1);
         assertThat(Integer.parseInt(migration.replaceAll(".*guest-io-stall-ms=(\\d+).*", "$1"))).isBetween(200, 500);
         // the matrix: in capabilities.json, the summary page and the Allure run summary's page
         JsonNode matrix = SuiteRun.json(Files.readString(run.runDir().resolve("capabilities.json")));

@@ -456,6 +456,10 @@ public final class CapabilityProbe {
         long finishedNanos = System.nanoTime();
         Duration took = Duration.between(created, finished);
         GenericKubernetesResource last = get(KubeVirt.MIGRATION, name);
+        if ("Succeeded".equals(status(last).get("phase"))) {
+            // virt-api's connection went to the source pod, which is gone: the old tunnel is silent from now on
+            agent.reconnect();
+        }
         evidence.put(name + ".status.yaml", yaml(last));
         Map<String, Object> state = map(status(get(KubeVirt.VIRTUAL_MACHINE_INSTANCE, vm())).get("migrationState"));
         Map<String, String> details = new LinkedHashMap<>();

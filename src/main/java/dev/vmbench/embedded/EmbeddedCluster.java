@@ -118,7 +118,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
                 new io.fabric8.kubernetes.client.ConfigBuilder(base).withOauthToken(api.adminToken()).build()).build();
         control[0] = new SimulatedKubeVirt(admin, workDir.toAbsolutePath(), faults, sshPort, qemuImage);
-        SimulatedOperations operations = new SimulatedOperations(admin, control[0], faults);
+        SimulatedOperations operations = new SimulatedOperations(admin, control[0], faults, api);
         SimulatedKubelet kubelet = new SimulatedKubelet(admin, workDir.toAbsolutePath().resolve("pods"), faults);
         api.kubelet(kubelet);
         EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api, kubelet, operations);

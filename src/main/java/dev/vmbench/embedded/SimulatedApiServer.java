@@ -170,7 +170,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             if (target.refused()) {
                 return status(target.code(), target.reason(), target.message());
             }
-            return dial(target.address(), -1);
+            return dial(target.address(), -1, vmi.group(1) + "/" + vmi.group(2));
         }
         Matcher exec = POD_EXEC.matcher(request.getPath());
         if (exec.matches()) {
@@ -241,11 +241,34 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         if (sshd.isEmpty()) {
             return status(409, "Conflict", target + " is not running");
         }
-        return dial(sshd.get(), channels ? guestPort : -1);
+        return dial(sshd.get(), channels ? guestPort : -1, null);
+    }
+
+    /** The portforward tunnels open now, by namespace/VMI: what a live migration leaves behind. */
+    private final java.util.Map<String, java.util.Set<Relay>> tunnels = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A live migration's switch-over: virt-api's connections to the VMI went to the source pod's address, and with
+     * the source pod its network namespace goes — those connections fall silent (no reset, no close): bytes either
+     * way are dropped. New tunnels dial the VMI's address after the migration, the target's.
+     */
+    void silenceTunnels(String namespace, String vmi) {
+        java.util.Set<Relay> open = tunnels.remove(namespace + "/" + vmi);
+        if (open != null) {
+            open.forEach(Relay::silence);
+        }
+    }
+
+    /**
+     * While a VMI migrates its source may go away under the tunnels (a QEMU source exits after the switch-over):
+     * those tunnels then fall silent instead of closing.
+     */
+    void migrating(String namespace, String vmi, boolean migrating) {
+        tunnels.getOrDefault(namespace + "/" + vmi, java.util.Set.of()).forEach(r -> r.silentOnEnd = migrating);
     }
 
     /** virt-api dials the VMI's address; a refused dial is its 500 "dialing VM" (dialers.go). */
-    private static MockResponse dial(InetSocketAddress address, int channelPort) {
+    private MockResponse dial(InetSocketAddress address, int channelPort, String vmi) {
         Socket socket;
         try {
             socket = new Socket(address.getAddress(), address.getPort());
@@ -254,7 +277,11 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             return status(500, "InternalError", "Internal error occurred: dialing VM: dial tcp "
                     + address.getAddress().getHostAddress() + ":" + address.getPort() + ": connect: connection refused");
         }
-        return new MockResponse().withWebSocketUpgrade(new Relay(socket, channelPort));
+        Relay relay = new Relay(socket, channelPort);
+        if (vmi != null) {
+            tunnels.computeIfAbsent(vmi, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(relay);
+        }
+        return new MockResponse().withWebSocketUpgrade(relay);
     }
 
     /** (namespace, VMI, port) → target. */
@@ -375,6 +402,15 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private static final class Relay extends WebSocketListener {
         private final Socket socket;
         private final int channelPort;
+        /** Set by a migration's switch-over: nothing is relayed any more, and nothing is closed. */
+        private volatile boolean silent;
+        /** Set while its VMI migrates: the source's end of the connection closing silences the tunnel. */
+        private volatile boolean silentOnEnd;
+
+        void silence() {
+            silent = true;
+            closeSocket();
+        }
 
         Relay(Socket socket, int channelPort) {
             this.socket = socket;
@@ -392,13 +428,18 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
                 int skip = channelPort >= 0 ? 1 : 0;
                 try (InputStream in = socket.getInputStream()) {
                     int n;
-                    while ((n = in.read(buffer, skip, buffer.length - skip)) >= 0) {
+                    while ((n = in.read(buffer, skip, buffer.length - skip)) >= 0 && !silent) {
                         ws.send(Arrays.copyOf(buffer, n + skip));
                     }
                 } catch (IOException ignored) {
                     // the guest side closed
                 }
-                ws.close(1000, "guest closed");
+                if (silentOnEnd) {
+                    silent = true;
+                }
+                if (!silent) {
+                    ws.close(1000, "guest closed");
+                }
             }, "portforward-relay");
             reader.setDaemon(true);
             reader.start();
@@ -406,6 +447,9 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
 
         @Override
         public void onMessage(WebSocket ws, byte[] bytes) {
+            if (silent) {
+                return;
+            }
             try {
                 OutputStream out = socket.getOutputStream();
                 int skip = channelPort >= 0 ? 1 : 0;

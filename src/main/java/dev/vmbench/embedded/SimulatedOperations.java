@@ -59,6 +59,8 @@ final class SimulatedOperations implements AutoCloseable {
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
     private final KubernetesClient client;
     private final SimulatedKubeVirt kubevirt;
+    /** virt-api's tunnels to a VMI, which a switch-over leaves silent. */
+    private final SimulatedApiServer api;
     private final List<Fault> faults;
     private final ScheduledExecutorService steps = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "simulated-storage-operations");
@@ -71,7 +73,9 @@ final class SimulatedOperations implements AutoCloseable {
     private final Map<String, GenericKubernetesResource> knownSnapshots = new LinkedHashMap<>();
     private final Map<String, java.math.BigDecimal> claimSizes = new LinkedHashMap<>();
 
-    SimulatedOperations(KubernetesClient client, SimulatedKubeVirt kubevirt, List<Fault> faults) {
+    SimulatedOperations(KubernetesClient client, SimulatedKubeVirt kubevirt, List<Fault> faults,
+            SimulatedApiServer api) {
+        this.api = api;
         this.client = client;
         this.kubevirt = kubevirt;
         this.faults = List.copyOf(faults);
@@ -555,8 +559,14 @@ final class SimulatedOperations implements AutoCloseable {
         }
         // the pre-copy takes a while, the switch-over freezes the guest, then it runs on the target
         steps.schedule(() -> step("migration " + name + " switch-over", () -> {
-            kubevirt.sandbox(ns, vmi).ifPresent(sandbox -> sandbox.pause(faults.contains(Fault.MIGRATION_PAUSE)
-                    ? FORCED_PAUSE : SWITCH_OVER));
+            Optional<SandboxGuest> sandbox = kubevirt.sandbox(ns, vmi);
+            if (faults.contains(Fault.MIGRATION_PAUSE)) {
+                // a known stop of the guest before it migrates, as QMP stop/cont does to a QEMU guest
+                sandbox.ifPresent(s -> s.pause(FORCED_PAUSE));
+            }
+            // the guest stops on the source and resumes on the target: the tunnels to the source fall silent
+            api.silenceTunnels(ns, vmi);
+            sandbox.ifPresent(s -> s.pause(SWITCH_OVER));
             state.put("completed", true);
             state.put("endTimestamp", Instant.now().toString());
             vmiMigrationState(ns, vmi, state, target);
@@ -595,12 +605,15 @@ final class SimulatedOperations implements AutoCloseable {
                 LOG.info("Embedded VMI {}/{} held paused {} ms by QMP stop/cont (fault migration-pause)", ns, vmi,
                         paused);
             }
+            api.migrating(ns, vmi, true);
             done = source.migrateTo(incoming, QEMU_MIGRATION_LIMIT);
         } catch (RuntimeException e) {
+            api.migrating(ns, vmi, false);
             incoming.close();
             failMigration(ns, name, vmi, state, stamps, "Live migration failed. " + e.getMessage());
             return;
         }
+        api.silenceTunnels(ns, vmi);
         kubevirt.migrated(ns, vmi, source, incoming);
         state.put("completed", true);
         state.put("endTimestamp", Instant.now().toString());

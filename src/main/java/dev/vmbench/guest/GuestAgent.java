@@ -125,6 +125,11 @@ public final class GuestAgent {
         }
     }
 
+    /** Opens the connection to the guest again, through a new tunnel (after a live migration). */
+    public void reconnect() {
+        shell.reconnect();
+    }
+
     public int reconnects() {
         return shell.reconnects();
     }

@@ -28,6 +28,10 @@ public final class GuestShell implements Shell {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestShell.class);
     private static final Duration CONNECT_ATTEMPT = Duration.ofSeconds(15);
+    /** How often a keepalive is sent, and how long its answer may take. */
+    static final Duration KEEPALIVE = Duration.ofSeconds(3);
+    /** Unanswered keepalives after which the session is closed as lost. */
+    static final int KEEPALIVE_MISSES = 3;
     /** The host key a connection must meet, handed to the key exchange with the connection itself. */
     private static final org.apache.sshd.common.AttributeRepository.AttributeKey<PublicKey> PINNED =
             new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
@@ -49,6 +53,11 @@ public final class GuestShell implements Shell {
         client.setHostConfigEntryResolver(org.apache.sshd.client.config.hosts.HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(org.apache.sshd.common.keyprovider.KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setSignatureFactories(java.util.List.of(org.apache.sshd.common.signature.BuiltinSignatures.ed25519));
+        // a tunnel can fall silent without a reset (virt-api's connection to a migrated VMI's old pod): a keepalive
+        // every few seconds that goes unanswered three times closes the session, so it is treated as lost
+        org.apache.sshd.core.CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, KEEPALIVE);
+        org.apache.sshd.core.CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, KEEPALIVE);
+        org.apache.sshd.core.CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, KEEPALIVE_MISSES);
         client.setServerKeyVerifier((session, remote, presented) -> {
             PublicKey pinned = session.getConnectionContext() == null ? null
                     : session.getConnectionContext().getAttribute(PINNED);
@@ -217,6 +226,21 @@ public final class GuestShell implements Shell {
             return;
         }
         LOG.info("SSH session to {} dropped ({}); reconnecting", vm, why.getMessage());
+        reconnects.incrementAndGet();
+        session = openWithin(Duration.ofMinutes(2));
+    }
+
+    /**
+     * Closes the session and opens a new one through a new tunnel: after a live migration the old tunnel leads to
+     * the source pod, which is gone.
+     */
+    @Override
+    public synchronized void reconnect() {
+        ClientSession old = session;
+        if (old != null) {
+            old.close(true);
+        }
+        LOG.info("SSH session to {} re-opened through a new tunnel", vm);
         reconnects.incrementAndGet();
         session = openWithin(Duration.ofMinutes(2));
     }

@@ -29,6 +29,10 @@ public interface Shell extends AutoCloseable {
      */
     int stream(String command, Duration timeout, java.util.function.Consumer<String> line);
 
+    /** Re-establishes the connection now (a pod's exec has none to keep: nothing to do). */
+    default void reconnect() {
+    }
+
     /** How many times the connection was re-established. */
     int reconnects();
 

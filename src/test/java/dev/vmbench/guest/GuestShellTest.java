@@ -148,6 +148,97 @@ class GuestShellTest {
         }
     }
 
+    @Test
+    void aTunnelThatFallsSilentIsDetectedByKeepalivesAndTheCommandRunsOnANewOne() throws IOException {
+        try (SilentProxy proxy = new SilentProxy(server.getPort());
+                GuestShell shell = GuestShell.connect(client, "vm-0", proxy, "vmbench", identity, pinned.getPublic(),
+                        Duration.ofSeconds(20))) {
+            assertThat(shell.exec("echo", "", Duration.ofSeconds(10), true).stdout()).isEqualTo("ok\n");
+
+            // when: the tunnel drops every byte from now on, and closes nothing (a migrated VMI's old pod)
+            proxy.silence();
+
+            // then: unanswered keepalives end the session well before the command's own deadline, and the command
+            // runs again on a session through a new tunnel (without keepalives it would wait out its 60 s and fail)
+            assertThat(shell.exec("echo", "", Duration.ofSeconds(60), true).stdout()).isEqualTo("ok\n");
+            assertThat(shell.reconnects()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A TCP relay to the sshd that can fall silent: its connections so far stop relaying without being closed;
+     * connections made later relay again.
+     */
+    private static final class SilentProxy implements GuestChannel {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress());
+        private final List<java.net.Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.Set<java.net.Socket> silenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        SilentProxy(int port) throws IOException {
+            Thread accept = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket in = listener.accept();
+                        java.net.Socket out = new java.net.Socket("127.0.0.1", port);
+                        open.add(in);
+                        open.add(out);
+                        pump(in, out);
+                        pump(out, in);
+                    }
+                } catch (IOException closed) {
+                    // the proxy is closed
+                }
+            }, "silent-proxy");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        private void pump(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buffer = new byte[8192];
+                try {
+                    int n;
+                    while ((n = from.getInputStream().read(buffer)) >= 0) {
+                        if (!silenced.contains(from)) {
+                            to.getOutputStream().write(buffer, 0, n);
+                        }
+                    }
+                } catch (IOException gone) {
+                    // either end closed
+                }
+            }, "silent-proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void silence() {
+            silenced.addAll(open);
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return new InetSocketAddress("127.0.0.1", listener.getLocalPort());
+        }
+
+        @Override
+        public String lastError() {
+            return "";
+        }
+
+        @Override
+        public void close() {
+            try {
+                listener.close();
+                for (java.net.Socket socket : open) {
+                    socket.close();
+                }
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
     /** Answers every command with "ok". */
     private static final class Echo implements Command {
         private OutputStream out;
