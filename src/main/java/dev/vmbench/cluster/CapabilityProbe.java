@@ -117,8 +117,8 @@ public final class CapabilityProbe {
         Instant created = Instant.now();
         create(KubeVirt.VM_SNAPSHOT, manifest);
         Polled<GenericKubernetesResource> done = poll("VirtualMachineSnapshot " + name + " ready", deadline,
-                () -> get(KubeVirt.VM_SNAPSHOT, name), s -> s != null && (Boolean.TRUE.equals(status(s)
-                        .get("readyToUse")) || "Failed".equals(status(s).get("phase"))));
+                () -> get(KubeVirt.VM_SNAPSHOT, name), s -> s != null && ObservedState.of("VirtualMachineSnapshot",
+                        s.getAdditionalProperties(), List.of()).verdict() != ObservedState.Verdict.WAITING);
         Duration took = Duration.between(created, Instant.now());
         GenericKubernetesResource last = get(KubeVirt.VM_SNAPSHOT, name);
         evidence.put(name + ".status.yaml", yaml(last));

@@ -20,22 +20,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Waits until every VM of a group reports Ready, by watching the group's VirtualMachines, DataVolumes and VMIs
- * (no polling; a one-second tick only judges deadlines). Fails at once on states KubeVirt does not leave by
- * itself; tolerates DataVolumeError and ErrorPvcNotFound for a grace period; fails a clone whose progress stops
+ * (no polling; a one-second tick only judges deadlines), each read as {@link ObservedState} reads it. Fails at once
+ * on states KubeVirt does not leave by itself; tolerates transient states (and a Failure condition, which KubeVirt
+ * clears on its next successful sync) for vmbench.transientGrace; fails a clone whose progress stops
  * moving. Records per VM when its clone finished, its VMI was scheduled, and it became Ready.
  */
 final class Readiness {
 
-    /** VM printableStatus values that need a human: failing fast beats waiting out the deadline. */
-    static final Set<String> TERMINAL = Set.of("CrashLoopBackOff");
-    /**
-     * States a healthy cluster passes through now and then, so they get {@code transientGrace}: a retried clone
-     * (DataVolumeError), a PVC created a moment late (ErrorPvcNotFound), a pod the scheduler cannot place yet —
-     * KubeVirt also says ErrorUnschedulable while a slow provisioner has not bound an Immediate PVC — and an image
-     * pull the kubelet retries (ErrImagePull, ImagePullBackOff). Upstream: kubevirt pkg/virt-controller/watch/vm.
-     */
-    static final Set<String> TRANSIENT = Set.of("DataVolumeError", "ErrorPvcNotFound", "ErrorUnschedulable",
-            "ErrImagePull", "ImagePullBackOff");
     private static final java.util.regex.Pattern PERCENT = java.util.regex.Pattern.compile("\\d+(\\.\\d+)?%");
 
     private final Map<String, Vm> vms = new LinkedHashMap<>();
@@ -166,19 +157,14 @@ final class Readiness {
             if (v.scheduled < 0 && (vmiPhase.equals("Scheduled") || vmiPhase.equals("Running"))) {
                 v.scheduled = now;
             }
-            if (TERMINAL.contains(printable)) {
+            ObservedState state = ObservedState.of("VirtualMachine", whole(v.vm), List.of());
+            if (state.verdict() == ObservedState.Verdict.FAILED) {
                 fail("VM " + namespace + "/" + v.name + " failed: [" + describe(v.vm) + "], a state KubeVirt does not "
                         + "leave by itself. Fix: see the attached diagnostics (events, DataVolume and VMI status).");
                 return;
             }
-            Map<String, Object> failure = condition(v.vm, "Failure");
-            if ("True".equals(failure.get("status"))) {
-                fail("VM " + namespace + "/" + v.name + " reports Failure " + Objects.toString(failure.get("reason"), "")
-                        + ": " + Objects.toString(failure.get("message"), "") + ". Fix: KubeVirt could not start the "
-                        + "VM as defined; see its events in the attached diagnostics.");
-                return;
-            }
-            if (dvPhase.equals("Failed")) {
+            if (ObservedState.of("DataVolume", whole(v.dataVolume), List.of()).verdict()
+                    == ObservedState.Verdict.FAILED) {
                 fail("DataVolume " + namespace + "/" + v.rootDisk + " of VM " + v.name + " failed: ["
                         + conditions(v.dataVolume) + "] after " + status(v.dataVolume).getOrDefault("restartCount", 0)
                         + " restart(s). Fix: check the DataSource and the cloning StorageClass (the "
@@ -190,10 +176,19 @@ final class Readiness {
                         + "pod in the attached diagnostics.");
                 return;
             }
-            if (TRANSIENT.contains(printable)) {
+            if (state.verdict() == ObservedState.Verdict.GRACE) {
                 if (v.transientSince < 0) {
                     v.transientSince = now;
                 } else if (now - v.transientSince > grace.toMillis()) {
+                    Map<String, Object> failure = condition(v.vm, "Failure");
+                    if ("True".equals(failure.get("status"))) {
+                        // set on each sync error, cleared on the next success: this one stayed
+                        fail("VM " + namespace + "/" + v.name + " reports Failure " + Objects.toString(failure.get(
+                                "reason"), "") + ": " + Objects.toString(failure.get("message"), "") + " for more "
+                                + "than " + grace.toSeconds() + "s (vmbench.transientGrace). Fix: KubeVirt could not "
+                                + "start the VM as defined; see its events in the attached diagnostics.");
+                        return;
+                    }
                     String why = String.join("; ", java.util.stream.Stream.of(conditions(v.vm), conditions(v.vmi),
                             conditions(v.dataVolume)).filter(c -> !c.isEmpty()).toList());
                     fail("VM " + namespace + "/" + v.name + " stayed in [" + printable + "] for more than "
@@ -260,6 +255,11 @@ final class Readiness {
                 + status(v.dataVolume).getOrDefault("progress", "") + ", restarts "
                 + status(v.dataVolume).getOrDefault("restartCount", 0) + "]"));
         return String.join(", ", states);
+    }
+
+    /** The resource as the map a reading takes (its spec and status); empty when not seen. */
+    private static Map<String, Object> whole(GenericKubernetesResource resource) {
+        return resource == null ? Map.of() : resource.getAdditionalProperties();
     }
 
     static boolean ready(GenericKubernetesResource vm) {
