@@ -80,7 +80,9 @@ public record BenchConfig(
         Duration densityP99Sla,
         String podBaselineImage,
         Duration capabilityTimeout,
-        Duration migrationLoad) {
+        Duration migrationLoad,
+        boolean trace,
+        Optional<Path> embeddedReplay) {
 
     /** The StorageClass the embedded cluster serves. */
     public static final String EMBEDDED_POOL = "embedded-local";
@@ -304,7 +306,9 @@ public record BenchConfig(
                     return text;
                 }),
                 r.one(CAPABILITY_TIMEOUT, text -> atLeast(duration(text), Duration.ofSeconds(10))),
-                r.one(MIGRATION_LOAD, text -> atLeast(duration(text), Duration.ofSeconds(3))));
+                r.one(MIGRATION_LOAD, text -> atLeast(duration(text), Duration.ofSeconds(3))),
+                r.one(TRACE, BenchConfig::bool),
+                replay(r, embedded));
     }
 
     /** A latency like 800us, 5ms or 1s. */
@@ -338,6 +342,19 @@ public record BenchConfig(
                     + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
         }
         return faults;
+    }
+
+    private static Optional<Path> replay(Reader r, boolean embedded) {
+        Optional<Path> file = r.raw(EMBEDDED_REPLAY.name()).map(Path::of);
+        if (file.isPresent() && !embedded) {
+            throw new ConfigException(EMBEDDED_REPLAY, r.text(EMBEDDED_REPLAY), "replays a trace on the embedded "
+                    + "cluster only, and pool [" + r.text(POOL) + "] selects a real one; remove it");
+        }
+        if (file.isPresent() && !java.nio.file.Files.isRegularFile(file.get())) {
+            throw new ConfigException(EMBEDDED_REPLAY, r.text(EMBEDDED_REPLAY), "is no file: give the trace.jsonl.gz "
+                    + "an earlier run wrote (target/vmbench/<run-id>/trace.jsonl.gz, with -Dvmbench.trace=true)");
+        }
+        return file;
     }
 
     private static Map<String, String> aliases(List<String[]> pairs) {

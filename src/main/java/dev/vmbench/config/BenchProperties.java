@@ -119,6 +119,10 @@ public final class BenchProperties {
             "the guests' SSH port");
     public static final Key KEEP_KEYS = new Key("vmbench.keepKeys", "false", "false", "true",
             "write the run's SSH client key to the results folder (for debugging by hand); off by default");
+    public static final Key TRACE = new Key("vmbench.trace", "true", "false", "true",
+            "write trace.jsonl.gz: every watch event and API error of the run's objects, to replay a run");
+    public static final Key EMBEDDED_REPLAY = new Key("vmbench.embedded.replay", "", "", "target/vmbench/<run>/trace.jsonl.gz",
+            "embedded cluster only: a trace whose recorded states drive the simulated objects instead of the simulation");
     public static final Key FIO_TIMEOUT_MARGIN = new Key("vmbench.fioTimeoutMargin", "2m", "30s", "10m",
             "slack on top of (runtime + ramp) × sections + file layout before fio counts as hung");
     public static final Key BASELINE = new Key("vmbench.baseline", "", "", "target/vmbench/20261120-101500-ab12",
@@ -160,7 +164,7 @@ public final class BenchProperties {
             DENSITY_MAX_VMS, DENSITY_PROFILE, DENSITY_P99_SLA, POD_BASELINE_IMAGE,
             CAPABILITY_TIMEOUT, MIGRATION_LOAD, NAMESPACE, DATA_SOURCE, ROOT_DISK_SIZE, VOLUME_MODE, SSH_USER, CLEANUP,
             READY_TIMEOUT, TRANSIENT_GRACE, CLONE_STALL_TIMEOUT, THRESHOLDS, THRESHOLD, PROFILE_DIR, TEMPLATE_DIR, RESULTS_DIR, CONNECTOR, SSH_PORT,
-            KEEP_KEYS, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
+            KEEP_KEYS, TRACE, EMBEDDED_REPLAY, FIO_TIMEOUT_MARGIN, BASELINE, BASELINE_POOLS, BASELINE_THROUGHPUT_DROP, BASELINE_LATENCY_RISE, FILTER, EXCLUDE, PRESET, DRY_RUN, RESUME, SWEEP,
             ROOT_STORAGE_CLASS, EVICTION_STRATEGY, EMBEDDED_FAULTS, EMBEDDED_GUESTS, EMBEDDED_IMAGE_CACHE);
 
     /**

@@ -145,6 +145,14 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     /** How the run reaches this cluster: its identity holds exactly the documented Role, ClusterRole and rules. */
+    /**
+     * Plays {@code trace} (an earlier run's {@code trace.jsonl.gz}) back for the VMs created from now on: their
+     * recorded states instead of the simulation's ({@link TraceReplay}).
+     */
+    public void replay(Path trace) {
+        kubevirt.replay(TraceReplay.load(trace));
+    }
+
     public Config clientConfig() {
         return new io.fabric8.kubernetes.client.ConfigBuilder(admin.getConfiguration())
                 .withOauthToken(api.runToken()).build();

@@ -86,6 +86,13 @@ final class SimulatedKubeVirt implements AutoCloseable {
                     public void onAdd(GenericKubernetesResource vm) {
                         String ns = vm.getMetadata().getNamespace();
                         String name = vm.getMetadata().getName();
+                        TraceReplay recorded = replay;
+                        if (recorded != null) {
+                            // a recorded run's timeline instead of the simulation's, until its guest runs
+                            recorded.play(client, vm, (n, v) -> steps.execute(() -> step(n, v,
+                                    () -> startInstance(n, v))));
+                            return;
+                        }
                         steps.execute(() -> step(ns, name, () -> provisionRootDisk(ns, name)));
                     }
 
@@ -113,6 +120,13 @@ final class SimulatedKubeVirt implements AutoCloseable {
                         steps.execute(() -> step(ns, name, () -> collectGarbage(ns, name, vm.getMetadata().getUid())));
                     }
                 });
+    }
+
+    /** A recorded run to play back for the VMs created from now on, instead of simulating them. */
+    private volatile TraceReplay replay;
+
+    void replay(TraceReplay trace) {
+        this.replay = trace;
     }
 
     /** Where the running VMI's sshd listens. */
@@ -804,6 +818,10 @@ final class SimulatedKubeVirt implements AutoCloseable {
 
     @Override
     public void close() {
+        TraceReplay recorded = replay;
+        if (recorded != null) {
+            recorded.close();
+        }
         if (informer != null) {
             informer.close();
         }

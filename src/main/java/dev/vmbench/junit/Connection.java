@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import dev.vmbench.cluster.RunTrace;
 import org.apache.sshd.client.SshClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +34,11 @@ final class Connection implements AutoCloseable {
     private final SshClient ssh;
     private final VmGroupProvisioner provisioner;
     private final Thread shutdownHook;
+    private final RunTrace trace;
 
     private Connection(EmbeddedCluster embedded, KubernetesClient client, KubernetesClient tunnelClient, SshClient ssh,
-            VmGroupProvisioner provisioner) {
+            VmGroupProvisioner provisioner, RunTrace trace) {
+        this.trace = trace;
         this.embedded = embedded;
         this.client = client;
         this.tunnelClient = tunnelClient;
@@ -60,6 +63,7 @@ final class Connection implements AutoCloseable {
             embedded = EmbeddedCluster.start(Path.of("target", "vmbench-embedded", settings.runId()),
                     config.dataSourceNamespace(), config.dataSourceName(), config.sshPort(), faults,
                     java.util.Optional.empty(), image);
+            config.embeddedReplay().ifPresent(embedded::replay);
             clientConfig = embedded.clientConfig();
         } else {
             Kubeconfig kubeconfig = Kubeconfig.locate();
@@ -69,7 +73,12 @@ final class Connection implements AutoCloseable {
             LOG.info("Cluster {} (credentials from {})", clientConfig.getMasterUrl(), kubeconfig);
             source = kubeconfig.toString();
         }
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig).build();
+        // the trace records every API error of the run's client from its first request on
+        RunTrace trace = config.trace() ? RunTrace.to(settings.results().dir().resolve("trace.jsonl.gz"))
+                : RunTrace.off();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("vmbench-trace", trace.interceptor()))
+                .build();
         // Tunnels decide themselves what to retry; the client's own handshake retries would hide the cause.
         KubernetesClient tunnelClient = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(clientConfig).withRequestRetryBackoffLimit(0).build()).build();
@@ -84,6 +93,7 @@ final class Connection implements AutoCloseable {
                         + " from " + source + ")", e);
             }
             settings.thresholds().requireKnownPools(storageClasses);
+            trace.watch(client, config.namespace(), settings.runId());
             settings.environment().putAll(dev.vmbench.cluster.ClusterFacts.read(client, config));
             ssh = dev.vmbench.guest.GuestShell.pinnedClient();
             ssh.start();
@@ -102,8 +112,9 @@ final class Connection implements AutoCloseable {
                         swept.isEmpty() ? "" : ": " + swept);
                 settings.results().writeSwept(swept);
             }
-            return new Connection(embedded, client, tunnelClient, ssh, provisioner);
+            return new Connection(embedded, client, tunnelClient, ssh, provisioner, trace);
         } catch (RuntimeException e) {
+            trace.close();
             // nothing of a connection that failed half-way stays open
             if (provisioner != null) {
                 provisioner.close();
@@ -150,6 +161,7 @@ final class Connection implements AutoCloseable {
         }
         provisioner.close();
         stopQuietly(ssh);
+        trace.close();
         tunnelClient.close();
         client.close();
         if (embedded != null) {
