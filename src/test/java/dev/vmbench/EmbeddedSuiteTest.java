@@ -304,6 +304,24 @@ class EmbeddedSuiteTest {
     }
 
     @Test
+    void aVmServiceAccountThatMayNotCloneFailsTheDryRunNamingTheBindingThatFixesIt() {
+        // when: the run's identity may clone from the DataSource's namespace, the VMs' ServiceAccount may not
+        SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "lite-db-oltp",
+                "vmbench.concurrency", "1", "vmbench.embedded.faults", "datasource-sa-denied"));
+
+        // then
+        assertThat(run.test("lite-db-oltp native").getThrowable()).get().asString().containsPattern(
+                "server-side dry run of create VirtualMachine vmbench/vmb-\\S+-0 failed: HTTP 422: admission webhook "
+                        + "\"virtualmachine-validator.kubevirt.io\" denied the request: Authorization failed, message "
+                        + "is: User system:serviceaccount:vmbench:default has insufficient permissions in clone source "
+                        + "namespace openshift-virtualization-os-images\\. Fix: KubeVirt checks the clone from the "
+                        + "DataSource for the ServiceAccount the VMs run as \\(default in namespace vmbench\\), not for "
+                        + "this identity: bind the Role vmbench-datasource in namespace "
+                        + "openshift-virtualization-os-images to ServiceAccount vmbench/default \\(RoleBinding "
+                        + "vmbench-datasource-vms of docs/vmbench-role.yaml\\)\\.");
+    }
+
+    @Test
     void aFailingFioBreaksTheTestWithFiosOwnMessage() {
         SuiteRun run = SuiteRun.of(StorageBenchmarkIT.class, dir, Map.of("vmbench.profiles", "random-rw",
                 "vmbench.blockSizes", "4k", "vmbench.concurrency", "1", "vmbench.embedded.faults", "fio-fails"));

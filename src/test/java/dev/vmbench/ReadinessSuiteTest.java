@@ -152,6 +152,12 @@ class ReadinessSuiteTest {
     }
 
     @Test
+    void aFailureConditionThatClearsOnTheNextSyncIsWaitedOut() {
+        assertThat(run("vmbench.embedded.faults", "failure-condition-transient").test("lite-db-oltp native")
+                .getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    }
+
+    @Test
     void readyMeansCloudInitFinishedNotSshUp() throws IOException {
         // when: cloud-init's final stage (fio, the data-disk mount) ends seconds after sshd answers
         SuiteRun run = run("vmbench.embedded.faults", "cloud-init-slow");

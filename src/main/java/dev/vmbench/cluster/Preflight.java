@@ -46,6 +46,7 @@ public final class Preflight {
                     problems);
             denied(client, null, Permissions.CLUSTER, "at cluster scope", "the ClusterRole vmbench of "
                     + "docs/vmbench-role.yaml", problems);
+            vmServiceAccount(client, config).ifPresent(problems::add);
             classes = client.storage().v1().storageClasses().list().getItems().stream()
                     .map(StorageClass::getMetadata).map(m -> m.getName()).sorted().toList();
             for (String pool : config.pools()) {
@@ -216,6 +217,36 @@ public final class Preflight {
                     + String.join(", ", denied) + ". Fix: apply " + grant + " and bind it to the identity "
                     + "(docs/rbac.md).");
         }
+    }
+
+    /**
+     * KubeVirt authorizes the clone of each VM's root disk for the ServiceAccount the VM runs as ({@code default} in
+     * the run's namespace), not for this identity: asked with a SubjectAccessReview when this identity may create
+     * one (cluster administrators may), else only said.
+     */
+    private static java.util.Optional<String> vmServiceAccount(KubernetesClient client, BenchConfig config) {
+        String account = "system:serviceaccount:" + config.namespace() + ":default";
+        if (!allowed(client, null, "authorization.k8s.io", "subjectaccessreviews", "", "create")) {
+            LOG.info("Preflight cannot check that the VMs' ServiceAccount {} may clone from namespace {} (this identity "
+                    + "may not create SubjectAccessReviews); KubeVirt checks it when each VM is created. If that is "
+                    + "refused, bind the Role vmbench-datasource there to it (docs/rbac.md).", account,
+                    config.dataSourceNamespace());
+            return java.util.Optional.empty();
+        }
+        io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview review = client.authorization().v1()
+                .subjectAccessReview().create(new io.fabric8.kubernetes.api.model.authorization.v1
+                        .SubjectAccessReviewBuilder().withNewSpec().withUser(account).withGroups(
+                                "system:serviceaccounts", "system:serviceaccounts:" + config.namespace(),
+                                "system:authenticated").withNewResourceAttributes()
+                        .withNamespace(config.dataSourceNamespace()).withGroup("cdi.kubevirt.io")
+                        .withResource("datavolumes").withSubresource("source").withVerb("create")
+                        .endResourceAttributes().endSpec().build());
+        boolean may = review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
+        return may ? java.util.Optional.empty() : java.util.Optional.of("The VMs' ServiceAccount " + account
+                + " may not clone from namespace " + config.dataSourceNamespace() + " (create "
+                + "cdi.kubevirt.io/datavolumes/source), which KubeVirt checks for it when each VM is created. Fix: "
+                + "bind the Role vmbench-datasource in namespace " + config.dataSourceNamespace() + " to ServiceAccount "
+                + config.namespace() + "/default (RoleBinding vmbench-datasource-vms of docs/vmbench-role.yaml).");
     }
 
     private static boolean allowed(KubernetesClient client, String namespace, String group, String resource,

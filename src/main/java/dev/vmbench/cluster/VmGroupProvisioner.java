@@ -600,11 +600,19 @@ public final class VmGroupProvisioner implements AutoCloseable {
             }
             create.run();
         } catch (KubernetesClientException e) {
-            throw new ProvisioningException((dryRun ? "server-side dry run of create " : "create ") + kind + " "
-                    + config.namespace() + "/" + name + " failed: " + serverSays(e) + ". Fix: "
-                    + (e.getCode() == 422 || e.getCode() == 400 ? "the cluster rejects the manifest (see the server's "
+            String says = serverSays(e);
+            String fix = says.contains("insufficient permissions in clone source namespace")
+                    // KubeVirt asks for the VM's ServiceAccount, not for this identity, so preflight could not see it
+                    ? "KubeVirt checks the clone from the DataSource for the ServiceAccount the VMs run as (default "
+                            + "in namespace " + config.namespace() + "), not for this identity: bind the Role "
+                            + "vmbench-datasource in namespace " + config.dataSourceNamespace() + " to ServiceAccount "
+                            + config.namespace() + "/default (RoleBinding vmbench-datasource-vms of "
+                            + "docs/vmbench-role.yaml)"
+                    : e.getCode() == 422 || e.getCode() == 400 ? "the cluster rejects the manifest (see the server's "
                             + "message; the rendered manifests are in the results folder)"
-                            : "check the permissions and quotas of namespace " + config.namespace()) + ".", e);
+                            : "check the permissions and quotas of namespace " + config.namespace();
+            throw new ProvisioningException((dryRun ? "server-side dry run of create " : "create ") + kind + " "
+                    + config.namespace() + "/" + name + " failed: " + says + ". Fix: " + fix + ".", e);
         } finally {
             creating.decrementAndGet();
         }

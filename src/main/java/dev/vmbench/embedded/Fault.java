@@ -77,6 +77,14 @@ public enum Fault {
     CLOCK_SKEW,
     /** KubeVirt's admission webhook rejects every VirtualMachine (e.g. a resource the cluster's policy forbids). */
     ADMISSION_DENIES,
+    /**
+     * The VMs' ServiceAccount ({@code default}) may not clone from the DataSource's namespace: KubeVirt's VM webhook
+     * refuses the VM ("Authorization failed, message is: User system:serviceaccount:… has insufficient permissions in
+     * clone source namespace …"), whatever the run's own identity may do.
+     */
+    DATASOURCE_SA_DENIED,
+    /** The VM's Failure condition is set once (a sync error) and cleared 1.5 s later by the next successful sync. */
+    FAILURE_CONDITION_TRANSIENT,
     /** A pod baseline's image cannot be pulled: its container waits in ErrImagePull. */
     POD_IMAGE_PULL,
     /**

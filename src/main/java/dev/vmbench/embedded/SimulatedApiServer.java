@@ -41,6 +41,10 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         return GUEST_VERB.matcher(String.join("\u0000", command)).matches();
     }
 
+    /** Creating a VirtualMachine in a namespace. */
+    private static final Pattern VM_CREATE = Pattern.compile("/apis/kubevirt\\.io/v1/namespaces/([^/]+)"
+            + "/virtualmachines(?:\\?.*)?");
+
     /** A VirtualMachine itself (not its status), which KubeVirt's VM webhook admits. */
     private static final Pattern VM = Pattern.compile("(/apis/kubevirt\\.io/v1/namespaces/[^/]+/virtualmachines/[^/?]+)"
             + "(?:\\?.*)?");
@@ -60,6 +64,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     /** Runs the containers of the pods vmbench creates itself; set once the cluster is up. */
     private volatile SimulatedKubelet kubelet;
     private final boolean admissionDenies;
+    private final boolean datasourceSaDenied;
     private final boolean noKubeVirt;
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -73,6 +78,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         this.adminToken = SimulatedRbac.newToken();
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
         this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
+        this.datasourceSaDenied = faults.contains(Fault.DATASOURCE_SA_DENIED);
         this.guestPort = guestPort;
         this.vmiTarget = vmiTarget;
         this.podSsh = podSsh;
@@ -159,6 +165,22 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             if (denied.isPresent()) {
                 return status(422, "Invalid", denied.get());
             }
+        }
+        Matcher vmCreate = VM_CREATE.matcher(request.getPath());
+        if (datasourceSaDenied && "POST".equals(request.getMethod()) && vmCreate.matches()) {
+            // KubeVirt authorizes a VM's DataVolume templates for the VM's ServiceAccount (vms-admitter.go
+            // authorizeVirtualMachineSpec; CDI's AuthorizeSA), which here may not clone from the source namespace
+            String body = new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String source = "";
+            try {
+                source = JSON.readTree(body).path("spec").path("dataVolumeTemplates").path(0).path("spec")
+                        .path("sourceRef").path("namespace").asText("");
+            } catch (IOException e) {
+                // no namespace to name
+            }
+            return status(422, "Invalid", "admission webhook \"virtualmachine-validator.kubevirt.io\" denied the "
+                    + "request: Authorization failed, message is: User system:serviceaccount:" + vmCreate.group(1)
+                    + ":default has insufficient permissions in clone source namespace " + source);
         }
         if ("POST".equals(request.getMethod()) && request.getPath().contains("dryRun=All")) {
             // admitted, not stored: what a real API server does with a server-side dry run

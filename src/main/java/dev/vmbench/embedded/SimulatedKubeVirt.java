@@ -287,6 +287,15 @@ final class SimulatedKubeVirt implements AutoCloseable {
             StatusWriter.event(client, ns, "VirtualMachine", name, "FailedCreate", "Error creating VirtualMachineInstance");
             return;
         }
+        if (faults.contains(Fault.FAILURE_CONDITION_TRANSIENT) && delayed.add(ns + "/" + name + "/failure")) {
+            // one sync error, recorded as the Failure condition; the next successful sync clears it (vm.go)
+            vmStatus(ns, name, "Starting", false, condition("Failure", "True", "FailedCreate", "failure while "
+                    + "starting VMI: Operation cannot be fulfilled on virtualmachineinstances.kubevirt.io \"" + name
+                    + "\": the object has been modified; please apply your changes to the latest version and try "
+                    + "again"));
+            steps.schedule(() -> step(ns, name, () -> startInstance(ns, name)), 1500, TimeUnit.MILLISECONDS);
+            return;
+        }
         Map<String, Object> template = map(spec(vm).get("template"));
         if (KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns).withName(name).get() == null) {
             GenericKubernetesResource vmi = new GenericKubernetesResource();
