@@ -151,6 +151,24 @@ class StorageCapabilitiesTest {
                 + "pool:size:pvc:concurrency:capability:migration)");
     }
 
+    @Test
+    void aKubeVirtWithoutTheSnapshotAndExpandDisksGatesSkipsThoseChecksSayingWhy() {
+        // when: KubeVirt 1.6 with neither gate enabled (its snapshot webhook would refuse every snapshot)
+        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.faults",
+                "feature-gates-off", "vmbench.filter", "*:*:*:*:capability:snapshot,*:*:*:*:capability:expansion"));
+
+        // then: skipped with the reason, not broken by the webhook's 422
+        assertThat(run.test("snapshot(StorageCapabilities)").getStatus()).isEqualTo(TestExecutionResult.Status.ABORTED);
+        assertThat(message(run, "snapshot")).isEqualTo("snapshot is not supported on StorageClass embedded-local: "
+                + "KubeVirt v1.6.0-embedded has the Snapshot feature gate off (on by default from 1.9; the KubeVirt "
+                + "resource's spec.configuration.developerConfiguration.featureGates enables []), so KubeVirt cannot "
+                + "snapshot VMs. Fix: enable the gate in the KubeVirt resource, or upgrade KubeVirt.");
+        assertThat(message(run, "expansion")).isEqualTo("expansion is not supported on StorageClass embedded-local: "
+                + "KubeVirt v1.6.0-embedded has the ExpandDisks feature gate off (on by default from 1.9; the KubeVirt "
+                + "resource's spec.configuration.developerConfiguration.featureGates enables []), so a running guest "
+                + "does not see its disk grow. Fix: enable the gate in the KubeVirt resource, or upgrade KubeVirt.");
+    }
+
     private static String message(SuiteRun run, String test) {
         return run.test(test + "(StorageCapabilities)").getThrowable().map(Throwable::getMessage).orElse("");
     }

@@ -75,6 +75,16 @@ public final class CapabilityProbe {
         this.readyTimeout = readyTimeout;
     }
 
+    private KubeVirtFeatures features;
+
+    /** KubeVirt's version, gates and served snapshot API, read on first use. */
+    private synchronized KubeVirtFeatures features() {
+        if (features == null) {
+            features = KubeVirtFeatures.read(client, namespace);
+        }
+        return features;
+    }
+
     /** The VM every check works on. */
     public String vm() {
         return guest.name();
@@ -100,6 +110,11 @@ public final class CapabilityProbe {
 
     /** An online VirtualMachineSnapshot of the running VM, after a file of known content was written and synced. */
     public CapabilityCheck snapshot(Duration deadline) {
+        Optional<String> off = features().snapshotsUnavailable();
+        if (off.isPresent()) {
+            return CapabilityCheck.unsupported(Capability.SNAPSHOT, off.get() + ", so KubeVirt cannot snapshot VMs. "
+                    + "Fix: enable the gate in the KubeVirt resource, or upgrade KubeVirt");
+        }
         StorageFacts facts = facts();
         if (facts.snapshotClass().isEmpty()) {
             return CapabilityCheck.unsupported(Capability.SNAPSHOT, "no VolumeSnapshotClass has driver ["
@@ -314,6 +329,11 @@ public final class CapabilityProbe {
 
     /** Grows the data PVC by 1 GiB while the VM runs and waits until the guest sees the larger disk. */
     public CapabilityCheck expand(Duration deadline) {
+        Optional<String> off = features().expansionUnavailable();
+        if (off.isPresent()) {
+            return CapabilityCheck.unsupported(Capability.EXPANSION, off.get() + ", so a running guest does not see "
+                    + "its disk grow. Fix: enable the gate in the KubeVirt resource, or upgrade KubeVirt");
+        }
         StorageFacts facts = facts();
         if (!facts.allowsExpansion()) {
             return CapabilityCheck.unsupported(Capability.EXPANSION, "StorageClass " + facts.storageClass()

@@ -122,7 +122,8 @@ public final class EmbeddedCluster implements AutoCloseable {
         SimulatedKubelet kubelet = new SimulatedKubelet(admin, workDir.toAbsolutePath().resolve("pods"), faults);
         api.kubelet(kubelet);
         EmbeddedCluster cluster = new EmbeddedCluster(server, admin, control[0], api, kubelet, operations);
-        cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT));
+        cluster.seed(dataSourceNamespace, dataSourceName, !faults.contains(Fault.NO_KUBEVIRT),
+                faults.contains(Fault.FEATURE_GATES_OFF));
         if (!faults.contains(Fault.NO_KUBEVIRT)) {
             control[0].start();
             operations.start();
@@ -190,14 +191,17 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
     }
 
-    private void seed(String dataSourceNamespace, String dataSourceName, boolean withKubeVirt) {
+    private void seed(String dataSourceNamespace, String dataSourceName, boolean withKubeVirt, boolean gatesOff) {
         for (int i = 0; i < 3; i++) {
             admin.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
                     .withName("embedded-worker-" + i).addToLabels("node.kubernetes.io/instance-type", "sandbox")
                     .addToLabels("node-role.kubernetes.io/worker", "").endMetadata().build()).create();
         }
         if (withKubeVirt) {
-            installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", "embedded"));
+            // the upstream release the simulation follows; with fault feature-gates-off, one before the Snapshot and
+            // ExpandDisks gates were on by default, with neither enabled
+            installed(KubeVirt.KUBEVIRT, "kubevirt", "KubeVirt", Map.of("observedKubeVirtVersion", gatesOff
+                    ? "v1.6.0-embedded" : "v1.9.0-embedded"));
         }
         installed(KubeVirt.CDI, null, "CDI", Map.of("observedVersion", "embedded"));
         // CDI recommends ReadWriteMany + Block for the sandbox class, as it does for ceph-rbd

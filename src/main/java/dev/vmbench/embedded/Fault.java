@@ -83,6 +83,11 @@ public enum Fault {
      * clone source namespace …"), whatever the run's own identity may do.
      */
     DATASOURCE_SA_DENIED,
+    /**
+     * KubeVirt 1.6 with neither the Snapshot nor the ExpandDisks feature gate enabled: the snapshot webhook refuses
+     * VirtualMachineSnapshots ("snapshot feature gate not enabled") and a running guest does not see its PVC grow.
+     */
+    FEATURE_GATES_OFF,
     /** The VM's Failure condition is set once (a sync error) and cleared 1.5 s later by the next successful sync. */
     FAILURE_CONDITION_TRANSIENT,
     /** A pod baseline's image cannot be pulled: its container waits in ErrImagePull. */

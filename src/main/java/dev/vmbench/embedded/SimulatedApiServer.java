@@ -65,6 +65,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
     private volatile SimulatedKubelet kubelet;
     private final boolean admissionDenies;
     private final boolean datasourceSaDenied;
+    private final boolean gatesOff;
     private final boolean noKubeVirt;
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -79,6 +80,7 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
         this.noKubeVirt = faults.contains(Fault.NO_KUBEVIRT);
         this.admissionDenies = faults.contains(Fault.ADMISSION_DENIES);
         this.datasourceSaDenied = faults.contains(Fault.DATASOURCE_SA_DENIED);
+        this.gatesOff = faults.contains(Fault.FEATURE_GATES_OFF);
         this.guestPort = guestPort;
         this.vmiTarget = vmiTarget;
         this.podSsh = podSsh;
@@ -165,6 +167,12 @@ final class SimulatedApiServer extends KubernetesCrudDispatcher {
             if (denied.isPresent()) {
                 return status(422, "Invalid", denied.get());
             }
+        }
+        if (gatesOff && "POST".equals(request.getMethod()) && request.getPath().matches(
+                "/apis/snapshot\\.kubevirt\\.io/v1beta1/namespaces/[^/]+/virtualmachinesnapshots(\\?.*)?")) {
+            // vmsnapshot-admitter.go: without the Snapshot gate every snapshot is refused
+            return status(422, "Invalid", "admission webhook \"virtualmachinesnapshot-validator.snapshot.kubevirt.io\" "
+                    + "denied the request: snapshot feature gate not enabled");
         }
         Matcher vmCreate = VM_CREATE.matcher(request.getPath());
         if (datasourceSaDenied && "POST".equals(request.getMethod()) && vmCreate.matches()) {

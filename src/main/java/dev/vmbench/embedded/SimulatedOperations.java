@@ -795,6 +795,10 @@ final class SimulatedOperations implements AutoCloseable {
                 s.setCapacity(capacity);
             });
             long bytes = Quantity.getAmountInBytes(wanted).longValueExact();
+            if (faults.contains(Fault.FEATURE_GATES_OFF)) {
+                // without ExpandDisks virt-handler leaves a running guest's disk as it booted
+                return;
+            }
             Optional<java.nio.file.Path> image = kubevirt.qemuImage(ns, name);
             Optional<QemuGuest> running = image.flatMap(kubevirt::qemuWith);
             if (running.isPresent()) {
