@@ -169,7 +169,7 @@ class EmbeddedSuiteTest {
                 .hasSize(2);
         // the run: environment and summary
         String environment = Files.readString(run.allureDir().resolve("environment.properties"));
-        assertThat(environment).contains("kubevirt=embedded", "cdi=embedded", "fio_in_guests=fio-3",
+        assertThat(environment).contains("kubevirt=v1.9.0-embedded", "cdi=embedded", "fio_in_guests=fio-3",
                 "storage_class_embedded-local=sandbox.vmbench.dev", "nodes=3 {sandbox=3}", "run=");
         JsonNode summary = run.runSummary();
         assertThat(summary.path("status").asText()).isEqualTo("passed");

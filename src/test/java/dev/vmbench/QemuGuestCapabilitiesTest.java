@@ -15,6 +15,8 @@ import org.junit.platform.engine.TestExecutionResult;
 
 /**
  * {@link StorageCapabilitiesIT} on a real guest: the snapshot and restore copy and bring back QEMU's disk images,
+ * (the clone is left to the sandbox tests: it copies a stopped VM's disk and never touches the guest, and one more
+ * boot under emulation costs minutes),
  * the expansion is QEMU's {@code block_resize} seen by the guest's virtio-blk, and the live migration is QEMU's own
  * migration to a second QEMU process sharing the disks, while fio runs in the guest. The restore's cold boot is also
  * the guest's restart: cloud-init's per-instance runcmd does not run again, so only fstab mounts the data disk, and
@@ -27,13 +29,13 @@ class QemuGuestCapabilitiesTest {
     Path dir;
 
     @Test
-    void aRealGuestIsSnapshottedRestoredClonedExpandedAndLiveMigrated() throws IOException {
+    void aRealGuestIsSnapshottedRestoredExpandedAndLiveMigrated() throws IOException {
         // when: the migration also stops the guest for a known 1 s over QMP (stop, then cont) before it migrates
         SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.guests", "qemu",
-                "vmbench.embedded.faults", "migration-pause"));
+                "vmbench.embedded.faults", "migration-pause", "vmbench.exclude", "*:*:*:*:capability:clone"));
 
-        // then: every check passed
-        for (String test : List.of("snapshot", "restore", "clone", "expansion", "migration")) {
+        // then: every check it ran passed
+        for (String test : List.of("snapshot", "restore", "expansion", "migration")) {
             assertThat(run.test(test + "(StorageCapabilities)").getStatus()).as(test)
                     .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         }
