@@ -558,12 +558,16 @@ final class SimulatedOperations implements AutoCloseable {
             }
         }
         // the pre-copy takes a while, the switch-over freezes the guest, then it runs on the target
+        long forced = 0;
+        if (faults.contains(Fault.MIGRATION_PAUSE)) {
+            // a known stop of the guest during the pre-copy, as QMP stop/cont does to a QEMU guest; the outside sees
+            // it end over the old tunnel before the switch-over silences that
+            steps.schedule(() -> step("migration " + name + " forced pause", () -> kubevirt.sandbox(ns, vmi)
+                    .ifPresent(s -> s.pause(FORCED_PAUSE))), at, TimeUnit.MILLISECONDS);
+            forced = FORCED_PAUSE.toMillis() + 500;
+        }
         steps.schedule(() -> step("migration " + name + " switch-over", () -> {
             Optional<SandboxGuest> sandbox = kubevirt.sandbox(ns, vmi);
-            if (faults.contains(Fault.MIGRATION_PAUSE)) {
-                // a known stop of the guest before it migrates, as QMP stop/cont does to a QEMU guest
-                sandbox.ifPresent(s -> s.pause(FORCED_PAUSE));
-            }
             // the guest stops on the source and resumes on the target: the tunnels to the source fall silent
             api.silenceTunnels(ns, vmi);
             sandbox.ifPresent(s -> s.pause(SWITCH_OVER));
@@ -574,7 +578,7 @@ final class SimulatedOperations implements AutoCloseable {
             migrationPhase(ns, name, "Succeeded", stamps);
             LOG.info("Embedded VMI {}/{} migrated {} → {} (switch-over {} ms)", ns, vmi, source, target,
                     SWITCH_OVER.toMillis());
-        }), at + 10 * STEP_MS, TimeUnit.MILLISECONDS);
+        }), at + 10 * STEP_MS + forced, TimeUnit.MILLISECONDS);
     }
 
     /**
