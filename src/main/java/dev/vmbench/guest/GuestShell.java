@@ -112,6 +112,7 @@ public final class GuestShell implements Shell {
     private ClientSession openWithin(Duration deadline) {
         AtomicReference<String> lastFailure = new AtomicReference<>("no attempt finished");
         AtomicReference<ClientSession> opened = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger timeouts = new java.util.concurrent.atomic.AtomicInteger();
         try {
             // polled on the caller's thread: a thread per VM and call is what a group of 64 VMs cannot afford
             await("SSH to VM " + vm)
@@ -127,6 +128,9 @@ public final class GuestShell implements Shell {
                             throw e;
                         } catch (IOException | RuntimeException e) {
                             lastFailure.set(e.getMessage() + "; tunnel: " + channel.lastError());
+                            if (timedOut(e.getMessage()) || timedOut(channel.lastError())) {
+                                timeouts.incrementAndGet();
+                            }
                             if (channel.lastError().contains("HTTP 403")) {
                                 // permissions do not appear by waiting
                                 throw new GuestException("SSH to VM " + vm + " is forbidden: the API server "
@@ -140,9 +144,25 @@ public final class GuestShell implements Shell {
         } catch (ConditionTimeoutException e) {
             throw new GuestTimeoutException("SSH to VM " + vm + " was not ready within " + deadline.toSeconds()
                     + "s. Last failure: " + lastFailure.get() + ". Fix: check the VM's console log and that "
-                    + "cloud-init finished (Diagnostics are attached).");
+                    + "cloud-init finished (Diagnostics are attached)." + silentDials(timeouts.get()));
         }
         return opened.get();
+    }
+
+    private static boolean timedOut(String failure) {
+        String text = String.valueOf(failure).toLowerCase(java.util.Locale.ROOT);
+        return text.contains("timeout") || text.contains("timed out");
+    }
+
+    /**
+     * After three or more attempts that timed out rather than were refused: virt-api dials the VMI's pod address
+     * with no deadline of its own (kubevirt pkg/virt-api/rest/dialers.go), so a NetworkPolicy that drops the traffic
+     * shows as silence, never as a refusal.
+     */
+    static String silentDials(int timeouts) {
+        return timeouts < 3 ? "" : " " + timeouts + " attempts timed out instead of being refused: a NetworkPolicy "
+                + "in the VM's namespace that does not admit port 22 from virt-api (a default-deny policy) is a "
+                + "likely cause; allow it (oc get networkpolicy -n <namespace>).";
     }
 
     private ClientSession openOnce() throws IOException {

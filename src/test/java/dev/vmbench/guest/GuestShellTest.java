@@ -165,6 +165,14 @@ class GuestShellTest {
         }
     }
 
+    @Test
+    void repeatedTimeoutsNameANetworkPolicyAsTheLikelyCause() {
+        assertThat(GuestShell.silentDials(2)).isEmpty();
+        assertThat(GuestShell.silentDials(3)).isEqualTo(" 3 attempts timed out instead of being refused: a "
+                + "NetworkPolicy in the VM's namespace that does not admit port 22 from virt-api (a default-deny "
+                + "policy) is a likely cause; allow it (oc get networkpolicy -n <namespace>).");
+    }
+
     /**
      * A TCP relay to the sshd that can fall silent: its connections so far stop relaying without being closed;
      * connections made later relay again.
