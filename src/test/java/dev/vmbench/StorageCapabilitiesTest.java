@@ -152,6 +152,23 @@ class StorageCapabilitiesTest {
     }
 
     @Test
+    void onAWaitForFirstConsumerClassARestoreWhosePvcCannotBeProvisionedFailsWhenTheVmStarts() {
+        // when: the restore completes at once, its PVC waiting for a consumer; provisioning fails once the VM starts
+        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.faults",
+                "restore-fails-wffc", "vmbench.readyTimeout", "8s",
+                "vmbench.filter", "*:*:*:*:capability:snapshot,*:*:*:*:capability:restore"));
+
+        // then: failed (not broken), naming the PVC and the provisioner's error
+        assertThat(run.testResults()).filteredOn(r -> r.path("name").asText().startsWith("restore"))
+                .singleElement().satisfies(r -> assertThat(r.path("status").asText()).isEqualTo("failed"));
+        assertThat(message(run, "restore")).containsPattern("^VM (vmb-\\S+) restored by restore-\\1 did not run "
+                + "within 8\\.0 s \\(vmbench\\.readyTimeout\\); PVC (restore-[\\w-]+-datadisk) is Pending "
+                + "\\(ProvisioningFailed: failed to provision volume with StorageClass \"embedded-local\": rpc error: "
+                + "code = Internal desc = failed to create volume from snapshot vmsnapshot-[\\w-]+-volume-datadisk\\)\\. "
+                + "Fix: the CSI driver must create volumes from snapshots \\(oc get pvc,events -n vmbench\\)$");
+    }
+
+    @Test
     void aKubeVirtWithoutTheSnapshotAndExpandDisksGatesSkipsThoseChecksSayingWhy() {
         // when: KubeVirt 1.6 with neither gate enabled (its snapshot webhook would refuse every snapshot)
         SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.faults",

@@ -99,6 +99,11 @@ public enum Fault {
     SNAPSHOT_NEVER_READY,
     /** A VirtualMachineRestore fails: the PVC restored from the VolumeSnapshot cannot be provisioned. */
     RESTORE_FAILS,
+    /**
+     * The same on a WaitForFirstConsumer class: the restore completes at once (a claim waiting for its consumer is
+     * no reason to wait), and the claim's provisioning fails only when the restored VM's pod is scheduled.
+     */
+    RESTORE_FAILS_WFFC,
     /** A DataVolume clone of a PVC fails: CDI reports phase Failed with the clone source's error. */
     CLONE_FAILS,
     /**

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -319,6 +320,21 @@ final class SimulatedKubeVirt implements AutoCloseable {
         }
         vmStatus(ns, name, "Starting", false, null);
         StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling"));
+        String unprovisionable = unprovisionableClaim(ns, vm);
+        if (unprovisionable != null) {
+            // the pod is the claim's first consumer: the driver now tries, fails, and the pod waits for the binding
+            PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(unprovisionable).get();
+            StatusWriter.event(client, ns, "PersistentVolumeClaim", unprovisionable, "ProvisioningFailed", "failed to "
+                    + "provision volume with StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: code = "
+                    + "Internal desc = failed to create volume from snapshot " + pvc.getMetadata().getAnnotations()
+                    .get(SimulatedOperations.WFFC_FAILS));
+            StatusWriter.status(client, KubeVirt.VIRTUAL_MACHINE_INSTANCE, ns, name, Map.of("phase", "Scheduling",
+                    "conditions", List.of(condition("PodScheduled", "False", "Unschedulable", "0/3 nodes are "
+                            + "available: 3 waiting for volume binding: PersistentVolumeClaim " + unprovisionable
+                            + " is not bound."))));
+            vmStatus(ns, name, "ErrorUnschedulable", false, null);
+            return;
+        }
         if (faults.contains(Fault.UNSCHEDULABLE) || faults.contains(Fault.UNSCHEDULABLE_TRANSIENT)
                 && delayed.add(ns + "/" + name + "/schedule")) {
             String why = faults.contains(Fault.UNSCHEDULABLE) ? "0/3 nodes are available: 3 Insufficient memory."
@@ -749,6 +765,23 @@ final class SimulatedKubeVirt implements AutoCloseable {
         for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
             Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
             if (claim != null) {
+                return claim.toString();
+            }
+        }
+        return null;
+    }
+
+    /** A claim of the VM whose provisioning will fail once its first consumer is scheduled, or null. */
+    private String unprovisionableClaim(String ns, GenericKubernetesResource vm) {
+        for (Map<String, Object> volume : list(map(map(spec(vm).get("template")).get("spec")).get("volumes"))) {
+            Object claim = map(volume.get("persistentVolumeClaim")).get("claimName");
+            if (claim == null) {
+                claim = map(volume.get("dataVolume")).get("name");
+            }
+            PersistentVolumeClaim pvc = claim == null ? null : client.persistentVolumeClaims().inNamespace(ns)
+                    .withName(claim.toString()).get();
+            if (pvc != null && pvc.getMetadata().getAnnotations() != null
+                    && pvc.getMetadata().getAnnotations().containsKey(SimulatedOperations.WFFC_FAILS)) {
                 return claim.toString();
             }
         }

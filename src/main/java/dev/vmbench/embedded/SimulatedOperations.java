@@ -56,6 +56,8 @@ final class SimulatedOperations implements AutoCloseable {
     /** How long a QEMU migration may take before it is cancelled (KubeVirt's completionTimeoutPerGiB is 150 s). */
     private static final Duration QEMU_MIGRATION_LIMIT = Duration.ofMinutes(5);
     private static final String CLONE_FALLBACK = "cdi.kubevirt.io/cloneFallbackReason";
+    /** Marks a restored claim the driver will fail to provision once its consumer is scheduled (the snapshot). */
+    static final String WFFC_FAILS = "vmbench.dev/embedded-provisioning-fails";
     private static final String CLONE_TYPE = "cdi.kubevirt.io/cloneType";
     private final KubernetesClient client;
     private final SimulatedKubeVirt kubevirt;
@@ -272,7 +274,7 @@ final class SimulatedOperations implements AutoCloseable {
             done.put("virtualMachineSnapshotContentName", contentName);
             done.put("snapshotVolumes", Map.of("includedVolumes", volumes, "excludedVolumes", excluded));
             done.put("conditions", List.of(condition("Progressing", "False", "Operation complete", ""),
-                    condition("Ready", "True", "Ready", "")));
+                    condition("Ready", "True", "Operation complete", "")));
             StatusWriter.status(client, KubeVirt.VM_SNAPSHOT, ns, name, done);
             StatusWriter.statusField(client, KubeVirt.VIRTUAL_MACHINE, ns, vmName, "snapshotInProgress", null);
         }), 3 * STEP_MS, TimeUnit.MILLISECONDS);
@@ -378,6 +380,17 @@ final class SimulatedOperations implements AutoCloseable {
                         + "provision volume with StorageClass \"" + EmbeddedCluster.STORAGE_CLASS + "\": rpc error: "
                         + "code = Internal desc = failed to create volume from snapshot " + vs);
                 pending = true;
+                continue;
+            }
+            if (faults.contains(Fault.RESTORE_FAILS_WFFC) && volume.equals("datadisk")) {
+                // WaitForFirstConsumer: Pending until the VM's pod is scheduled, which reconcileVolumeRestores
+                // accepts as done (restore.go); the provisioning fails only then (SimulatedKubeVirt)
+                client.persistentVolumeClaims().inNamespace(ns).resource(restored.editStatus().withPhase("Pending")
+                        .withCapacity(null).endStatus().editMetadata().addToAnnotations(WFFC_FAILS, vs).endMetadata()
+                        .build()).create();
+                StatusWriter.event(client, ns, "PersistentVolumeClaim", claim, "Normal", "WaitForFirstConsumer",
+                        "waiting for first consumer to be created before binding");
+                renamed.put(volume, claim);
                 continue;
             }
             restoreVolume(ns, vmName, kubevirt.disks().snapshot(ns, vs), claim);

@@ -54,10 +54,16 @@ final class StatusWriter {
     }
 
     static void event(KubernetesClient client, String ns, String kind, String name, String reason, String message) {
+        event(client, ns, kind, name, "Warning", reason, message);
+    }
+
+    /** An event of {@code type} ({@code Normal} or {@code Warning}) about the object. */
+    static void event(KubernetesClient client, String ns, String kind, String name, String type, String reason,
+            String message) {
         client.v1().events().inNamespace(ns).resource(new EventBuilder()
                 .withNewMetadata().withGenerateName(name + "-").withNamespace(ns).endMetadata()
                 .withNewInvolvedObject().withKind(kind).withName(name).withNamespace(ns).endInvolvedObject()
-                .withType("Warning").withReason(reason).withMessage(message)
+                .withType(type).withReason(reason).withMessage(message)
                 .withLastTimestamp(Instant.now().toString()).build()).create();
     }
 
