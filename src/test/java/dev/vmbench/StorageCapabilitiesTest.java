@@ -23,8 +23,8 @@ class StorageCapabilitiesTest {
 
     @Test
     void everyCapabilityWorksAndTheMatrixIsInTheSummary() throws IOException {
-        // when
-        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of());
+        // when: traced
+        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.trace", "true"));
 
         // then: one passed test per capability
         for (String test : List.of("snapshot", "restore", "clone", "expansion", "migration")) {
@@ -39,11 +39,11 @@ class StorageCapabilitiesTest {
         assertThat(rows).anyMatch(r -> r.contains(",clone,passed,") && r.contains("strategy=snapshot"))
                 .anyMatch(r -> r.contains(",snapshot,passed,") && r.contains("indications=Online,NoGuestAgent"))
                 .anyMatch(r -> r.contains(",restore,passed,") && r.contains("restored-claim=restore-"));
-        // the switch-over froze the guest for 300 ms and left virt-api's tunnel to the source pod silent: the outside
-        // could not watch the guest for at least that long, until the session was re-opened through a new tunnel;
-        // fio's 100 ms logs inside the guest show the freeze, within one interval either side
+        // the switch-over froze the guest for 300 ms and left virt-api's tunnel to the source pod silent: the old
+        // connection never saw the guest resume (no stall of that length on it), and the session was re-opened once
+        // through a new tunnel; fio's 100 ms logs inside the guest show the freeze, within one interval either side
         String migration = rows.stream().filter(r -> r.contains(",migration,")).findFirst().orElseThrow();
-        assertThat(Integer.parseInt(migration.replaceAll(".*io-unseen-ms=(\\d+).*", "$1"))).isGreaterThanOrEqualTo(300);
+        assertThat(Integer.parseInt(migration.replaceAll(".*[;,\" ]io-stall-ms=(\\d+).*", "$1"))).isLessThan(240);
         assertThat(Integer.parseInt(migration.replaceAll(".*ssh-reconnects=(\\d+).*", "$1"))).isEqualTo(1);
         assertThat(Integer.parseInt(migration.replaceAll(".*guest-io-stall-ms=(\\d+).*", "$1"))).isBetween(200, 500);
         // the matrix: in capabilities.json, the summary page and the Allure run summary's page
@@ -73,6 +73,8 @@ class StorageCapabilitiesTest {
                 .containsPattern("volumeName: \"?datadisk").containsPattern("volumeName: \"?rootdisk")
                 .containsPattern("volumeSnapshotName: \"?vmsnapshot-[\\w-]+-volume-datadisk")
                 .doesNotContain("readyToUse: false");
+        // the objects the embedded cluster wrote have the shape of real ones in the same state
+        EmbeddedShape.assertLikeRealObjects(run.runDir().resolve("trace.jsonl.gz"));
     }
 
     @Test
@@ -155,14 +157,14 @@ class StorageCapabilitiesTest {
     void onAWaitForFirstConsumerClassARestoreWhosePvcCannotBeProvisionedFailsWhenTheVmStarts() {
         // when: the restore completes at once, its PVC waiting for a consumer; provisioning fails once the VM starts
         SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.faults",
-                "restore-fails-wffc", "vmbench.readyTimeout", "8s",
+                "restore-fails-wffc", "vmbench.readyTimeout", "10s",
                 "vmbench.filter", "*:*:*:*:capability:snapshot,*:*:*:*:capability:restore"));
 
         // then: failed (not broken), naming the PVC and the provisioner's error
         assertThat(run.testResults()).filteredOn(r -> r.path("name").asText().startsWith("restore"))
                 .singleElement().satisfies(r -> assertThat(r.path("status").asText()).isEqualTo("failed"));
         assertThat(message(run, "restore")).containsPattern("^VM (vmb-\\S+) restored by restore-\\1 did not run "
-                + "within 8\\.0 s \\(vmbench\\.readyTimeout\\); PVC (restore-[\\w-]+-datadisk) is Pending "
+                + "within 10\\.0 s \\(vmbench\\.readyTimeout\\); PVC (restore-[\\w-]+-datadisk) is Pending "
                 + "\\(ProvisioningFailed: failed to provision volume with StorageClass \"embedded-local\": rpc error: "
                 + "code = Internal desc = failed to create volume from snapshot vmsnapshot-[\\w-]+-volume-datadisk\\)\\. "
                 + "Fix: the CSI driver must create volumes from snapshots \\(oc get pvc,events -n vmbench\\)$");

@@ -351,10 +351,11 @@ public final class CapabilityProbe {
         Map<String, String> evidence = new LinkedHashMap<>();
         Instant asked = Instant.now();
         try {
-            client.persistentVolumeClaims().inNamespace(namespace).withName(name).edit(pvc -> {
-                pvc.getSpec().getResources().getRequests().put("storage", new Quantity(Long.toString(wanted)));
-                return pvc;
-            });
+            // a merge patch of the request alone: the resizer rewrites the claim's status meanwhile
+            client.persistentVolumeClaims().inNamespace(namespace).withName(name).patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"" + wanted + "\"}}}}");
         } catch (KubernetesClientException e) {
             return CapabilityCheck.failed(Capability.EXPANSION, Duration.ZERO, "the API server refused to grow PVC "
                     + name + " to " + wanted + " bytes: " + e.getMessage() + ". Fix: the StorageClass must allow "

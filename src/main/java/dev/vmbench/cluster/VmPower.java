@@ -153,10 +153,12 @@ final class VmPower {
             return;
         }
         LOG.info("VM {}: runStrategy {}", vm, strategy);
-        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withName(vm).edit(v -> {
-            spec(v).put("runStrategy", strategy);
-            return v;
-        });
+        // a merge patch of the one field: KubeVirt rewrites the VM's status all the time, and an edit carrying the
+        // resourceVersion it read would be refused as a conflict
+        KubeVirt.in(client, KubeVirt.VIRTUAL_MACHINE, namespace).withName(vm).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"spec\":{\"runStrategy\":\"" + strategy + "\"}}");
     }
 
     private GenericKubernetesResource vmi() {

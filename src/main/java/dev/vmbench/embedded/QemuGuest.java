@@ -145,7 +145,7 @@ final class QemuGuest implements EmbeddedGuest {
                 "-machine", "q35", "-accel", "tcg", "-smp", String.valueOf(domain.cpus()),
                 "-m", String.valueOf(Math.max(256, domain.memoryBytes() >> 20)), "-nodefaults", "-no-user-config",
                 "-display", "none", "-kernel", domain.image().kernel().toString(), "-initrd",
-                domain.image().initrd().toString(), "-append", "root=/dev/vda rw console=ttyS0",
+                domain.image().initrd().toString(), "-append", "root=/dev/vda rw console=ttyS0 quiet",
                 "-serial", "file:" + dir.resolve("console" + suffix + ".log"),
                 "-qmp", "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off"));
         int thread = 0;

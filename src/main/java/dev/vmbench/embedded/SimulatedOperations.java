@@ -127,6 +127,7 @@ final class SimulatedOperations implements AutoCloseable {
             if (now == null) {
                 continue;
             }
+            bound(pvc);
             String key = pvc.getMetadata().getNamespace() + "/" + pvc.getMetadata().getName() + "/"
                     + pvc.getMetadata().getUid();
             java.math.BigDecimal bytes = Quantity.getAmountInBytes(now);
@@ -142,6 +143,25 @@ final class SimulatedOperations implements AutoCloseable {
         });
         claimSizes.clear();
         claimSizes.putAll(seen);
+    }
+
+    /**
+     * The PV controller's binding, as a Bound claim's status shows it: the access modes and capacity of the volume
+     * (here the claim's own request) — what real Bound PVCs carry and a sandbox claim created Bound lacks.
+     */
+    private void bound(PersistentVolumeClaim pvc) {
+        io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatus status = pvc.getStatus();
+        if (status == null || !"Bound".equals(status.getPhase()) || status.getAccessModes() != null
+                && !status.getAccessModes().isEmpty() && status.getCapacity() != null) {
+            return;
+        }
+        claimStatus(pvc.getMetadata().getNamespace(), pvc.getMetadata().getName(), s -> {
+            s.setAccessModes(pvc.getSpec().getAccessModes());
+            if (s.getCapacity() == null || s.getCapacity().isEmpty()) {
+                s.setCapacity(pvc.getSpec().getResources() == null ? null : pvc.getSpec().getResources()
+                        .getRequests());
+            }
+        });
     }
 
     private List<GenericKubernetesResource> all(ResourceDefinitionContext type) {

@@ -19,32 +19,28 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded cluster writes objects shaped as real clusters write them: for each real object of a state the
- * embedded cluster also reaches, the embedded one (as the run's trace recorded it) is read to the same verdict, has
+ * Whether the embedded cluster writes objects shaped as real clusters write them: for each real object of a state
+ * the embedded cluster also reaches, the embedded one (as a run's trace recorded it) is read to the same verdict, has
  * every top-level status field and every condition (type, status, reason) of the real one — but for those named
- * here with the reason the embedded cluster cannot have them.
+ * here with the reason the embedded cluster cannot have them. Checked on the trace of StorageCapabilitiesTest's run of
+ * every check.
  */
-class EmbeddedShapeTest {
+final class EmbeddedShape {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    private EmbeddedShape() {
+    }
 
     /** A real object, the embedded one of the same kind and state, and what the embedded one lacks, with why. */
     private record Pair(String file, String kind, Predicate<Map<String, Object>> state, Map<String, String> lacks) {
     }
 
-    @Test
-    void theEmbeddedClustersObjectsHaveTheShapeOfRealOnesInTheSameState() throws IOException {
-        // given: a traced run that snapshots, restores, clones and migrates
-        SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.trace", "true",
-                "vmbench.exclude", "*:*:*:*:capability:expansion"));
-        List<Map<String, Object>> trace = read(run.runDir().resolve("trace.jsonl.gz"));
+    /** Asserts that the objects in {@code traceFile} have the shape of the real ones in the same state. */
+    static void assertLikeRealObjects(Path traceFile) throws IOException {
+        List<Map<String, Object>> trace = read(traceFile);
 
         List<Pair> pairs = List.of(
                 new Pair("vm-running-1.yaml", "VirtualMachine", s -> Boolean.TRUE.equals(s.get("ready")), Map.of(
