@@ -43,8 +43,7 @@ class QemuGuestCapabilitiesTest {
     void aRealGuestBootsRunsFioOnItsVirtioDiskAndIsSnapshottedRestoredExpandedAndLiveMigrated() throws IOException {
         // when: the migration also stops the guest for a known 1 s over QMP (stop, then cont) before it migrates
         SuiteRun run = SuiteRun.of(StorageCapabilitiesIT.class, dir, Map.of("vmbench.embedded.guests", "qemu",
-                "vmbench.embedded.faults", "migration-pause", "vmbench.exclude", "*:*:*:*:capability:clone",
-                "vmbench.capabilities.migrationLoad", "15s"));
+                "vmbench.embedded.faults", "migration-pause", "vmbench.exclude", "*:*:*:*:capability:clone"));
 
         // then: the guest's own kernel, and the data dir on the virtio disk with the VM's serial
         Path group;
